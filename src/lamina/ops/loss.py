@@ -88,14 +88,15 @@ def _nll_forward(ctx, logp, target, weight, ignore_index, reduction, smoothing, 
     if reduction == "none":
         return loss.astype(logp.dtype, copy=False)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (loss.sum(dtype=logp.dtype) / denom).astype(logp.dtype)
+        return np.asarray(loss.sum(dtype=logp.dtype) / denom, logp.dtype)
 
 
 def _nll_coeffs(ctx, grad, dtype, ndim):
     """A (N, C, ...) with loss = -sum(A * logp) per the reduction, times the upstream grad."""
     safe, valid, w, wt, denom, smoothing, reduction = ctx.cls
-    g = grad if reduction == "none" else grad / denom  # (N, ...) or scalar
-    g = np.broadcast_to(np.asarray(g, dtype), wt.shape)
+    if reduction != "none":  # all targets ignored: torch's gradient is 0 (loss is nan)
+        grad = grad / denom if denom != 0 else grad * 0.0  # scalar
+    g = np.broadcast_to(np.asarray(grad, dtype), wt.shape)  # (N, ...)
     shape = (wt.shape[0], w.shape[0]) + wt.shape[1:]
     a = np.zeros(shape, dtype)
     if smoothing > 0.0:
@@ -185,9 +186,9 @@ def _prob_forward(ctx, logp, target, weight, reduction, smoothing):
     if reduction == "none":
         return -prod.sum(axis=1)
     total = -prod.sum(dtype=logp.dtype)
-    if reduction == "sum":
-        return total
-    return total / logp.dtype.type(ctx.n) if ctx.n else logp.dtype.type(np.nan)
+    if reduction == "mean":
+        total = total / logp.dtype.type(ctx.n) if ctx.n else logp.dtype.type(np.nan)
+    return np.asarray(total, logp.dtype)
 
 
 def _prob_grad_scale(ctx, grad):
@@ -220,12 +221,13 @@ class _Pointwise(Function):
         target = np.asarray(target)
         ctx.reduction, ctx.opts = reduction, opts
         loss, ctx.dldx, ctx.dldt = cls.elementwise(ctx, x, target.astype(x.dtype, copy=False))
-        ctx.n = loss.size
+        ctx.n, ctx.dtype = loss.size, x.dtype
         return _reduce(loss, reduction)
 
     @staticmethod
     def backward(ctx, grad):
-        g = grad if ctx.reduction == "none" else grad * _scale(ctx.reduction, ctx.n, grad.dtype)
+        grad = np.asarray(grad, ctx.dtype)
+        g = grad if ctx.reduction == "none" else grad * _scale(ctx.reduction, ctx.n, ctx.dtype)
         dx = g * ctx.dldx if ctx.needs_input_grad[0] else None
         dt = None
         if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]:
@@ -358,7 +360,7 @@ class KLDiv(_Pointwise):
         out = super().forward(ctx, x, target, red, log_target=log_target)
         if reduction == "batchmean" and x.ndim:
             ctx.n, ctx.reduction = x.shape[0], "mean"
-            return (out / x.dtype.type(x.shape[0])).astype(x.dtype)
+            return np.asarray(out / x.dtype.type(x.shape[0]), x.dtype)
         return out
 
     @staticmethod
