@@ -41,7 +41,9 @@ def test_references():
     x = X
     np.testing.assert_allclose(_fwd(A.Sigmoid, x), 1 / (1 + np.exp(-x)), rtol=1e-12)
     np.testing.assert_allclose(_fwd(A.ReLU, x), np.maximum(x, 0))
-    np.testing.assert_allclose(_fwd(A.LeakyReLU, x, negative_slope=0.1), np.where(x > 0, x, 0.1 * x))
+    np.testing.assert_allclose(
+        _fwd(A.LeakyReLU, x, negative_slope=0.1), np.where(x > 0, x, 0.1 * x)
+    )
     np.testing.assert_allclose(_fwd(A.ELU, x, alpha=2.0), np.where(x > 0, x, 2 * (np.exp(x) - 1)))
     gelu = np.array([v * 0.5 * (1 + math.erf(v / math.sqrt(2))) for v in x.ravel()])
     np.testing.assert_allclose(_fwd(A.GELU, x).ravel(), gelu, rtol=1e-13, atol=1e-15)

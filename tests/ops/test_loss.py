@@ -48,8 +48,9 @@ def test_cross_entropy_reference():
     w = np.arange(1.0, 6.0)
     ref = -(w[t] * logp[np.arange(4), t]).sum() / w[t].sum()
     np.testing.assert_allclose(_fwd(L.CrossEntropy, x, t, weight=w), ref)
-    np.testing.assert_allclose(_fwd(L.NLLLoss, logp, t, reduction="sum"),
-                               -logp[np.arange(4), t].sum())
+    np.testing.assert_allclose(
+        _fwd(L.NLLLoss, logp, t, reduction="sum"), -logp[np.arange(4), t].sum()
+    )
 
 
 @pytest.mark.parametrize("opts", CE_OPTS)
@@ -59,8 +60,12 @@ def test_cross_entropy_gradcheck(opts, shape):
     t = RNG.integers(0, shape[1], (shape[0],) + shape[2:])
     t.flat[0] = opts.get("ignore_index", 0)  # at least one ignored entry
     assert check_op(L.CrossEntropy, x, t, **_opts(opts, shape[1], x.dtype))
-    assert check_op(L.NLLLoss, x, t, **{k: v for k, v in _opts(opts, shape[1], x.dtype).items()
-                                         if k != "label_smoothing"})
+    assert check_op(
+        L.NLLLoss,
+        x,
+        t,
+        **{k: v for k, v in _opts(opts, shape[1], x.dtype).items() if k != "label_smoothing"},
+    )
 
 
 @pytest.mark.parametrize("opts", CE_OPTS)
@@ -69,14 +74,16 @@ def test_cross_entropy_torch(opts, shape):
     torch = pytest.importorskip("torch")
     F = torch.nn.functional
     x = (RNG.standard_normal(shape) * 3).astype(np.float32)
-    t = RNG.integers(0, shape[-1] if len(shape) == 1 else shape[1],
-                     () if len(shape) == 1 else (shape[0],) + shape[2:])
+    t = RNG.integers(
+        0,
+        shape[-1] if len(shape) == 1 else shape[1],
+        () if len(shape) == 1 else (shape[0],) + shape[2:],
+    )
     if t.ndim:
         t.flat[0] = opts.get("ignore_index", 0)
     kw = _opts(opts, x.shape[0] if x.ndim == 1 else x.shape[1], np.float32)
     tkw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
-    for fn, tfn, xin in ((L.CrossEntropy, F.cross_entropy, x),
-                         (L.NLLLoss, F.nll_loss, x - 2.0)):
+    for fn, tfn, xin in ((L.CrossEntropy, F.cross_entropy, x), (L.NLLLoss, F.nll_loss, x - 2.0)):
         if fn is L.NLLLoss:
             kw.pop("label_smoothing", None), tkw.pop("label_smoothing", None)
         xt = torch.tensor(xin, requires_grad=True)
@@ -89,9 +96,17 @@ def test_cross_entropy_torch(opts, shape):
         np.testing.assert_allclose(gx, xt.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("opts", [{}, {"reduction": "sum"}, {"reduction": "none"},
-                                  {"weight": True}, {"label_smoothing": 0.25, "weight": True},
-                                  {"label_smoothing": 0.1, "reduction": "none"}])
+@pytest.mark.parametrize(
+    "opts",
+    [
+        {},
+        {"reduction": "sum"},
+        {"reduction": "none"},
+        {"weight": True},
+        {"label_smoothing": 0.25, "weight": True},
+        {"label_smoothing": 0.1, "reduction": "none"},
+    ],
+)
 def test_cross_entropy_prob_targets(opts):
     torch = pytest.importorskip("torch")
     x = (RNG.standard_normal((3, 4, 2)) * 2).astype(np.float32)
@@ -144,10 +159,20 @@ def test_all_ignored_mean_is_nan_like_torch():
 POINTWISE = [
     (L.MSE, {}, "mse_loss", lambda x, t: (x - t) ** 2),
     (L.L1, {}, "l1_loss", lambda x, t: np.abs(x - t)),
-    (L.Huber, {"delta": 0.7}, "huber_loss",
-     lambda x, t: np.where(np.abs(x - t) < 0.7, 0.5 * (x - t) ** 2, 0.7 * (np.abs(x - t) - 0.35))),
-    (L.SmoothL1, {"beta": 0.5}, "smooth_l1_loss",
-     lambda x, t: np.where(np.abs(x - t) < 0.5, (x - t) ** 2, np.abs(x - t) - 0.25)),
+    (
+        L.Huber,
+        {"delta": 0.7},
+        "huber_loss",
+        lambda x, t: np.where(
+            np.abs(x - t) < 0.7, 0.5 * (x - t) ** 2, 0.7 * (np.abs(x - t) - 0.35)
+        ),
+    ),
+    (
+        L.SmoothL1,
+        {"beta": 0.5},
+        "smooth_l1_loss",
+        lambda x, t: np.where(np.abs(x - t) < 0.5, (x - t) ** 2, np.abs(x - t) - 0.25),
+    ),
     (L.SmoothL1, {"beta": 0.0}, "smooth_l1_loss", lambda x, t: np.abs(x - t)),
 ]
 
@@ -190,8 +215,9 @@ def test_bce(reduction, weighted):
     p32[0, :2], t32[0, :2] = [0.0, 1.0], [1.0, 0.0]  # log clamped at -100
     w32 = None if w is None else w.astype(np.float32)
     pt = torch.tensor(p32, requires_grad=True)
-    yt = F.binary_cross_entropy(pt, torch.tensor(t32), reduction=reduction,
-                                weight=None if w is None else torch.tensor(w32))
+    yt = F.binary_cross_entropy(
+        pt, torch.tensor(t32), reduction=reduction, weight=None if w is None else torch.tensor(w32)
+    )
     yt.backward(torch.ones_like(yt))
     y, (gp, _) = _run(L.BCE, p32, t32, reduction=reduction, weight=w32)
     np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-5)
@@ -217,7 +243,8 @@ def test_bce_with_logits(reduction, opt):
     kw32 = {k: v.astype(np.float32) for k, v in kw.items()}
     xt, tt = torch.tensor(x32, requires_grad=True), torch.tensor(t32, requires_grad=True)
     yt = torch.nn.functional.binary_cross_entropy_with_logits(
-        xt, tt, reduction=reduction, **{k: torch.tensor(v) for k, v in kw32.items()})
+        xt, tt, reduction=reduction, **{k: torch.tensor(v) for k, v in kw32.items()}
+    )
     yt.backward(torch.ones_like(yt))
     with np.errstate(over="raise", invalid="raise"):
         y, (gx, gt) = _run(L.BCEWithLogits, x32, t32, reduction=reduction, **kw32)

@@ -19,7 +19,9 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def check_reduction(reduction: str, where: str, extra: tuple = ()) -> None:
     if reduction not in _REDUCTIONS + extra:
-        raise ValueError(f"{where}: reduction must be one of {_REDUCTIONS + extra}, got {reduction!r}")
+        raise ValueError(
+            f"{where}: reduction must be one of {_REDUCTIONS + extra}, got {reduction!r}"
+        )
 
 
 def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
@@ -101,8 +103,12 @@ def _nll_coeffs(ctx, grad, dtype, ndim):
     a = np.zeros(shape, dtype)
     if smoothing > 0.0:
         a += (smoothing / w.shape[0]) * _bshape(w, ndim) * (g * valid)[:, None]
-    np.put_along_axis(a, safe[:, None], (np.take_along_axis(a, safe[:, None], 1)
-                                         + ((1.0 - smoothing) * wt * g)[:, None]), axis=1)
+    np.put_along_axis(
+        a,
+        safe[:, None],
+        (np.take_along_axis(a, safe[:, None], 1) + ((1.0 - smoothing) * wt * g)[:, None]),
+        axis=1,
+    )
     return a
 
 
@@ -112,7 +118,9 @@ def _as_batched(x, target, prob, where):
     if x.ndim != 1:
         return x, target, False
     if not prob and target.ndim != 0:
-        raise ValueError(f"{where}: input shape {x.shape} needs a scalar target, got {target.shape}")
+        raise ValueError(
+            f"{where}: input shape {x.shape} needs a scalar target, got {target.shape}"
+        )
     return x[None], target.reshape((1,) + target.shape), True
 
 
@@ -143,22 +151,27 @@ class CrossEntropy(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, target, weight=None, ignore_index=-100, reduction="mean",
-                label_smoothing=0.0):
+    def forward(
+        ctx, x, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0
+    ):
         check_reduction(reduction, "cross_entropy")
         if not 0.0 <= label_smoothing <= 1.0:
-            raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
+            raise ValueError(
+                f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}"
+            )
         target = np.asarray(target)
         ctx.prob = target.dtype.kind == "f" and target.shape == x.shape
         x2, t2, ctx.squeeze = _as_batched(x, target, ctx.prob, "cross_entropy")
         logp = log_softmax_array(x2, 1)  # (N, C, ...)
         ctx.logp = logp
         if ctx.prob:
-            out = _prob_forward(ctx, logp, t2.astype(x.dtype, copy=False), weight, reduction,
-                                label_smoothing)
+            out = _prob_forward(
+                ctx, logp, t2.astype(x.dtype, copy=False), weight, reduction, label_smoothing
+            )
         else:
-            out = _nll_forward(ctx, logp, t2, weight, ignore_index, reduction, label_smoothing,
-                               "cross_entropy")
+            out = _nll_forward(
+                ctx, logp, t2, weight, ignore_index, reduction, label_smoothing, "cross_entropy"
+            )
         return out[0] if ctx.squeeze and reduction == "none" else out
 
     @staticmethod
@@ -192,8 +205,11 @@ def _prob_forward(ctx, logp, target, weight, reduction, smoothing):
 
 
 def _prob_grad_scale(ctx, grad):
-    g = grad[:, None] if ctx.reduction == "none" else grad * _scale(ctx.reduction, ctx.n,
-                                                                     ctx.logp.dtype)
+    g = (
+        grad[:, None]
+        if ctx.reduction == "none"
+        else grad * _scale(ctx.reduction, ctx.n, ctx.logp.dtype)
+    )
     return g if ctx.wb is None else g * ctx.wb
 
 

@@ -7,8 +7,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from lamina.autograd.function import Function
 
 from ._util import array_module
@@ -34,8 +32,17 @@ class BatchNorm(Function):
     """
 
     @staticmethod
-    def forward(ctx, x, weight=None, bias=None, running_mean=None, running_var=None,
-                training=True, momentum=0.1, eps=1e-5):
+    def forward(
+        ctx,
+        x,
+        weight=None,
+        bias=None,
+        running_mean=None,
+        running_var=None,
+        training=True,
+        momentum=0.1,
+        eps=1e-5,
+    ):
         if x.ndim < 2:
             raise ValueError(f"batch_norm: input must be (N, C, ...), got shape {x.shape}")
         c = x.shape[1]
