@@ -10,6 +10,8 @@ from lamina import optim
 from .helpers import (
     B0,
     W0,
+    X,
+    Y,
     lamina_params,
     lamina_step,
     make_param,
@@ -241,3 +243,35 @@ def test_load_state_dict_checks_groups():
 def test_repr_lists_groups():
     text = repr(optim.Adam(lamina_params(), lr=0.5))
     assert text.startswith("Adam (") and "lr: 0.5" in text
+
+
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)), ("AdamW", dict(lr=0.01, amsgrad=True))],
+)
+def test_training_an_mlp_with_autograd_matches_torch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    import lamina
+    from lamina import nn
+
+    lamina.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Linear(8, 3))
+    tmodel = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Linear(8, 3))
+    tmodel.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in model.state_dict().items()})
+    opt = getattr(optim, name)(model.parameters(), **kwargs)
+    topt = getattr(torch.optim, name)(tmodel.parameters(), **kwargs)
+    x, y = X, Y
+    for _ in range(20):
+        opt.zero_grad()
+        loss = ((model[1](model[0](lamina.tensor(x)).tanh()) - lamina.tensor(y)) ** 2).mean()
+        loss.backward()
+        opt.step()
+        topt.zero_grad()
+        tx, ty = torch.tensor(x), torch.tensor(y)
+        tloss = ((tmodel[1](tmodel[0](tx).tanh()) - ty) ** 2).mean()
+        tloss.backward()
+        topt.step()
+    assert float(loss.data) == pytest.approx(tloss.item(), rel=1e-4)
+    for k, v in model.state_dict().items():
+        tv = tmodel.state_dict()[k].numpy()
+        np.testing.assert_allclose(np.asarray(v), tv, rtol=1e-5, atol=1e-6, err_msg=k)
