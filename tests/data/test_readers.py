@@ -39,7 +39,7 @@ def test_read_idx_round_trip(tmp_path, dtype, gz):
     p = tmp_path / "x.idx"
     p.write_bytes(gzip.compress(data) if gz else data)
     out = read_idx(p)
-    assert out.dtype == np.dtype(dtype) and out.dtype.isnative
+    assert out.dtype == np.dtype(dtype) and out.dtype.isnative and out.flags.writeable
     np.testing.assert_array_equal(out, a)
 
 
