@@ -275,3 +275,21 @@ def test_training_an_mlp_with_autograd_matches_torch(name, kwargs):
     for k, v in model.state_dict().items():
         tv = tmodel.state_dict()[k].numpy()
         np.testing.assert_allclose(np.asarray(v), tv, rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+def test_closure_runs_with_grad_enabled_under_no_grad():
+    import lamina
+
+    w = make_param(W0)
+    opt = optim.SGD([w], lr=0.1)
+
+    def closure():
+        opt.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        return loss
+
+    with lamina.no_grad():
+        loss = opt.step(closure)
+    assert float(loss.data) == pytest.approx(float((W0 * W0).sum()), rel=1e-6)
+    np.testing.assert_allclose(w.data, W0 * (1 - 0.2), rtol=1e-6)

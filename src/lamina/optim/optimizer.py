@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.grad_mode import enable_grad
+
 __all__ = ["Optimizer", "required"]
 
 
@@ -125,7 +127,10 @@ class Optimizer:
         raise NotImplementedError
 
     def _closure_loss(self, closure: Callable[[], Any] | None) -> Any:
-        return None if closure is None else closure()
+        if closure is None:
+            return None
+        with enable_grad():  # as torch: the closure runs backward even under no_grad
+            return closure()
 
     def state_dict(self) -> dict[str, Any]:
         """The optimizer state as torch lays it out (torch.optim.Optimizer.state_dict).
