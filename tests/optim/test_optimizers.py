@@ -166,6 +166,8 @@ def test_add_param_group_and_duplicates():
     assert opt.param_groups[1]["betas"] == (0.9, 0.999)
     with pytest.raises(ValueError, match="more than one parameter group"):
         opt.add_param_group({"params": [w]})
+    with pytest.raises(ValueError, match="twice"):
+        optim.SGD([w, w], lr=0.1)
 
 
 def test_params_without_grad_are_skipped():
