@@ -201,6 +201,13 @@ def test_zero_grad():
     assert w.grad is None
 
 
+def test_plain_sgd_keeps_no_state():
+    params = lamina_params()
+    opt = optim.SGD(params, lr=0.1)
+    lamina_step(opt, params)
+    assert opt.state_dict()["state"] == {}
+
+
 def test_step_closure_returns_loss():
     w, b = lamina_params()
     opt = optim.SGD([w, b], lr=0.1)
