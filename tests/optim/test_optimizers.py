@@ -89,7 +89,8 @@ def test_state_dict_round_trip_resumes_identically(name, kwargs):
     _, full = _run_lamina(name, kwargs, steps=20)
     opt, params = _run_lamina(name, kwargs, steps=10)
     saved = opt.state_dict()
-    assert sorted(saved["state"]) == [0, 1]
+    stateless = name == "SGD" and not kwargs.get("momentum")
+    assert sorted(saved["state"]) == ([] if stateless else [0, 1])
     assert saved["param_groups"][0]["params"] == [0, 1]
     # continue in a fresh optimizer over fresh parameter objects holding the same values
     params2 = [make_param(p.data) for p in params]
