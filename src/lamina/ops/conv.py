@@ -104,9 +104,9 @@ def _col2im(dcols, shape, stride, dilation):
     for i in range(kh):
         for j in range(kw):
             h0, w0 = i * dh, j * dw
-            out[:, :, h0 : h0 + st_h * (ho - 1) + 1 : st_h, w0 : w0 + st_w * (wo - 1) + 1 : st_w] += (
-                dcols[:, :, i, j]
-            )
+            rows = slice(h0, h0 + st_h * (ho - 1) + 1, st_h)
+            cols = slice(w0, w0 + st_w * (wo - 1) + 1, st_w)
+            out[:, :, rows, cols] += dcols[:, :, i, j]
     return out
 
 
@@ -236,8 +236,13 @@ class ConvTranspose2d(Function):
         return dx, dw, db
 
 
-_NP_MODES = {"constant": "constant", "zeros": "constant", "reflect": "reflect",
-             "replicate": "edge", "circular": "wrap"}
+_NP_MODES = {
+    "constant": "constant",
+    "zeros": "constant",
+    "reflect": "reflect",
+    "replicate": "edge",
+    "circular": "wrap",
+}
 
 
 class Pad(Function):
@@ -251,8 +256,10 @@ class Pad(Function):
     @staticmethod
     def forward(ctx, x, pad, mode="constant", value=0.0):
         if len(pad) % 2 or len(pad) // 2 > x.ndim:
-            raise ValueError(f"Pad: pad {pad!r} must have 2 entries per axis, for at most "
-                             f"{x.ndim} axes of input {x.shape}")
+            raise ValueError(
+                f"Pad: pad {pad!r} must have 2 entries per axis, for at most "
+                f"{x.ndim} axes of input {x.shape}"
+            )
         if mode not in _NP_MODES:
             raise ValueError(f"Pad: mode {mode!r} not one of {sorted(_NP_MODES)}")
         k = len(pad) // 2
