@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lamina.ops.conv import Conv2d, ConvTranspose2d, Pad, pads4
+from lamina.ops.conv import Conv2d, ConvTranspose2d, pads4
 from tests.opcheck import check_op, run_backward, run_forward
 
 RNG = np.random.default_rng(0)
@@ -184,23 +184,3 @@ def test_conv_errors_name_layer_and_shapes():
         run_forward(Conv2d, rand(1, 1, 2, 2), rand(1, 1, 3, 3), None)
     with pytest.raises(ValueError, match="ConvTranspose2d.*output_padding"):
         run_forward(ConvTranspose2d, rand(1, 2, 3, 3), rand(2, 1, 3, 3), None, 1, 0, 1)
-
-
-@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
-def test_pad_matches_torch_and_gradcheck(mode):
-    torch = pytest.importorskip("torch")
-    pad = (2, 1, 1, 2)
-    x = rand(2, 3, 4, 5)
-
-    def tpad(xt):
-        return torch.nn.functional.pad(xt, pad, mode=mode)
-
-    _torch_compare(Pad, tpad, [x], (pad, mode))
-    check_op(Pad, rand(1, 2, 3, 4, dtype=np.float64), (1, 2, 2, 1), mode)
-
-
-def test_pad_constant_value_and_errors():
-    _, out = run_forward(Pad, np.zeros((1, 1, 2), np.float32), (1, 0), "constant", 7.0)
-    np.testing.assert_array_equal(out, [[[7, 0, 0]]])
-    with pytest.raises(ValueError, match="mode 'bogus'"):
-        run_forward(Pad, rand(1, 2), (1, 1), "bogus")
