@@ -106,6 +106,24 @@ def test_parameters(tmp_path, zipfmt):
 
 
 @FORMATS
+def test_pickle_protocol_4_and_requires_grad(tmp_path, zipfmt):
+    torch = _torch()
+    src = {"a": torch.randn(3, requires_grad=True), "b": torch.arange(4).reshape(2, 2).t()}
+    path = tmp_path / "p4.pth"
+    torch.save(src, path, pickle_protocol=4, _use_new_zipfile_serialization=zipfmt)
+    out = load_pth(path)
+    np.testing.assert_array_equal(out["a"], src["a"].detach().numpy())
+    np.testing.assert_array_equal(out["b"], src["b"].numpy())
+
+
+def test_unsupported_tensor_kind_is_named(tmp_path):
+    torch = _torch()
+    path = _save(torch, {"u": torch.tensor([1, 2]).to(torch.uint16)}, tmp_path / "u.pth")
+    with pytest.raises(LaminaFileError, match="_rebuild_tensor_v3 is not supported: only dense"):
+        load_pth(path)
+
+
+@FORMATS
 def test_whole_pickled_model_is_refused(tmp_path, zipfmt):
     torch = _torch()
     path = _save(torch, torch.nn.Linear(2, 3), tmp_path / "m.pth", zipfmt)

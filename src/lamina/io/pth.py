@@ -228,6 +228,12 @@ class _SafeUnpickler(pickle._Unpickler):
 
     def find_class(self, module: str, name: str) -> Any:
         found = self._loader.globals.get((module, name))
+        if found is None and module == "torch._utils" and name.startswith("_rebuild_"):
+            raise LaminaFileError(
+                self._loader.path,
+                f"pickle global {module}.{name} is not supported: only dense CPU tensors of "
+                "float16/32/64, bfloat16, int8-64, uint8 and bool can be read",
+            )
         if found is None:
             raise LaminaFileError(
                 self._loader.path,
