@@ -238,6 +238,37 @@ def test_crafted_tensor_records_are_refused(tmp_path, name):
         load_pth(path)
 
 
+def _legacy_view_file(view_offset: int, view_size: int) -> bytes:
+    """Legacy (torch < 0.4 style) storage view: pid ends in (view_key, offset, size)."""
+    view = pc.tup(pc.uni("v"), pc.num(view_offset), pc.num(view_size))
+    pid = (
+        pc.tup(
+            pc.uni("storage"),
+            pc.glob("torch", "FloatStorage"),
+            pc.uni("0"),
+            pc.uni("cpu"),
+            pc.num(8),
+            view,
+        )
+        + b"Q"
+    )
+    t = (
+        pc.glob("torch._utils", "_rebuild_tensor")
+        + pc.tup(pid, pc.num(0), pc.tup(pc.num(3)), pc.tup(pc.num(1)))
+        + b"R"
+    )
+    return pc.make_legacy(pc.dict_pickle({"x": t}), {"0": np.arange(8, dtype=np.float32)})
+
+
+def test_legacy_storage_views(tmp_path):
+    path = tmp_path / "view.pth"
+    path.write_bytes(_legacy_view_file(2, 3))
+    np.testing.assert_array_equal(load_pth(path)["x"], [2.0, 3.0, 4.0])
+    path.write_bytes(_legacy_view_file(6, 3))
+    with pytest.raises(LaminaFileError, match="outside 8 elements"):
+        load_pth(path)
+
+
 def test_huge_memo_index_allocates_nothing(tmp_path):
     # LONG_BINPUT 2**31-1: C pickle would grow its memo array to ~2**32 slots (32 GB).
     pkl = pc.PROTO2 + pc.num(5) + b"r\xff\xff\xff\x7f" + b"."
