@@ -96,6 +96,31 @@ def _scatter_flat(grad, idx, shape):
     return dx.reshape(shape)
 
 
+def _max_first(xp, k, s, d, out):
+    """Window maxima (N, C, Ho, Wo) and the tap of the first maximum (torch's tie rule).
+
+    kh*kw - 1 ``np.maximum`` passes, then one ``==`` + ``putmask`` per tap from the last to
+    the first, so the first tap equal to the maximum wins: about half the passes of a
+    running compare-and-select. Windows holding a NaN (where torch takes the last NaN) go
+    through the running compare instead.
+    """
+    views = [xp[:, :, sh, sw] for _, (sh, sw) in _taps(k, s, d, out)]  # (N, C, Ho, Wo) each
+    best = views[0].copy()
+    for v in views[1:]:
+        np.maximum(best, v, out=best)
+    arg = np.zeros(best.shape, dtype=np.uint8 if len(views) <= 256 else np.int32)
+    for t in range(len(views) - 1, 0, -1):
+        np.putmask(arg, views[t] == best, t)
+    np.putmask(arg, views[0] == best, 0)
+    if np.isnan(best).any():
+        best[...], arg[...] = views[0], 0
+        for t, v in enumerate(views[1:], 1):
+            better = (v > best) | np.isnan(v)
+            np.copyto(best, v, where=better)
+            np.putmask(arg, better, t)
+    return best, arg
+
+
 class MaxPool2d(Function):
     """torch.nn.functional.max_pool2d_with_indices; returns (out, indices int64)."""
 
@@ -106,16 +131,7 @@ class MaxPool2d(Function):
         )
         xp = _padded(x, p, reach, -np.inf)
         w = x.shape[3]
-        best = arg = None
-        for t, (sh, sw) in _taps(k, s, d, out):
-            v = xp[:, :, sh, sw]  # (N, C, Ho, Wo)
-            if best is None:
-                best = v.copy()
-                arg = np.zeros(v.shape, dtype=np.uint8 if k[0] * k[1] <= 256 else np.int32)
-                continue
-            better = (v > best) | np.isnan(v)
-            np.copyto(best, v, where=better)
-            np.putmask(arg, better, t)
+        best, arg = _max_first(xp, k, s, d, out)
         # flat index h * W + w into the unpadded plane = window origin + offset of the tap
         origin = (np.arange(out[0]) * s[0] - p[0])[:, None] * w + np.arange(out[1]) * s[1] - p[1]
         tap_off = (np.arange(k[0])[:, None] * d[0] * w + np.arange(k[1]) * d[1]).ravel()
