@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from lamina.autograd.function import Function
@@ -96,6 +98,15 @@ def _scatter_flat(grad, idx, shape):
     return dx.reshape(shape)
 
 
+@functools.lru_cache(maxsize=64)
+def _index_maps(k, s, p, d, out, w):
+    """Flat index h * W + w into the unpadded plane = window origin (Ho, Wo) + tap offset."""
+    origin = (np.arange(out[0]) * s[0] - p[0])[:, None] * w + np.arange(out[1]) * s[1] - p[1]
+    tap_off = (np.arange(k[0])[:, None] * d[0] * w + np.arange(k[1]) * d[1]).ravel()
+    origin.flags.writeable = tap_off.flags.writeable = False  # shared between calls
+    return origin, tap_off
+
+
 def _max_first(xp, k, s, d, out):
     """Window maxima (N, C, Ho, Wo) and the tap of the first maximum (torch's tie rule).
 
@@ -132,9 +143,7 @@ class MaxPool2d(Function):
         xp = _padded(x, p, reach, -np.inf)
         w = x.shape[3]
         best, arg = _max_first(xp, k, s, d, out)
-        # flat index h * W + w into the unpadded plane = window origin + offset of the tap
-        origin = (np.arange(out[0]) * s[0] - p[0])[:, None] * w + np.arange(out[1]) * s[1] - p[1]
-        tap_off = (np.arange(k[0])[:, None] * d[0] * w + np.arange(k[1]) * d[1]).ravel()
+        origin, tap_off = _index_maps(k, s, p, d, out, w)
         idx = origin + np.take(tap_off, arg)  # (N, C, Ho, Wo) int64
         ctx.save_for_backward(idx)
         ctx.in_shape = x.shape
