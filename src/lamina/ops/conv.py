@@ -33,6 +33,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from lamina.autograd.function import Function
 
+from . import fast
 from ._util import array_module
 
 __all__ = ["Conv2d", "ConvTranspose2d", "conv_out_size", "pair", "pads4"]
@@ -103,6 +104,8 @@ def _im2col(xp, kh, kw, stride, dilation, ho, wo, groups):
 
 def _col2im(dcols, shape, stride, dilation):
     """Adjoint of the window view: sum dcols (N, C, kh, kw, Ho, Wo) into zeros(shape)."""
+    if fast.use(dcols):  # one compiled pass instead of kh*kw strided adds (lamina.ops.fast)
+        return fast.kernels().col2im(dcols, shape, stride, dilation, (0, 0))
     xp = array_module(dcols)
     n, c, kh, kw, ho, wo = dcols.shape
     (st_h, st_w), (dh, dw) = stride, dilation

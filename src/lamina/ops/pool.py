@@ -23,6 +23,7 @@ import numpy as np
 
 from lamina.autograd.function import Function
 
+from . import fast
 from ._util import array_module
 from .conv import pair
 
@@ -140,11 +141,13 @@ class MaxPool2d(Function):
         k, s, p, d, out, reach = _geometry(
             "MaxPool2d", x, kernel_size, stride, padding, dilation, ceil_mode
         )
-        xp = _padded(x, p, reach, -np.inf)
-        w = x.shape[3]
-        best, arg = _max_first(xp, k, s, d, out)
-        origin, tap_off = _index_maps(k, s, p, d, out, w)
-        idx = origin + np.take(tap_off, arg)  # (N, C, Ho, Wo) int64
+        if fast.use(x):  # one compiled pass (lamina.ops.fast)
+            best, idx = fast.kernels().max_pool2d(x, k, s, p, d, out)
+        else:
+            xp = _padded(x, p, reach, -np.inf)
+            best, arg = _max_first(xp, k, s, d, out)
+            origin, tap_off = _index_maps(k, s, p, d, out, x.shape[3])
+            idx = origin + np.take(tap_off, arg)  # (N, C, Ho, Wo) int64
         ctx.save_for_backward(idx)
         ctx.in_shape = x.shape
         return best, idx
@@ -152,6 +155,8 @@ class MaxPool2d(Function):
     @staticmethod
     def backward(ctx, grad, grad_idx=None):
         (idx,) = ctx.saved
+        if fast.use(grad):
+            return (fast.kernels().max_unpool_grad(grad, idx, ctx.in_shape),)
         return (_scatter_flat(grad, idx, ctx.in_shape),)
 
 

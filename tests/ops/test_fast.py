@@ -1,0 +1,106 @@
+"""lamina.ops.fast: the numba kernels give the NumPy path's results on the same inputs."""
+
+import numpy as np
+import pytest
+
+from lamina.ops import conv as C
+from lamina.ops import fast
+from lamina.ops import pool as P
+from tests.opcheck import run_backward, run_forward
+
+RNG = np.random.default_rng(7)
+
+
+@pytest.fixture
+def both():
+    """Run f with the kernels on and off; return both results (skipped without numba)."""
+    pytest.importorskip("numba")
+
+    def run(f):
+        try:
+            fast.set_enabled(True)
+            on = f()
+            fast.set_enabled(False)
+            off = f()
+        finally:
+            fast.set_enabled(True)
+        return on, off
+
+    return run
+
+
+def test_switch_and_dispatch_rules():
+    with pytest.raises(TypeError, match="expected a bool"):
+        fast.set_enabled(1)
+    x32 = np.zeros(3, np.float32)
+    try:
+        fast.set_enabled(False)
+        assert not fast.is_enabled() and not fast.use(x32)
+    finally:
+        fast.set_enabled(True)
+    assert fast.is_enabled() == fast.available()
+    assert not fast.use(np.zeros(3, np.int64))  # other dtypes keep the NumPy path
+    assert fast.use(x32) == fast.available()
+
+
+POOLS = [  # (shape, kernel, stride, padding, dilation, ceil_mode)
+    ((2, 3, 8, 8), 2, None, 0, 1, False),
+    ((1, 2, 9, 7), 3, 2, 1, 1, True),
+    ((2, 1, 10, 11), (3, 2), (2, 1), (1, 0), (2, 1), False),
+]
+
+
+@pytest.mark.parametrize("case", POOLS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_max_pool_same_values_indices_and_grad(both, case, dtype):
+    shape, k, s, p, d, ceil = case
+    x = np.round(RNG.standard_normal(shape) * 2).astype(dtype)  # many ties
+    x[0, 0, 1, 1] = np.nan
+
+    def f():
+        ctx, (out, idx) = run_forward(P.MaxPool2d, x, k, s, p, d, ceil)
+        g = np.arange(out.size, dtype=dtype).reshape(out.shape)
+        return out, idx, run_backward(P.MaxPool2d, ctx, [g, None])[0]
+
+    on, off = both(f)
+    for a, b in zip(on, off):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+
+
+def test_max_pool_matches_torch_with_kernels(both):
+    torch = pytest.importorskip("torch")
+    x = np.round(RNG.standard_normal((2, 3, 9, 9)) * 2).astype(np.float32)
+    out, idx = both(lambda: run_forward(P.MaxPool2d, x, 3, 2, 1, 1, True)[1])[0]
+    tout, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), 3, 2, 1, 1, True, True)
+    np.testing.assert_array_equal(out, tout.numpy())
+    np.testing.assert_array_equal(idx, tidx.numpy())
+
+
+CONVS = [  # (x shape, weight shape, stride, padding, dilation, groups): dx through col2im
+    ((2, 3, 7, 6), (4, 3, 3, 3), 2, 1, 1, 1),
+    ((1, 4, 9, 8), (6, 2, 3, 2), (2, 3), (2, 0, 1, 1), (2, 1), 2),
+    ((2, 2, 5, 5), (3, 2, 3, 3), 1, 1, 1, 1),
+]
+
+
+@pytest.mark.parametrize("case", CONVS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_col2im_same_grads(both, case, dtype):
+    xs, ws, s, p, d, g = case
+    x, w = RNG.standard_normal(xs).astype(dtype), RNG.standard_normal(ws).astype(dtype)
+
+    def f():
+        ctx, out = run_forward(C.Conv2d, x, w, None, s, p, d, g)
+        return run_backward(C.Conv2d, ctx, [np.ones_like(out)])[0]
+
+    on, off = both(f)
+    assert on.dtype == dtype
+    np.testing.assert_allclose(on, off, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+def test_conv_transpose_forward_same(both):
+    x = RNG.standard_normal((2, 4, 5, 5)).astype(np.float32)
+    w = RNG.standard_normal((4, 3, 3, 3)).astype(np.float32)
+    on, off = both(lambda: run_forward(C.ConvTranspose2d, x, w, None, 2, 1, 1)[1])
+    np.testing.assert_allclose(on, off, rtol=1e-5, atol=1e-5)
