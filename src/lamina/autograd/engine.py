@@ -1,0 +1,98 @@
+"""Reverse-mode engine: walk the graph of Contexts from the output back to the leaves.
+
+The graph is sorted iteratively (no recursion: an RNN unrolled over 10,000 steps works);
+gradients of fan-out accumulate; each returned gradient is summed back to its input's
+shape (unbroadcast) and checked; the graph is freed unless ``retain_graph``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import anomaly
+
+
+def _topo_order(root):
+    """Contexts reachable from root, each after every context that consumes it."""
+    order, seen = [], {id(root)}
+    stack = [(root, False)]
+    while stack:
+        ctx, done = stack.pop()
+        if done:
+            order.append(ctx)
+            continue
+        stack.append((ctx, True))
+        for t in ctx.inputs:
+            c = getattr(t, "_ctx", None)
+            if c is not None and id(c) not in seen:
+                seen.add(id(c))
+                stack.append((c, False))
+    order.reverse()  # consumers first
+    return order
+
+
+def unbroadcast(g, shape, where):
+    """Sum a gradient of a broadcast shape back to ``shape``; raise if it cannot fit."""
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    if extra >= 0:
+        axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
+    if g.shape != shape:
+        raise RuntimeError(
+            f"{where} returned a gradient of shape {tuple(g.shape)} for an input of shape "
+            f"{tuple(shape)}"
+        )
+    return g
+
+
+def run_backward(tensor, grad, retain_graph=False):
+    """Backpropagate ``grad`` (an ndarray shaped like tensor) into the leaves' ``.grad``."""
+
+    root = tensor._ctx
+    if root is None:
+        tensor._accumulate(grad)
+        return
+    pending = {id(root): [None] * len(root.out_meta)}
+    pending[id(root)][tensor._idx] = grad
+    check = anomaly.is_enabled()
+    for ctx in _topo_order(root):
+        outs = pending.pop(id(ctx), None)
+        if outs is None:
+            continue
+        if ctx.freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time ({ctx.name()}): its saved "
+                "arrays were freed after the first backward. Pass retain_graph=True to the "
+                "first backward() if you need to backward twice."
+            )
+        outs = [np.zeros(s, d) if g is None else g for g, (s, d) in zip(outs, ctx.out_meta)]
+        if ctx.retained:
+            for i, t in ctx.retained:
+                t._accumulate(outs[i])
+        grads = ctx.fn.backward(ctx, *outs)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if not retain_graph:
+            ctx.saved = ()
+            ctx.freed = True
+            ctx.__dict__.clear()
+        for inp, g, need in zip(ctx.inputs, grads, ctx.needs_input_grad):
+            if not need or g is None:
+                continue
+            g = unbroadcast(np.asarray(g), inp.data.shape, ctx.name())
+            if check:
+                anomaly.check(ctx, g)
+            if g.dtype != inp.data.dtype:
+                g = g.astype(inp.data.dtype)
+            c = inp._ctx
+            if c is None:
+                inp._accumulate(g)
+            else:
+                slot = pending.setdefault(id(c), [None] * len(c.out_meta))
+                prev = slot[inp._idx]
+                slot[inp._idx] = g if prev is None else prev + g

@@ -1,0 +1,37 @@
+"""linear, pad, embedding, one_hot (torch.nn.functional)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...functions import pad
+from ...ops import linalg as L
+from ...tensor import Tensor, _make, apply
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ weight.T + bias, weight (out, in)."""
+    if x.shape[-1] != weight.shape[-1]:
+        raise ValueError(
+            f"linear: input's last dim {x.shape[-1]} != weight's in_features "
+            f"{weight.shape[-1]} (weight shape {tuple(weight.shape)})"
+        )
+    return apply(L.Linear, x, weight, bias)
+
+
+def embedding(indices, weight: Tensor, padding_idx=None) -> Tensor:
+    from ..modules.embedding import EmbeddingLookup
+
+    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    return apply(EmbeddingLookup, weight, idx, padding_idx)
+
+
+def one_hot(indices, num_classes: int = -1) -> Tensor:
+    idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    n = int(idx.max()) + 1 if num_classes < 0 else num_classes
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"one_hot: class values must be in [0, {n}), got {idx.min()}..{idx.max()}")
+    return _make(np.eye(n, dtype=np.int64)[idx])
+
+
+__all__ = ["linear", "pad", "embedding", "one_hot"]

@@ -1,0 +1,1 @@
+"""The layers of lamina.nn, one file per family."""

@@ -1,0 +1,113 @@
+"""Indexing ops: getitem, gather, scatter_add, index_select, masked_fill, tril/triu."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+
+
+def _is_basic(key) -> bool:
+    keys = key if isinstance(key, tuple) else (key,)
+    return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)) for k in keys)
+
+
+class GetItem(Function):
+    """x[key]; with integer-array or mask keys a repeated index accumulates its gradient."""
+
+    @staticmethod
+    def forward(ctx, x, key):
+        ctx.shape, ctx.key, ctx.dtype = x.shape, key, x.dtype
+        return x[key]
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = np.zeros(ctx.shape, dtype=g.dtype)
+        if _is_basic(ctx.key):
+            gx[ctx.key] = g
+        else:
+            np.add.at(gx, ctx.key, g)
+        return gx, None
+
+
+class Gather(Function):
+    """torch.gather(x, dim, index)."""
+
+    @staticmethod
+    def forward(ctx, x, axis, index):
+        ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
+        return np.take_along_axis(x, index, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = np.zeros(ctx.shape, dtype=g.dtype)
+        _scatter_add(gx, ctx.axis, ctx.index, g)
+        return gx, None, None
+
+
+def _scatter_add(out, axis, index, src):
+    """out[..., index[i], ...] += src[i] along axis (in place, repeats accumulate)."""
+    idx = list(np.indices(index.shape, sparse=True))
+    idx[axis] = index
+    np.add.at(out, tuple(idx), src[tuple(slice(0, s) for s in index.shape)])
+
+
+class ScatterAdd(Function):
+    """torch.scatter_add(x, dim, index, src)."""
+
+    @staticmethod
+    def forward(ctx, x, axis, index, src):
+        ctx.axis, ctx.index, ctx.src_shape = axis, index, src.shape
+        out = x.copy()
+        _scatter_add(out, axis, index, src)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            gsrc = np.zeros(ctx.src_shape, dtype=g.dtype)
+            sl = tuple(slice(0, s) for s in ctx.index.shape)
+            gsrc[sl] = np.take_along_axis(g, ctx.index, axis=ctx.axis)
+        return g, None, None, gsrc
+
+
+class IndexSelect(Function):
+    @staticmethod
+    def forward(ctx, x, axis, index):
+        ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
+        return np.take(x, index, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = np.zeros(ctx.shape, dtype=g.dtype)
+        key = [slice(None)] * len(ctx.shape)
+        key[ctx.axis] = ctx.index
+        np.add.at(gx, tuple(key), g)
+        return gx, None, None
+
+
+class MaskedFill(Function):
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        mask = np.asarray(mask, dtype=bool)
+        ctx.mask = mask
+        return np.where(mask, np.asarray(value, dtype=x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.where(ctx.mask, np.zeros((), g.dtype), g), None, None
+
+
+class Tri(Function):
+    """tril (upper=False) or triu (upper=True) of the last two dims, with diagonal offset."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal=0, upper=False):
+        ctx.diagonal, ctx.upper = diagonal, upper
+        return np.triu(x, diagonal) if upper else np.tril(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        f = np.triu if ctx.upper else np.tril
+        return f(g, ctx.diagonal), None, None

@@ -1,0 +1,62 @@
+"""Matrix products: matmul (1-D, 2-D, batched with broadcasting) and the fused linear."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+
+
+class MatMul(Function):
+    """a @ b with NumPy's matmul semantics (torch.matmul)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a @ b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved
+        need = ctx.needs_input_grad
+        a2 = a[None, :] if a.ndim == 1 else a  # promote vectors as matmul does
+        b2 = b[:, None] if b.ndim == 1 else b
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
+        if b.ndim == 1:
+            g = np.expand_dims(g, -1)
+        ga = gb = None
+        if need[0]:
+            ga = g @ np.swapaxes(b2, -1, -2)
+            if a.ndim == 1:
+                ga = ga.reshape(-1, a.shape[0]).sum(0)
+        if need[1]:
+            if b2.ndim == 2 and a2.ndim > 2:  # batched a, shared b: fold the batch, one GEMM
+                gb = a2.reshape(-1, a2.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+            else:
+                gb = np.swapaxes(a2, -1, -2) @ g
+            if b.ndim == 1:
+                gb = gb.reshape(-1, b.shape[0]).sum(0)
+        return ga, gb
+
+
+class Linear(Function):
+    """y = x @ weight.T + bias; weight is (out, in) as in torch.nn.Linear."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias=None):
+        ctx.save_for_backward(x, weight)
+        y = x @ weight.T
+        if bias is not None:
+            y += bias
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, weight = ctx.saved
+        need = ctx.needs_input_grad
+        g2 = g.reshape(-1, g.shape[-1])
+        dx = g @ weight if need[0] else None
+        dw = g2.T @ x.reshape(-1, x.shape[-1]) if need[1] else None
+        db = g2.sum(axis=0) if len(need) > 2 and need[2] else None
+        return dx, dw, db

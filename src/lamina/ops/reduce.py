@@ -1,0 +1,202 @@
+"""Reductions over one dimension, several, or all: sum, mean, var, max/min, prod, ...
+
+``axis`` is None (all), an int or a tuple of ints; ``keepdim`` as torch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+
+
+def _expand(g, shape, axis, keepdim):
+    """Bring a reduced gradient back to broadcast against the input."""
+    if axis is None:
+        return np.reshape(g, (1,) * len(shape)) if len(shape) else g
+    if not keepdim:
+        axes = (axis,) if isinstance(axis, int) else axis
+        g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
+    return g
+
+
+def _count(shape, axis):
+    if axis is None:
+        return int(np.prod(shape))
+    axes = (axis,) if isinstance(axis, int) else axis
+    return int(np.prod([shape[a] for a in axes]))
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdim=False):
+        ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
+        return np.sum(x, axis=axis, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        g = _expand(g, ctx.shape, ctx.axis, ctx.keepdim)
+        return (np.broadcast_to(g, ctx.shape),)
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdim=False):
+        ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
+        return np.mean(x, axis=axis, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        n = _count(ctx.shape, ctx.axis)
+        g = _expand(g, ctx.shape, ctx.axis, ctx.keepdim) / max(n, 1)
+        return (np.broadcast_to(g, ctx.shape),)
+
+
+class Var(Function):
+    """Variance with torch's ``correction`` (1 = unbiased, the default)."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, correction=1, keepdim=False):
+        mu = np.mean(x, axis=axis, keepdims=True)
+        d = x - mu
+        n = _count(x.shape, axis)
+        ctx.save_for_backward(d)
+        ctx.axis, ctx.keepdim, ctx.denom = axis, keepdim, max(n - correction, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.sum(d * d, axis=axis, keepdims=keepdim) / np.asarray(ctx.denom, d.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        (d,) = ctx.saved
+        g = _expand(g, d.shape, ctx.axis, ctx.keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (g * d * np.asarray(2.0 / ctx.denom if ctx.denom else np.inf, d.dtype),)
+
+
+class MaxMin(Function):
+    """max or min over all elements (ties share the gradient) or one dim (to the index)."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdim=False, largest=True):
+        ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
+        if axis is None:
+            y = np.max(x) if largest else np.min(x)
+            ctx.save_for_backward(x == y)
+            return np.asarray(y)
+        idx = np.argmax(x, axis=axis) if largest else np.argmin(x, axis=axis)
+        ctx.idx = np.expand_dims(idx, axis)
+        y = np.take_along_axis(x, ctx.idx, axis=axis)
+        return y if keepdim else np.squeeze(y, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.axis is None:
+            (mask,) = ctx.saved
+            return (mask * (g / mask.sum()).astype(g.dtype),)
+        gx = np.zeros(ctx.shape, dtype=g.dtype)
+        g = g if ctx.keepdim else np.expand_dims(g, ctx.axis)
+        np.put_along_axis(gx, ctx.idx, g, axis=ctx.axis)
+        return (gx,)
+
+
+class LogSumExp(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdim=False):
+        m = np.max(x, axis=axis, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+        ctx.save_for_backward(x, s)
+        ctx.axis, ctx.keepdim = axis, keepdim
+        if keepdim:
+            return s
+        return s.reshape(()) if axis is None else np.squeeze(s, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, s = ctx.saved
+        g = _expand(g, x.shape, ctx.axis, ctx.keepdim)
+        return (g * np.exp(x - s),)
+
+
+class Prod(Function):
+    @staticmethod
+    def forward(ctx, x, axis=None, keepdim=False):
+        y = np.prod(x, axis=axis, keepdims=True)
+        ctx.save_for_backward(x, y)
+        ctx.axis, ctx.keepdim = axis, keepdim
+        if keepdim:
+            return y
+        return y.reshape(()) if axis is None else np.squeeze(y, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        g = _expand(g, x.shape, ctx.axis, ctx.keepdim)
+        if np.all(x != 0):
+            return (g * y / x,)
+        # zeros present: product of the others, computed by exclusion (small inputs only)
+        axis = ctx.axis
+        if axis is None:
+            flat = x.reshape(-1)
+            others = np.array([np.prod(np.delete(flat, i)) for i in range(flat.size)])
+            return (g * others.reshape(x.shape).astype(x.dtype),)
+        left = np.cumprod(
+            np.concatenate(
+                [np.ones_like(np.take(x, [0], axis)), np.take(x, range(x.shape[axis] - 1), axis)],
+                axis,
+            ),
+            axis,
+        )
+        xr = np.flip(x, axis)
+        right = np.flip(
+            np.cumprod(
+                np.concatenate(
+                    [
+                        np.ones_like(np.take(xr, [0], axis)),
+                        np.take(xr, range(x.shape[axis] - 1), axis),
+                    ],
+                    axis,
+                ),
+                axis,
+            ),
+            axis,
+        )
+        return (g * left * right,)
+
+
+class Norm(Function):
+    """p-norm over axis (p=2 default; 'fro' is 2 over all; 1; inf)."""
+
+    @staticmethod
+    def forward(ctx, x, p=2, axis=None, keepdim=False):
+        ax = x if p == 2 else np.abs(x)
+        if p == 2:
+            y = np.sqrt(np.sum(x * x, axis=axis, keepdims=True))
+        elif p == 1:
+            y = np.sum(ax, axis=axis, keepdims=True)
+        elif p == np.inf:
+            y = np.max(ax, axis=axis, keepdims=True)
+        else:
+            y = np.sum(ax**p, axis=axis, keepdims=True) ** (1.0 / p)
+        ctx.save_for_backward(x, y)
+        ctx.p, ctx.axis, ctx.keepdim = p, axis, keepdim
+        if keepdim:
+            return y
+        return y.reshape(()) if axis is None else np.squeeze(y, axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        p = ctx.p
+        g = _expand(g, x.shape, ctx.axis, ctx.keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 2:
+                gx = g * np.where(y > 0, x / y, 0)
+            elif p == 1:
+                gx = g * np.sign(x)
+            elif p == np.inf:
+                mask = np.abs(x) == y
+                gx = g * np.sign(x) * mask / mask.sum(axis=ctx.axis, keepdims=True)
+            else:
+                gx = g * np.sign(x) * np.abs(x) ** (p - 1) / np.where(y > 0, y, 1) ** (p - 1)
+        return (gx.astype(x.dtype),)

@@ -1,0 +1,132 @@
+"""Shape ops: reshape, transpose/permute, expand, repeat, cat, stack, split, pad."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+
+
+class Reshape(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.shape = x.shape
+        return np.reshape(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.reshape(g, ctx.shape), None
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx, x, axes):
+        ctx.axes = axes
+        return np.transpose(x, axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.transpose(g, np.argsort(ctx.axes)), None
+
+
+class Expand(Function):
+    @staticmethod
+    def forward(ctx, x, shape):
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g, None  # the engine sums back to the input's shape
+
+
+class Repeat(Function):
+    """torch.Tensor.repeat: tile the tensor ``reps`` times along each dim."""
+
+    @staticmethod
+    def forward(ctx, x, reps):
+        ctx.shape, ctx.reps = x.shape, reps
+        return np.tile(x, reps)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape = (1,) * (len(ctx.reps) - len(ctx.shape)) + ctx.shape
+        split = []
+        for r, s in zip(ctx.reps, shape):
+            split += [r, s]
+        g = g.reshape(split).sum(axis=tuple(range(0, 2 * len(shape), 2)))
+        return g.reshape(ctx.shape), None
+
+
+class Cat(Function):
+    """cat(*tensors, axis): inputs are positional so each gets its own gradient."""
+
+    @staticmethod
+    def forward(ctx, *xs, axis=0):
+        ctx.axis = axis
+        ctx.bounds = np.cumsum([x.shape[axis] for x in xs])[:-1]
+        return np.concatenate(xs, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        return tuple(np.split(g, ctx.bounds, axis=ctx.axis))
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx, *xs, axis=0):
+        ctx.axis = axis
+        return np.stack(xs, axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        n = g.shape[ctx.axis]
+        return tuple(np.take(g, i, axis=ctx.axis) for i in range(n))
+
+
+class Split(Function):
+    """Split along axis at the given section sizes; one output per piece."""
+
+    @staticmethod
+    def forward(ctx, x, sizes, axis=0):
+        ctx.axis = axis
+        bounds = np.cumsum(sizes)[:-1]
+        return tuple(np.split(x, bounds, axis=axis))
+
+    @staticmethod
+    def backward(ctx, *gs):
+        return np.concatenate(gs, axis=ctx.axis), None
+
+
+_NP_PAD = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+class Pad(Function):
+    """np.pad with torch's modes; ``pad_width`` is NumPy's ((before, after), ...) form.
+
+    Backward for the non-constant modes scatters through the index map that the same
+    padding produces on an index array, so repeated sources accumulate.
+    """
+
+    @staticmethod
+    def forward(ctx, x, pad_width, mode="constant", value=0.0):
+        ctx.shape, ctx.pw, ctx.mode = x.shape, pad_width, mode
+        if mode == "constant":
+            return np.pad(x, pad_width, mode="constant", constant_values=value)
+        return np.pad(x, pad_width, mode=_NP_PAD[mode])
+
+    @staticmethod
+    def backward(ctx, g):
+        if ctx.mode == "constant":
+            sl = tuple(slice(b, g.shape[i] - a) for i, (b, a) in enumerate(ctx.pw))
+            return g[sl], None, None, None
+        # pad only the dims that are padded; gather their flat index map
+        dims = [i for i, (b, a) in enumerate(ctx.pw) if b or a]
+        sub = tuple(ctx.shape[i] for i in dims)
+        idx = np.arange(int(np.prod(sub))).reshape(sub)
+        idx = np.pad(idx, [ctx.pw[i] for i in dims], mode=_NP_PAD[ctx.mode])
+        rest = [i for i in range(g.ndim) if i not in dims]
+        gm = np.transpose(g, rest + dims).reshape(-1, idx.size)
+        out = np.zeros((gm.shape[0], int(np.prod(sub))), dtype=g.dtype)
+        np.add.at(out, (slice(None), idx.reshape(-1)), gm)
+        out = out.reshape([ctx.shape[i] for i in rest] + list(sub))
+        return np.transpose(out, np.argsort(rest + dims)), None, None, None
