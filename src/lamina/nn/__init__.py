@@ -5,4 +5,5 @@ from .module import Module
 from .modules.container import ModuleDict, ModuleList, Sequential
 from .modules.embedding import Embedding
 from .modules.linear import Flatten, Identity, Linear, Unflatten
+from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .parameter import Buffer, Parameter
