@@ -1,0 +1,15 @@
+"""The demos behind ``lamina demo``: each trains something real on data lamina ships."""
+
+from __future__ import annotations
+
+import importlib
+
+# name -> (module, one-line description); `lamina demo` alone runs them all in this order
+DEMOS = {
+    "xor": ("lamina.demos.xor", "a 2-2-1 sigmoid network learns XOR by backpropagation"),
+}
+
+
+def run(name: str, out_dir: str) -> dict:
+    module, _ = DEMOS[name]
+    return importlib.import_module(module).main(out_dir)
