@@ -1,0 +1,1 @@
+"""lamina.data: datasets, loaders, text and series helpers."""
