@@ -2,8 +2,8 @@
 
 ``RNNLanguageModel`` is embedding -> LSTM/GRU/RNN stack -> linear (the char-rnn /
 word-level LM shape of PyTorch's word_language_model example); ``RNNForecaster`` maps a
-window of past values to the next ``horizon`` values. ``lm_loss`` is a fused softmax
-cross-entropy over tokens (torch.nn.functional.cross_entropy with mean reduction).
+window of past values to the next ``horizon`` values. ``lm_loss`` is the mean token
+cross-entropy (torch.nn.functional.cross_entropy over flattened tokens).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import nn
-from ..autograd.function import Function
-from ..tensor import Tensor, apply
+from ..nn import functional as F
+from ..tensor import Tensor
 
 __all__ = ["RNNLanguageModel", "RNNForecaster", "lm_loss", "detach_state"]
 
@@ -25,27 +25,6 @@ def _cell(cell: str, where: str) -> str:
     return _CELLS[cell.lower()]
 
 
-class _TokenCrossEntropy(Function):
-    """mean_i(logsumexp(z_i) - z_i[t_i]) over logits (M, V) and targets (M,)."""
-
-    @staticmethod
-    def forward(ctx, logits, targets):
-        z = logits - logits.max(axis=1, keepdims=True)
-        ez = np.exp(z)
-        s = ez.sum(axis=1, keepdims=True)
-        rows = np.arange(len(targets))
-        loss = (np.log(s[:, 0]) - z[rows, targets]).mean()
-        ctx.p, ctx.t = ez / s, targets
-        return np.asarray(loss, dtype=logits.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        p, t = ctx.p.copy(), ctx.t
-        p[np.arange(len(t)), t] -= 1
-        p *= g / len(t)
-        return p, None
-
-
 def lm_loss(logits: Tensor, targets) -> Tensor:
     """Mean cross-entropy of logits (..., V) against integer targets (...)."""
     t = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=np.int64)
@@ -56,7 +35,7 @@ def lm_loss(logits: Tensor, targets) -> Tensor:
         )
     if t.size and (t.min() < 0 or t.max() >= V):
         raise ValueError(f"lm_loss: targets must lie in [0, {V}), got {t.min()}..{t.max()}")
-    return apply(_TokenCrossEntropy, logits.reshape(-1, V), t.reshape(-1))
+    return F.cross_entropy(logits.reshape(-1, V), t.reshape(-1))
 
 
 def detach_state(state):

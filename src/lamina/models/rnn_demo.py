@@ -17,49 +17,11 @@ import numpy as np
 from .. import manual_seed, no_grad
 from ..data.text import LMWindowDataset, WordTokenizer, complete, generate, load_shakespeare
 from ..nn.utils import clip_grad_norm_
+from ..optim import Adam
 from ..tensor import Tensor
 from .rnn import RNNLanguageModel, lm_loss
 
 PROMPTS = ("to be or not to", "my lord , i", "what is your", "the king")
-
-
-class _Adam:
-    """Adam (torch.optim.Adam defaults) on a list of parameters, updated in place.
-
-    m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr m_hat / (sqrt(v_hat) + eps).
-    """
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-        self.params, self.lr, self.betas, self.eps, self.t = list(params), lr, betas, eps, 0
-        self.m = [np.zeros_like(p.data) for p in self.params]
-        self.v = [np.zeros_like(p.data) for p in self.params]
-
-    def zero_grad(self):
-        for p in self.params:
-            p.grad = None
-
-    def step(self):
-        self.t += 1
-        b1, b2 = self.betas
-        c1, c2 = 1 - b1**self.t, 1 - b2**self.t
-        for p, m, v in zip(self.params, self.m, self.v):
-            if p.grad is None:
-                continue
-            g = p.grad.data
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * g * g
-            p.data -= (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps)
-
-
-def _make_optimizer(params, lr):
-    """lamina.optim.Adam when the package has it, else the inline _Adam above."""
-    try:
-        from ..optim import Adam
-    except ImportError:
-        return _Adam(params, lr=lr)
-    return Adam(params, lr=lr)
 
 
 def perplexity(model, ds: LMWindowDataset, batch_size: int = 64) -> float:
@@ -82,7 +44,7 @@ def unigram_perplexity(train_ids, val_ids, vocab_size: int) -> float:
 
 def train_lm(model, train: LMWindowDataset, seconds: float, lr=3e-3, batch_size=32, log=print):
     """Train until the time budget is spent; returns (steps, last smoothed loss)."""
-    opt = _make_optimizer(model.parameters(), lr)
+    opt = Adam(model.parameters(), lr=lr)
     t0, steps, smooth = time.perf_counter(), 0, None
     while time.perf_counter() - t0 < seconds:
         for x, y in train.batches(batch_size):
