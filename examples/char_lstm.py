@@ -70,4 +70,5 @@ print(
     f"validation {vl:.3f} nats/char ({vl / math.log(2):.3f} bits), uniform {math.log(len(tok)):.2f}"
 )
 print(f"{step} steps in {(time.perf_counter() - t0) / 60:.1f} min")
-print("sample:\n" + generate(model, tok, "ROMEO:\n", 300, temperature=0.8, top_k=None))
+prompt = "ROMEO:\n" if all(c in tok.stoi for c in "ROMEO:\n") else text[0]
+print("sample:\n" + prompt + generate(model, tok, prompt, 300, temperature=0.8))
