@@ -142,9 +142,9 @@ def _project(xs, w_ih, b_ih, b_hh, scale):
     """Input projection of all steps at once: (T, N, I) -> (T, N, G*H), rows scaled."""
     T, N, I = xs.shape
     pre = xs.reshape(T * N, I) @ (w_ih * scale[:, None]).T
-    for b in (b_ih, b_hh):
-        if b is not None:
-            pre += b * scale
+    bias = [b for b in (b_ih, b_hh) if b is not None]
+    if bias:
+        pre += (bias[0] + bias[1] if len(bias) == 2 else bias[0]) * scale
     return pre.reshape(T, N, -1)
 
 
@@ -196,6 +196,7 @@ def _lstm_loop(pre, h0, c0, whT, bs):
     cs = np.empty((T + 1, N, H), pre.dtype)
     tc = np.zeros((T, N, H), pre.dtype)  # tanh(c_t)
     hs[0], cs[0] = h0, c0
+    tmp, tmp_h = np.empty((N, G), pre.dtype), np.empty((N, H), pre.dtype)
     for t in range(T):
         b = bs[t]
         if b < N:  # finished sequences carry their state
@@ -203,14 +204,14 @@ def _lstm_loop(pre, h0, c0, whT, bs):
         if b == 0:
             continue
         a = pre[t, :b]  # (b, 4H), holds -a_i, -a_f, -2 a_g, -a_o
-        a += hs[t, :b] @ whT
+        a += np.matmul(hs[t, :b], whT, out=tmp[:b])
         _sigmoid_from_neg_(a)
         g = a[:, 2 * H : 3 * H]
         g *= 2
         g -= 1  # tanh(a_g)
         c = cs[t + 1, :b]
         np.multiply(a[:, H : 2 * H], cs[t, :b], out=c)
-        c += a[:, :H] * g
+        c += np.multiply(a[:, :H], g, out=tmp_h[:b])
         _tanh_into(c, tc[t, :b])
         np.multiply(a[:, 3 * H :], tc[t, :b], out=hs[t + 1, :b])
     return hs, cs, tc
