@@ -18,11 +18,11 @@ def _pair(kind, torch, **kw):
     return m, t
 
 
-def _compare(m, t, torch, x, hx=None, atol=1e-5):
+def _compare(m, t, torch, x, atol=1e-5):
     rng = np.random.default_rng(1)
     xl = lamina.tensor(x, requires_grad=True)
     xt = torch.from_numpy(x).requires_grad_()
-    out, hl = m(xl, hx and tuple(lamina.tensor(h) for h in hx) if isinstance(hx, tuple) else hx)
+    out, hl = m(xl)
     out_t, ht = t(xt)
     hl = hl if isinstance(hl, tuple) else (hl,)
     ht = ht if isinstance(ht, tuple) else (ht,)
@@ -58,18 +58,24 @@ def test_rnn_relu_no_bias_parity():
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
-def test_initial_state_and_unbatched(kind):
+def test_initial_state_grads_and_unbatched(kind):
     torch = pytest.importorskip("torch")
-    m, t = _pair(kind, torch, num_layers=2)
+    m, t = _pair(kind, torch, num_layers=2, bidirectional=True)
     rng = np.random.default_rng(2)
     x = rng.standard_normal((5, 3, I)).astype(np.float32)
-    hs = [rng.standard_normal((2, 3, H)).astype(np.float32) for _ in range(2)]
-    hx_l = tuple(lamina.tensor(h) for h in hs) if kind == "LSTM" else lamina.tensor(hs[0])
-    hx_t = tuple(torch.from_numpy(h) for h in hs) if kind == "LSTM" else torch.from_numpy(hs[0])
-    out, _ = m(lamina.tensor(x), hx_l)
-    np.testing.assert_allclose(out.data, t(torch.from_numpy(x), hx_t)[0].detach(), atol=1e-5)
-    out1, h1 = m(lamina.tensor(x[:, 0]))  # unbatched (L, H_in)
-    assert out1.shape == (5, H)
+    hs = [rng.standard_normal((4, 3, H)).astype(np.float32) for _ in range(2)]
+    hl = [lamina.tensor(h, requires_grad=True) for h in hs]
+    ht = [torch.from_numpy(h).requires_grad_() for h in hs]
+    n = 2 if kind == "LSTM" else 1
+    out, _ = m(lamina.tensor(x), tuple(hl) if n == 2 else hl[0])
+    out_t, _ = t(torch.from_numpy(x), tuple(ht) if n == 2 else ht[0])
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), atol=1e-5)
+    (out * out).sum().backward()
+    (out_t * out_t).sum().backward()
+    for a, b in zip(hl[:n], ht[:n]):
+        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), atol=1e-4)
+    out1, _ = m(lamina.tensor(x[:, 0]))  # unbatched (L, H_in)
+    assert out1.shape == (5, 2 * H)
     np.testing.assert_allclose(out1.data, m(lamina.tensor(x[:, :1]))[0].data[:, 0], atol=1e-6)
 
 
