@@ -191,3 +191,20 @@ def test_dropout_between_layers_only_in_training():
     np.testing.assert_array_equal(a, b)
     m.train()
     assert not np.allclose(m(x)[0].data, a)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_lengths_match_torch_packed_sequence(kind):
+    torch = pytest.importorskip("torch")
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    m, t = _pair(kind, torch, num_layers=2, bidirectional=True, batch_first=True)
+    lengths = [3, 6, 1, 4]
+    x = np.random.default_rng(3).standard_normal((4, 6, I)).astype(np.float32)
+    out, h = m(lamina.tensor(x), lengths=lengths)
+    packed = pack_padded_sequence(torch.from_numpy(x), lengths, True, enforce_sorted=False)
+    out_t, h_t = t(packed)
+    out_t, _ = pad_packed_sequence(out_t, batch_first=True, total_length=6)
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), atol=1e-5)
+    for a, b in zip(h if kind == "LSTM" else (h,), h_t if kind == "LSTM" else (h_t,)):
+        np.testing.assert_allclose(a.data, b.detach().numpy(), atol=1e-5)
