@@ -180,6 +180,10 @@ def test_state_dict_keys_shapes_and_errors():
         m(lamina.randn(4, 2, I), lengths=[5, 1])
     with pytest.raises(ValueError, match="h0 must have shape"):
         m(lamina.randn(4, 2, I), lamina.zeros(1, 2, H))
+    with pytest.raises(TypeError, match="h0 must be a Tensor"):
+        m(lamina.randn(4, 2, I), (lamina.zeros(4, 2, H),))
+    with pytest.raises(TypeError, match="hx must be a tuple"):
+        nn.LSTM(I, H)(lamina.randn(4, 2, I), lamina.zeros(1, 2, H))
 
 
 def test_dropout_between_layers_only_in_training():

@@ -132,6 +132,10 @@ class RNNBase(Module):
         D = 2 if self.bidirectional else 1
         if hx is None:
             return [None] * (self.num_layers * D)
+        if not isinstance(hx, Tensor):
+            raise TypeError(
+                f"{type(self).__name__}: {what} must be a Tensor, got {type(hx).__name__}"
+            )
         want = (self.num_layers * D, N, self.hidden_size) if batched else None
         want = want or (self.num_layers * D, self.hidden_size)
         if tuple(hx.shape) != want:
