@@ -21,7 +21,7 @@ from ..optim import Adam
 from ..tensor import Tensor
 from .rnn import RNNLanguageModel, lm_loss
 
-PROMPTS = ("to be or not to", "my lord , i", "what is your", "the king")
+PROMPTS = ("to be or not to", "my lord, i", "what is your", "the king")
 
 
 def perplexity(model, ds: LMWindowDataset, batch_size: int = 64) -> float:
