@@ -124,7 +124,8 @@ class LSTMFunction(Function):
             h0s = _init_state(h0, N, H, acts.dtype, lay)
             c0s = _init_state(c0, N, H, acts.dtype, lay)
             hs, cs, tc = _lstm_loop(acts, h0s, c0s, (w_hh * scale[:, None]).T, lay.bs)
-        ctx.save_for_backward(xs, hs, cs, tc, acts, w_ih, w_hh)
+        if any(ctx.needs_input_grad):  # nothing to keep for inference
+            ctx.save_for_backward(xs, hs, cs, tc, acts, w_ih, w_hh)
         ctx.lay = lay
         out = lay.zero_inactive(hs[1:].copy())
         return lay.seq_out(out), lay.batch_out(hs[T].copy()), lay.batch_out(cs[T].copy())
@@ -231,7 +232,8 @@ class GRUFunction(Function):
             h0s = _init_state(h0, N, H, acts.dtype, lay)
             bhh = None if b_hh is None else b_hh * scale
             hs, hn = _gru_loop(acts, h0s, (w_hh * scale[:, None]).T, bhh, lay.bs)
-        ctx.save_for_backward(xs, hs, hn, acts, w_ih, w_hh)
+        if any(ctx.needs_input_grad):  # nothing to keep for inference
+            ctx.save_for_backward(xs, hs, hn, acts, w_ih, w_hh)
         ctx.lay = lay
         out = lay.zero_inactive(hs[1:].copy())
         return lay.seq_out(out), lay.batch_out(hs[T].copy())
@@ -308,7 +310,8 @@ class _ElmanFunction(Function):
             pre = _project(xs, w_ih, b_ih, b_hh, scale)
             h0s = _init_state(h0, N, H, pre.dtype, lay)
             hs = _rnn_loop(pre, h0s, (w_hh * scale[:, None]).T, lay.bs, cls.relu)
-        ctx.save_for_backward(xs, hs, w_ih, w_hh)
+        if any(ctx.needs_input_grad):  # nothing to keep for inference
+            ctx.save_for_backward(xs, hs, w_ih, w_hh)
         ctx.lay = lay
         out = lay.zero_inactive(hs[1:].copy())
         return lay.seq_out(out), lay.batch_out(hs[T].copy())
