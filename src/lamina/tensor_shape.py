@@ -6,6 +6,8 @@ Kept apart from tensor.py so each file stays readable; the methods reach the gra
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .autograd.grad_mode import _grad
@@ -33,8 +35,8 @@ def _key(key):
 
 def _infer_shape(old, shape):
     """Resolve one -1 in ``shape`` and check that the element counts agree."""
-    n = int(np.prod(old))
-    known = int(np.prod([s for s in shape if s != -1]))
+    n = int(math.prod(old))
+    known = int(math.prod([s for s in shape if s != -1]))
     if shape.count(-1) > 1 or any(s < -1 for s in shape):
         raise ValueError(f"invalid shape {shape}: at most one -1 and no other negatives")
     if -1 in shape:
@@ -68,7 +70,7 @@ class ShapeMixin:
             return self.reshape(1)
         s, e = start_dim % n, end_dim % n
         shp = self.data.shape
-        return self.reshape(shp[:s] + (int(np.prod(shp[s : e + 1])),) + shp[e + 1 :])
+        return self.reshape(shp[:s] + (int(math.prod(shp[s : e + 1])),) + shp[e + 1 :])
 
     def unflatten(self, dim, sizes):
         shp = self.data.shape

@@ -99,6 +99,24 @@ def _scatter_flat(grad, idx, shape):
     return dx.reshape(shape)
 
 
+_GEOMETRY_CACHE: dict = {}
+
+
+def _cached_geometry(name, x, *args):
+    """_geometry memoised on (name, x.shape, args): batch-1 inference calls it per layer."""
+    key = (name, getattr(x, "shape", None), *args)
+    try:
+        return _GEOMETRY_CACHE[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable arguments (lists): no memo
+        return _geometry(name, x, *args)
+    geom = _geometry(name, x, *args)
+    if len(_GEOMETRY_CACHE) < 256:
+        _GEOMETRY_CACHE[key] = geom
+    return geom
+
+
 @functools.lru_cache(maxsize=64)
 def _index_maps(k, s, p, d, out, w):
     """Flat index h * W + w into the unpadded plane = window origin (Ho, Wo) + tap offset."""
@@ -138,7 +156,7 @@ class MaxPool2d(Function):
 
     @staticmethod
     def forward(ctx, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-        k, s, p, d, out, reach = _geometry(
+        k, s, p, d, out, reach = _cached_geometry(
             "MaxPool2d", x, kernel_size, stride, padding, dilation, ceil_mode
         )
         if fast.use(x):  # one compiled pass (lamina.ops.fast)
