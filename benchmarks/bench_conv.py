@@ -1,15 +1,21 @@
 """Conv2d forward+backward: lamina's op vs torch, CIFAR/LeNet layer shapes, same process.
 
-Run: python3 benchmarks/bench_conv.py   (median of 20 runs each; torch is only the oracle).
+Run: PYTHONPATH=src python3 benchmarks/bench_conv.py [threads]   (median of 20 runs each;
+torch is only the oracle). ``threads`` (default 1) sets both OpenBLAS's and torch's thread
+count, so the two libraries get the same cores; on a shared machine 1 is the stable choice.
 """
 
+import os
 import sys
 import time
 
-import numpy as np
+THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(THREADS)
 
-from lamina.autograd.function import Context
-from lamina.ops.conv import Conv2d
+import numpy as np  # noqa: E402  (after the thread count is set)
+
+from lamina.autograd.function import Context  # noqa: E402
+from lamina.ops.conv import Conv2d  # noqa: E402
 
 SHAPES = [  # (N, C, O, H, k, pad)
     (32, 3, 32, 32, 3, 1),
@@ -40,8 +46,9 @@ def lamina_step(x, w, b, g, pad):
 def main():
     import torch
 
+    torch.set_num_threads(THREADS)
     rng = np.random.default_rng(0)
-    print(f"torch threads {torch.get_num_threads()}")
+    print(f"threads {THREADS} (OpenBLAS and torch), forward+backward, median of 20")
     print(f"{'shape (N,C,O,H,k,p)':28s} {'lamina ms':>10s} {'torch ms':>10s} {'ratio':>6s}")
     for n, c, o, h, k, p in SHAPES:
         x = rng.standard_normal((n, c, h, h), dtype=np.float32)
