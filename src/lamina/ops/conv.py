@@ -7,7 +7,7 @@ Method (torch.nn.functional.conv2d / conv_transpose2d numerics, float32 kept flo
   strides, nothing is copied) and reshaped - one copy - to the column matrix
   ``cols (N, G, C/G*kh*kw, Ho*Wo)``. Then ``out (N, G, O/G, Ho*Wo) = w (G, O/G, K) @ cols``
   with ``np.matmul``, which hands every (sample, group) to BLAS and gives NCHW directly, with
-  no transpose of the output. Measured on 2 cores (batch 32, 3x3 pad 1): 3->32 at 32x32
+  no transpose of the output. Forward, best of 15 on 2 shared cores (batch 32, 3x3 pad 1): 3->32 at 32x32
   1.3 ms, 32->64 at 32x32 21 ms, LeNet 1->6 5x5 at 28x28 0.4 ms; the row-major im2col
   (``(N*Ho*Wo, K) @ w.T`` plus an NCHW transpose) took 1.5-5x longer, a sum of per-tap GEMMs
   2-10x longer, and NHWC per-tap GEMMs lost on all but one shape because of the layout
