@@ -207,5 +207,7 @@ def test_pool_errors():
         run_forward(AvgPool2d, rand(1, 1, 4, 4), 2, 2, 2)
     with pytest.raises(ValueError, match="too small"):
         run_forward(MaxPool2d, rand(1, 1, 2, 2), 3)
+    with pytest.raises(ValueError, match="AvgPool2d: kernel_size must be >= 1"):
+        run_forward(AvgPool2d, rand(1, 1, 2, 2), 0)
     with pytest.raises(ValueError, match="mode 'cubic'"):
         run_forward(Interpolate, rand(1, 1, 2, 2), (4, 4), "cubic")

@@ -7,11 +7,13 @@ Method (torch.nn.functional.conv2d / conv_transpose2d numerics, float32 kept flo
   strides, nothing is copied) and reshaped - one copy - to the column matrix
   ``cols (N, G, C/G*kh*kw, Ho*Wo)``. Then ``out (N, G, O/G, Ho*Wo) = w (G, O/G, K) @ cols``
   with ``np.matmul``, which hands every (sample, group) to BLAS and gives NCHW directly, with
-  no transpose of the output. Forward, best of 15 on 2 shared cores (batch 32, 3x3 pad 1): 3->32 at 32x32
-  1.3 ms, 32->64 at 32x32 21 ms, LeNet 1->6 5x5 at 28x28 0.4 ms; the row-major im2col
-  (``(N*Ho*Wo, K) @ w.T`` plus an NCHW transpose) took 1.5-5x longer, a sum of per-tap GEMMs
-  2-10x longer, and NHWC per-tap GEMMs lost on all but one shape because of the layout
-  transposes. A 1x1 stride-1 unpadded conv copies nothing (the view reshapes in place).
+  no transpose of the output. Forward, best of 15 on 2 shared cores (batch 32, 3x3 pad 1):
+  3->32 at 32x32 1.3 ms, 32->64 at 32x32 21 ms, LeNet 1->6 5x5 at 28x28 0.4 ms; the
+  row-major im2col (``(N*Ho*Wo, K) @ w.T`` plus an NCHW transpose) took 1.5-5x longer, a sum
+  of per-tap GEMMs 2-10x longer, and NHWC per-tap GEMMs lost on all but one shape because of
+  the layout transposes. A 1x1 stride-1 unpadded conv copies nothing (the view reshapes in
+  place). For dx, col2im beat a transposed convolution (im2col of the padded gradient and
+  one GEMM) by 1.4-16x.
 * **Backward.** ``dw = sum_n g_n @ cols_n.T`` (one batched GEMM, then a sum over N);
   ``dcols = w.T @ g`` (one batched GEMM) and col2im: a loop over the kh*kw taps, each one
   strided ``+=`` of a (N, C, Ho, Wo) slab into the padded gradient. ConvTranspose2d is the
@@ -35,7 +37,7 @@ from lamina.autograd.function import Function
 
 from ._util import array_module
 
-__all__ = ["Conv2d", "ConvTranspose2d", "conv_out_size", "pair", "pads4"]
+__all__ = ["Conv2d", "ConvTranspose2d", "conv_out_size", "pair", "pads4", "positive"]
 
 
 def pair(v, name: str = "value") -> tuple[int, int]:
@@ -47,6 +49,13 @@ def pair(v, name: str = "value") -> tuple[int, int]:
         return t[0], t[0]
     if len(t) != 2:
         raise ValueError(f"{name} must be an int or a pair, got {v!r}")
+    return t
+
+
+def positive(t: tuple, name: str, where: str) -> tuple:
+    """Check a stride/dilation/kernel pair is >= 1; ValueError naming the op otherwise."""
+    if min(t) < 1:
+        raise ValueError(f"{where}: {name} must be >= 1, got {t}")
     return t
 
 
@@ -132,7 +141,8 @@ class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         _check_conv("Conv2d", x, weight, groups, 1)
-        stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
+        stride = positive(pair(stride, "stride"), "stride", "Conv2d")
+        dilation = positive(pair(dilation, "dilation"), "dilation", "Conv2d")
         pt, pb, pl, pr = pads4(padding)
         n, c, h, w = x.shape
         o, _, kh, kw = weight.shape
@@ -188,7 +198,8 @@ class ConvTranspose2d(Function):
         ctx, x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
     ):
         _check_conv("ConvTranspose2d", x, weight, groups, 0)
-        stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
+        stride = positive(pair(stride, "stride"), "stride", "ConvTranspose2d")
+        dilation = positive(pair(dilation, "dilation"), "dilation", "ConvTranspose2d")
         opad = pair(output_padding, "output_padding")
         for op_, s_, d_ in zip(opad, stride, dilation):
             if op_ >= max(s_, d_):

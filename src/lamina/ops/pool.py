@@ -22,7 +22,7 @@ import numpy as np
 from lamina.autograd.function import Function
 
 from ._util import array_module
-from .conv import pair
+from .conv import pair, positive
 
 __all__ = [
     "AdaptiveAvgPool2d",
@@ -47,9 +47,9 @@ def _geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode):
     """Resolve pair args and output size; returns (k, s, p, d, (ho, wo), (hp, wp))."""
     if x.ndim != 4:
         raise ValueError(f"{name}: expected input (N, C, H, W), got shape {x.shape}")
-    k = pair(kernel_size, "kernel_size")
-    s = k if stride is None or stride == () else pair(stride, "stride")
-    p, d = pair(padding, "padding"), pair(dilation, "dilation")
+    k = positive(pair(kernel_size, "kernel_size"), "kernel_size", name)
+    s = k if stride is None or stride == () else positive(pair(stride, "stride"), "stride", name)
+    p, d = pair(padding, "padding"), positive(pair(dilation, "dilation"), "dilation", name)
     for ki, pi, di in zip(k, p, d):
         if pi > (di * (ki - 1) + 1) // 2:
             raise ValueError(
