@@ -3,10 +3,18 @@
 import numpy as np
 import pytest
 
+from lamina.ops import conv as conv_mod
 from lamina.ops.conv import Conv2d, ConvTranspose2d, pads4
 from tests.opcheck import check_op, run_backward, run_forward
 
 RNG = np.random.default_rng(0)
+
+
+@pytest.fixture(params=["cn", "nc"], autouse=True)
+def layout(request, monkeypatch):
+    """Run every test with both column layouts: channel-major (CN) and per-sample (NC)."""
+    monkeypatch.setattr(conv_mod, "CN_MAX_PIXELS", 10**9 if request.param == "cn" else 0)
+    return request.param
 
 
 def rand(*shape, dtype=np.float32):
