@@ -13,13 +13,14 @@ Method (torch.nn.functional.conv2d / conv_transpose2d numerics, float32 kept flo
     for small feature maps, where N small GEMMs waste BLAS.
 
   Forward+backward, one thread, best of 12 on a loaded shared machine (batch 32, 3x3 pad 1):
-  the NC layout beat CN at 32x32 (3->32: 11 vs 18-30 ms), tied at 16x16, and lost at 4x4
-  (128->128: 43 vs 26 ms) and 2x2 (5x). Rejected after measuring (forward only): row-major
+  the NC layout beat CN at 32x32 (3->32: 16 vs 29 ms), tied at 16x16, and lost at 4x4
+  (128->128: 79 vs 49 ms) and 2x2 (256->256: 5x). Rejected after measuring (forward only): row-major
   im2col ``(N*Ho*Wo, K) @ w.T`` plus an NCHW transpose (1.5-5x slower), a sum of per-tap
   GEMMs (2-10x slower), NHWC per-tap GEMMs (slower on 4 of 5 shapes), and for dx a
   transposed convolution (im2col of the padded gradient + one GEMM) instead of col2im
   (1.4-16x slower). A 1x1 stride-1 unpadded conv in the NC layout copies nothing.
-* **Backward.** ``dw = sum_n g_n @ cols_n.T`` (one batched GEMM, then a sum over N);
+* **Backward.** ``dw = sum_n g_n @ cols_n.T`` (NC: a batched GEMM and a sum over N; CN: one
+  GEMM per group);
   ``dcols = w.T @ g`` (one batched GEMM) and col2im: a loop over the kh*kw taps, each one
   strided ``+=`` of a (N, C, Ho, Wo) slab into the padded gradient. ConvTranspose2d is the
   same pair the other way round: its forward is Conv2d's dx, its dx is Conv2d's forward.
