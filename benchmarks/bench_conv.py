@@ -26,14 +26,17 @@ SHAPES = [  # (N, C, O, H, k, pad)
 ]
 
 
-def median_ms(fn, reps=20):
-    fn()
-    times = []
+def median_ms(fns, reps=20):
+    """Median ms of each fn; the runs alternate so a busy machine slows all of them alike."""
+    times = [[] for _ in fns]
+    for fn in fns:
+        fn()  # warm-up
     for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return 1e3 * float(np.median(times))
+        for fn, ts in zip(fns, times):
+            t = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t)
+    return [1e3 * float(np.median(ts)) for ts in times]
 
 
 def lamina_step(x, w, b, g, pad):
@@ -62,8 +65,10 @@ def main():
         def torch_step(xt=xt, wt=wt, bt=bt, gt=gt, p=p):
             torch.nn.functional.conv2d(xt, wt, bt, 1, p).backward(gt)
 
-        ms_l = median_ms(lambda x=x, w=w, b=b, g=g, p=p: lamina_step(x, w, b, g, p))
-        ms_t = median_ms(torch_step)
+        def our_step(x=x, w=w, b=b, g=g, p=p):
+            lamina_step(x, w, b, g, p)
+
+        ms_l, ms_t = median_ms([our_step, torch_step])
         print(f"{str((n, c, o, h, k, p)):28s} {ms_l:10.2f} {ms_t:10.2f} {ms_l / ms_t:6.2f}")
 
 
