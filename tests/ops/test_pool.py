@@ -98,7 +98,8 @@ def test_resample_gradcheck():
     check_op(AdaptiveMaxPool2d, distinct(1, 2, 5, 4), (3, 2))
     check_op(Interpolate, x, (7, 9), "bilinear", False)
     check_op(Interpolate, x, (3, 6), "bilinear", True)
-    check_op(Interpolate, x, (10, 3), "nearest")
+    check_op(Interpolate, x, (10, 3), "nearest")  # dense matrices
+    check_op(Interpolate, x, (10, 12), "nearest")  # whole factors: the repeat path
 
 
 def _torch_compare(fn, tfn, x, args, multi=False):
