@@ -192,5 +192,7 @@ def test_conv_errors_name_layer_and_shapes():
         run_forward(Conv2d, rand(1, 1, 2, 2), rand(1, 1, 3, 3), None)
     with pytest.raises(ValueError, match=r"Conv2d: stride must be >= 1, got \(0, 1\)"):
         run_forward(Conv2d, rand(1, 1, 4, 4), rand(1, 1, 3, 3), None, (0, 1))
+    with pytest.raises(TypeError, match="Conv2d: input dtype float64 and weight dtype float32"):
+        run_forward(Conv2d, rand(1, 1, 4, 4, dtype=np.float64), rand(1, 1, 3, 3), None)
     with pytest.raises(ValueError, match="ConvTranspose2d.*output_padding"):
         run_forward(ConvTranspose2d, rand(1, 2, 3, 3), rand(2, 1, 3, 3), None, 1, 0, 1)

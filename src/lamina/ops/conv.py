@@ -180,6 +180,10 @@ def _check_conv(name, x, weight, groups, in_axis):
             f"{name}: expected input with {c_in} channels (weight {weight.shape}, "
             f"groups={groups}), got input {x.shape}"
         )
+    if x.dtype != weight.dtype:
+        raise TypeError(
+            f"{name}: input dtype {x.dtype} and weight dtype {weight.dtype} should be the same"
+        )
     if (weight.shape[0] % groups) or groups < 1:
         raise ValueError(f"{name}: groups={groups} does not divide weight {weight.shape}")
 
