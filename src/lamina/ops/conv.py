@@ -243,8 +243,12 @@ class Conv2d(Function):
             raise ValueError(f"Conv2d: input {x.shape} too small for kernel {(kh, kw)}")
         xpad = _pad_zeros(x, pt, pb, pl, pr)
         needs = ctx.needs_input_grad
-        cn = "depthwise" if groups == c > 1 else ho * wo < CN_MAX_PIXELS
-        if cn == "depthwise":
+        if groups == c > 1:
+            layout = "depthwise"
+        else:
+            layout = "cn" if ho * wo < CN_MAX_PIXELS else "nc"
+        cn = layout == "cn"
+        if layout == "depthwise":
             out = _depthwise(xpad, weight, (ho, wo), stride, dilation)  # (N, O, Ho, Wo)
             ctx.save_for_backward(weight, xpad)
         else:
@@ -254,19 +258,20 @@ class Conv2d(Function):
             ctx.save_for_backward(weight, cols if len(needs) > 1 and needs[1] else None)
         if bias is not None:
             out += bias.reshape(1, o, 1, 1)
-        ctx.geom = (xpad.shape, (pt, pl), (h, w), stride, dilation, groups, cn)
+        ctx.geom = (xpad.shape, (pt, pl), (h, w), stride, dilation, groups, layout)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        weight, cols = ctx.saved
-        padded, (pt, pl), (h, w), stride, dilation, groups, cn = ctx.geom
+        weight, cols = ctx.saved  # cols: the padded input for the depthwise layout
+        padded, (pt, pl), (h, w), stride, dilation, groups, layout = ctx.geom
+        cn = layout == "cn"
         needs = ctx.needs_input_grad
         n, o, ho, wo = grad.shape
         dx = dw = db = None
         if len(needs) > 2 and needs[2]:
             db = grad.sum(axis=(0, 2, 3))
-        if cn == "depthwise":
+        if layout == "depthwise":
             dxp, dw = _depthwise_backward(grad, cols, weight, stride, dilation, needs)
             dx = None if dxp is None else np.ascontiguousarray(dxp[:, :, pt : pt + h, pl : pl + w])
             return dx, dw, db
