@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from lamina.autograd.function import Context
 from lamina.ops import conv as conv_mod
 from lamina.ops.conv import Conv2d, ConvTranspose2d, pads4
 from tests.opcheck import check_op, run_backward, run_forward
@@ -10,10 +11,13 @@ from tests.opcheck import check_op, run_backward, run_forward
 RNG = np.random.default_rng(0)
 
 
-@pytest.fixture(params=["cn", "nc"], autouse=True)
+@pytest.fixture(params=["cn", "nc", "nc-chunked"], autouse=True)
 def layout(request, monkeypatch):
-    """Run every test with both column layouts: channel-major (CN) and per-sample (NC)."""
+    """Run every test with both column layouts, channel-major (CN) and per-sample (NC), and
+    with a workspace bound that splits the batch into one-sample chunks."""
     monkeypatch.setattr(conv_mod, "CN_MAX_PIXELS", 10**9 if request.param == "cn" else 0)
+    if request.param == "nc-chunked":
+        monkeypatch.setattr(conv_mod, "WORKSPACE_BYTES", 1)
     return request.param
 
 
@@ -162,6 +166,21 @@ def test_conv2d_without_bias_and_without_input_grad():
     ctx.needs_input_grad = (False, True, False)
     dx, dw, db = run_backward(Conv2d, ctx, [np.ones_like(out)])
     assert dx is None and db is None and dw.shape == w.shape
+
+
+@pytest.mark.parametrize("case", CONV_GRID[:6])
+def test_conv2d_input_grad_only(case):
+    n, c, o, h, w, k, s, p, d, g = case
+    x, wt = rand(n, c, h, w), rand(o, c // g, *k)
+    ctx, out = run_forward(Conv2d, x, wt, None, s, p, d, g)
+    cot = rand(*out.shape)
+    dx_all = run_backward(Conv2d, ctx, [cot])[0]
+    ctx = Context(Conv2d)
+    ctx.needs_input_grad = (True, False, False)  # before forward: it keeps no input then
+    Conv2d.forward(ctx, x, wt, None, s, p, d, g)
+    dx, dw, db = run_backward(Conv2d, ctx, [cot])
+    assert dw is None and db is None
+    np.testing.assert_allclose(dx, dx_all, rtol=1e-6)
 
 
 def test_conv2d_non_contiguous_input():

@@ -29,7 +29,8 @@ Method (torch.nn.functional.conv2d / conv_transpose2d numerics, float32 kept flo
   same pair the other way round: its forward is Conv2d's dx, its dx is Conv2d's forward.
 
 Workspace: forward allocates the padded input (N*C*Hp*Wp) and the columns
-(N*C*kh*kw*Ho*Wo, i.e. kh*kw times the input for stride 1), freed on return. Only the padded
+(N*C*kh*kw*Ho*Wo, i.e. kh*kw times the input for stride 1), freed on return; when the
+columns would pass ``WORKSPACE_BYTES`` (256 MiB) the batch is done in chunks of samples. Only the padded
 input is kept for backward, which rebuilds the columns (one copy; timings unchanged within
 noise, and a VGG-style stack keeps ~kh*kw times less memory alive between forward and
 backward). Backward allocates the columns, the column gradient (same size) and the padded
@@ -168,13 +169,13 @@ def _depthwise(xpad, weight, out_hw, stride, dilation):
     return out.reshape(n, o, *out_hw)
 
 
-def _depthwise_backward(grad, xpad, weight, stride, dilation, needs):
-    """(dxpad, dw) of _depthwise; None where not needed."""
-    n, c = xpad.shape[:2]
+def _depthwise_backward(grad, xpad, padded, weight, stride, dilation, needs):
+    """(dxpad, dw) of _depthwise; None where not needed (xpad only needed for dw)."""
+    n, c = padded[:2]
     o, _, kh, kw = weight.shape
     wv = weight.reshape(c, o // c, kh, kw)
     g5 = grad.reshape(n, c, o // c, *grad.shape[2:])  # (N, C, m, Ho, Wo)
-    dxp = np.zeros(xpad.shape, dtype=grad.dtype) if needs[0] else None
+    dxp = np.zeros(padded, dtype=grad.dtype) if needs[0] else None
     dw = np.zeros(wv.shape, dtype=grad.dtype) if needs[1] else None
     for i, j, rows, cols in _taps((kh, kw), grad.shape[2:], stride, dilation):
         if dxp is not None:
@@ -228,6 +229,54 @@ def _check_conv(name, x, weight, groups, in_axis):
         raise ValueError(f"{name}: groups={groups} does not divide weight {weight.shape}")
 
 
+# Bound on the column workspace of one call; a larger batch is done in chunks of samples
+# (each still one BLAS call per group), so inference of 224x224 VGG-style layers stays small.
+WORKSPACE_BYTES = 1 << 28
+
+
+def _batch_chunks(n, per_sample_bytes):
+    step = max(1, WORKSPACE_BYTES // max(per_sample_bytes, 1))
+    return [slice(s, min(s + step, n)) for s in range(0, n, step)]
+
+
+def _cols_forward(xpad, weight, out_hw, stride, dilation, groups, cn):
+    """im2col + GEMM, chunked over the batch: (N, C, Hp, Wp) -> (N, O, Ho, Wo)."""
+    (n, c), (o, _, kh, kw), (ho, wo) = xpad.shape[:2], weight.shape, out_hw
+    wg = weight.reshape(groups, o // groups, -1)  # (G, O/G, K)
+
+    def run(xp):  # K = C/G*kh*kw rows per group
+        cols = _im2col(xp, kh, kw, stride, dilation, ho, wo, groups, cn)
+        return _from_layout(np.matmul(wg, cols), xp.shape[0], ho, wo, cn)
+
+    chunks = _batch_chunks(n, c * kh * kw * ho * wo * xpad.itemsize)
+    if len(chunks) == 1:
+        return run(xpad)
+    out = np.empty((n, o, ho, wo), dtype=np.result_type(xpad, weight))
+    for sl in chunks:
+        out[sl] = run(xpad[sl])
+    return out
+
+
+def _cols_backward(grad, xpad, weight, geom, needs):
+    """(dx, dw) of _cols_forward, chunked like it; None where not needed."""
+    padded, (pt, pl), (h, w), stride, dilation, groups, layout = geom
+    (n, o, ho, wo), (c, kh, kw), cn = grad.shape, (padded[1], *weight.shape[2:]), layout == "cn"
+    wg = weight.reshape(groups, o // groups, -1)  # (G, O/G, K)
+    dx = np.empty((n, c, h, w), dtype=grad.dtype) if needs[0] else None
+    dw = np.zeros(wg.shape, dtype=grad.dtype) if needs[1] else None
+    for sl in _batch_chunks(n, c * kh * kw * ho * wo * grad.itemsize):
+        g = _to_layout(grad[sl], groups, cn)  # O/G rows per group
+        if dx is not None:
+            dcols = np.matmul(wg.transpose(0, 2, 1), g)  # K rows per group
+            shape = (sl.stop - sl.start, *padded[1:])
+            dxp = _col2im(dcols, shape, (kh, kw), (ho, wo), stride, dilation, cn)
+            dx[sl] = dxp[:, :, pt : pt + h, pl : pl + w]
+        if dw is not None:
+            cols = _im2col(xpad[sl], kh, kw, stride, dilation, ho, wo, groups, cn)
+            dw += _weight_grad(g, cols, cn)
+    return dx, None if dw is None else dw.reshape(weight.shape)
+
+
 class Conv2d(Function):
     """2-D cross-correlation, torch.nn.functional.conv2d; weight (O, C/groups, kh, kw)."""
 
@@ -247,18 +296,12 @@ class Conv2d(Function):
         needs = ctx.needs_input_grad
         if groups == c > 1:
             layout = "depthwise"
+            out = _depthwise(xpad, weight, (ho, wo), stride, dilation)  # (N, O, Ho, Wo)
         else:
             layout = "cn" if ho * wo < CN_MAX_PIXELS else "nc"
-        cn = layout == "cn"
-        if layout == "depthwise":
-            out = _depthwise(xpad, weight, (ho, wo), stride, dilation)  # (N, O, Ho, Wo)
-            ctx.save_for_backward(weight, xpad)
-        else:
-            cols = _im2col(xpad, kh, kw, stride, dilation, ho, wo, groups, cn)  # C/G*kh*kw
-            wg = weight.reshape(groups, o // groups, -1)  # (G, O/G, K)
-            out = _from_layout(np.matmul(wg, cols), n, ho, wo, cn)  # (N, O, Ho, Wo)
-            # keep the padded input, not the kh*kw times larger columns: backward rebuilds them
-            ctx.save_for_backward(weight, xpad if len(needs) > 1 and needs[1] else None)
+            out = _cols_forward(xpad, weight, (ho, wo), stride, dilation, groups, layout == "cn")
+        # keep the padded input, not the kh*kw times larger columns: backward rebuilds them
+        ctx.save_for_backward(weight, xpad if len(needs) > 1 and needs[1] else None)
         if bias is not None:
             out += bias.reshape(1, o, 1, 1)
         ctx.geom = (xpad.shape, (pt, pl), (h, w), stride, dilation, groups, layout)
@@ -268,27 +311,13 @@ class Conv2d(Function):
     def backward(ctx, grad):
         weight, xpad = ctx.saved
         padded, (pt, pl), (h, w), stride, dilation, groups, layout = ctx.geom
-        cn = layout == "cn"
-        needs = ctx.needs_input_grad
-        n, o, ho, wo = grad.shape
-        dx = dw = db = None
-        if len(needs) > 2 and needs[2]:
-            db = grad.sum(axis=(0, 2, 3))
-        if layout == "depthwise":
-            dxp, dw = _depthwise_backward(grad, xpad, weight, stride, dilation, needs)
-            dx = None if dxp is None else np.ascontiguousarray(dxp[:, :, pt : pt + h, pl : pl + w])
+        needs = tuple(ctx.needs_input_grad) + (False,) * 3
+        db = grad.sum(axis=(0, 2, 3)) if needs[2] else None
+        if layout != "depthwise":
+            dx, dw = _cols_backward(grad, xpad, weight, ctx.geom, needs)
             return dx, dw, db
-        g = _to_layout(grad, groups, cn)  # O/G rows per group
-        if needs[0]:
-            wg = weight.reshape(groups, o // groups, -1)
-            dcols = np.matmul(wg.transpose(0, 2, 1), g)  # K = C/G*kh*kw rows per group
-            kernel = weight.shape[2:]
-            dxp = _col2im(dcols, padded, kernel, (ho, wo), stride, dilation, cn)
-            dx = np.ascontiguousarray(dxp[:, :, pt : pt + h, pl : pl + w])
-        if len(needs) > 1 and needs[1]:
-            kh, kw = weight.shape[2:]
-            cols = _im2col(xpad, kh, kw, stride, dilation, ho, wo, groups, cn)
-            dw = _weight_grad(g, cols, cn).reshape(weight.shape)  # (G, O/G, K)
+        dxp, dw = _depthwise_backward(grad, xpad, padded, weight, stride, dilation, needs)
+        dx = None if dxp is None else np.ascontiguousarray(dxp[:, :, pt : pt + h, pl : pl + w])
         return dx, dw, db
 
 
