@@ -30,11 +30,11 @@ Method (torch.nn.functional.conv2d / conv_transpose2d numerics, float32 kept flo
 
 Workspace: forward allocates the padded input (N*C*Hp*Wp) and the columns
 (N*C*kh*kw*Ho*Wo, i.e. kh*kw times the input for stride 1), freed on return; when the
-columns would pass ``WORKSPACE_BYTES`` (256 MiB) the batch is done in chunks of samples. Only the padded
-input is kept for backward, which rebuilds the columns (one copy; timings unchanged within
-noise, and a VGG-style stack keeps ~kh*kw times less memory alive between forward and
-backward). Backward allocates the columns, the column gradient (same size) and the padded
-input gradient; ConvTranspose2d keeps its input.
+columns would pass ``WORKSPACE_BYTES`` (256 MiB) the batch is done in chunks of samples.
+Only the padded input is kept for backward, which rebuilds the columns (one copy; timings
+unchanged within noise, and a VGG-style stack keeps ~kh*kw times less memory alive between
+forward and backward). Backward allocates the columns, the column gradient (same size) and
+the padded input gradient; ConvTranspose2d keeps its input.
 
 Padding is an int, a pair (ph, pw) or a 4-tuple (pt, pb, pl, pr) of zeros; other padding
 modes go through ``lamina.ops.shape.Pad`` first (torch's ``padding_mode``).
