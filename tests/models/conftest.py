@@ -1,0 +1,42 @@
+"""Shared fixtures for the zoo tests: layer availability, cheap init, the ``slow`` marker."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lamina import nn
+
+LAYERS = ("Conv2d", "BatchNorm2d", "ReLU", "Dropout", "MaxPool2d", "AdaptiveAvgPool2d")
+MISSING = [n for n in LAYERS if not hasattr(nn, n)]
+needs_layers = pytest.mark.skipif(bool(MISSING), reason=f"lamina.nn lacks {MISSING}")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: long zoo runs, selected with -m slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    if "slow" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
+class _ZeroRng:
+    """Stands in for the init generator: every draw is 0 (shapes only, no 100M-float draws)."""
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        return np.float32(0)
+
+    normal = uniform
+
+
+@pytest.fixture
+def cheap_init(monkeypatch):
+    """Build models without drawing their random initial weights (they get overwritten)."""
+    from lamina.nn import init
+
+    monkeypatch.setattr(init, "default_rng", lambda: _ZeroRng())
