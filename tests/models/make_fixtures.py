@@ -63,6 +63,7 @@ def torchvision_half() -> None:
     dest = os.path.join(HERE, "..", "..", "src", "lamina", "models", "imagenet_classes.json")
     with open(dest, "w") as f:
         json.dump(classes, f, indent=0)
+    _preprocess_fixture()
     os.makedirs(TMP, exist_ok=True)
     x = torch.from_numpy(R.input_for((2, 3, 224, 224)))
     np.save(os.path.join(TMP, "input.npy"), x.numpy())
@@ -72,6 +73,17 @@ def torchvision_half() -> None:
         torch.save(model.state_dict(), os.path.join(TMP, f"{name}.pth"))
         np.save(os.path.join(TMP, f"{name}_logits.npy"), model(x).numpy())
         print(f"{name}: torchvision init saved to {TMP}")
+
+
+def _preprocess_fixture() -> None:
+    """torchvision's ImageNet eval transform of the recipe image, sub-sampled 16x."""
+    from PIL import Image
+    from torchvision import transforms as T
+
+    tf = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(),
+                    T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])  # fmt: skip
+    out = tf(Image.fromarray(R.image_array())).numpy()  # (3, 224, 224)
+    np.save(os.path.join(HERE, "fixtures", "preprocess_sub16.npy"), out[:, ::16, ::16])
 
 
 def check_half() -> None:
