@@ -89,7 +89,8 @@ def test_state_dict_round_trip_resumes_identically(name, kwargs):
     _, full = _run_lamina(name, kwargs, steps=20)
     opt, params = _run_lamina(name, kwargs, steps=10)
     saved = opt.state_dict()
-    assert sorted(saved["state"]) == [0, 1]
+    stateless = name == "SGD" and not kwargs.get("momentum")
+    assert sorted(saved["state"]) == ([] if stateless else [0, 1])
     assert saved["param_groups"][0]["params"] == [0, 1]
     # continue in a fresh optimizer over fresh parameter objects holding the same values
     params2 = [make_param(p.data) for p in params]
@@ -166,6 +167,8 @@ def test_add_param_group_and_duplicates():
     assert opt.param_groups[1]["betas"] == (0.9, 0.999)
     with pytest.raises(ValueError, match="more than one parameter group"):
         opt.add_param_group({"params": [w]})
+    with pytest.raises(ValueError, match="twice"):
+        optim.SGD([w, w], lr=0.1)
 
 
 def test_params_without_grad_are_skipped():
@@ -197,6 +200,13 @@ def test_zero_grad():
     assert w.grad is grad and not grad.data.any() and b.grad is None
     opt.zero_grad()
     assert w.grad is None
+
+
+def test_plain_sgd_keeps_no_state():
+    params = lamina_params()
+    opt = optim.SGD(params, lr=0.1)
+    lamina_step(opt, params)
+    assert opt.state_dict()["state"] == {}
 
 
 def test_step_closure_returns_loss():

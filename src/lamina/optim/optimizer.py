@@ -106,6 +106,8 @@ class Optimizer:
             if default is required and name not in param_group:
                 raise ValueError(f"{where}: parameter group didn't specify a value of {name!r}")
             param_group.setdefault(name, default)
+        if len({id(p) for p in param_group["params"]}) != len(param_group["params"]):
+            raise ValueError(f"{where}: a parameter group lists the same parameter twice")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in param_group["params"]):
             raise ValueError(f"{where}: some parameters appear in more than one parameter group")

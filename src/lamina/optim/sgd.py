@@ -107,8 +107,10 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
+                if momentum == 0:  # no state at all, as torch
+                    sgd_update(p.data, p.grad.data, None, **opts)
+                    continue
                 state = self.state[p]
                 buf = sgd_update(p.data, p.grad.data, state.get("momentum_buffer"), **opts)
-                if momentum != 0:
-                    state["momentum_buffer"] = buf
+                state["momentum_buffer"] = buf
         return loss
