@@ -34,15 +34,6 @@ def digits_rgb(split: str) -> tuple[np.ndarray, np.ndarray]:
     return x.astype(np.float32), y
 
 
-def cross_entropy(logits, target):
-    if hasattr(nn, "CrossEntropyLoss"):
-        return nn.CrossEntropyLoss()(logits, target)
-    from lamina.ops.loss import CrossEntropy  # before nn.CrossEntropyLoss lands
-    from lamina.tensor import apply
-
-    return apply(CrossEntropy, logits, target)
-
-
 def accuracy(model, x, y, batch_size: int = 256) -> float:
     model.eval()
     with lamina.no_grad():
@@ -53,7 +44,7 @@ def accuracy(model, x, y, batch_size: int = 256) -> float:
 
 def train(model, params, x, y, epochs, batch_size, lr, train_mode, max_batches=None):
     """Adam on ``params``; the model stays in train mode only when ``train_mode``."""
-    opt = optim.Adam(params, lr=lr)
+    opt, loss_fn = optim.Adam(params, lr=lr), nn.CrossEntropyLoss()
     rng = np.random.default_rng(0)
     for epoch in range(epochs):
         model.train(train_mode)
@@ -62,7 +53,7 @@ def train(model, params, x, y, epochs, batch_size, lr, train_mode, max_batches=N
             if max_batches is not None and b >= max_batches:
                 break
             idx = order[i : i + batch_size]
-            loss = cross_entropy(model(lamina.tensor(x[idx])), lamina.tensor(y[idx]))
+            loss = loss_fn(model(lamina.tensor(x[idx])), lamina.tensor(y[idx]))
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -75,14 +66,14 @@ def main(argv=None) -> dict:
     p.add_argument("--weights", default=None, help="torchvision resnet18 .pth/.safetensors")
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--smoke", action="store_true", help="two batches, 64 test images")
+    p.add_argument("--smoke", action="store_true", help="two batches, 32 test images")
     args = p.parse_args(argv)
     lamina.manual_seed(0)
     xtr, ytr = digits_rgb("train")
     xte, yte = digits_rgb("test")
     nb, epochs = (2, 1) if args.smoke else (None, args.epochs)
     if args.smoke:
-        xte, yte = xte[:64], yte[:64]
+        xte, yte = xte[:32], yte[:32]
     results = {}
 
     print("(a) frozen ResNet-18 backbone, new linear head")

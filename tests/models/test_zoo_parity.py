@@ -78,7 +78,8 @@ def test_weights_from_safetensors_and_errors(tmp_path, cheap_init):
     sd = R.state_dict_for(_golden("resnet18"))
     lio.save(sd, tmp_path / "r18.safetensors")
     m = models.resnet18(weights=tmp_path / "r18.safetensors")
-    np.testing.assert_array_equal(m.state_dict()["layer1.0.conv1.weight"], sd["layer1.0.conv1.weight"])
+    key = "layer1.0.conv1.weight"
+    np.testing.assert_array_equal(m.state_dict()[key], sd[key])
     with pytest.raises(RuntimeError, match="Missing key"):
         models.resnet34(weights=sd)
     with pytest.raises(RuntimeError, match="size mismatch"):

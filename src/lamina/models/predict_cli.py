@@ -54,8 +54,10 @@ def _head(model: str) -> str:
 
 def predict_main(argv: list[str] | None = None) -> int:
     """Entry point: parse ``argv`` (default ``sys.argv[1:]``) and classify the images."""
-    parser = add_arguments(argparse.ArgumentParser(prog="lamina predict",
-                                                   description="ImageNet top-k with a zoo model"))  # fmt: skip
+    parser = argparse.ArgumentParser(
+        prog="lamina predict", description="ImageNet top-k with a zoo model"
+    )
+    add_arguments(parser)
     return run(parser.parse_args(argv))
 
 
