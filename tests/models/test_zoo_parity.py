@@ -23,7 +23,7 @@ from .conftest import needs_layers
 HERE = os.path.dirname(__file__)
 with open(os.path.join(HERE, "fixtures", "recipe.json")) as _f:
     META = json.load(_f)["models"]
-FAST = {"alexnet", "vgg11", "vgg11_bn", "resnet18", "resnet34", "resnet50"}
+FAST = {"alexnet", "vgg11_bn", "resnet18", "resnet50"}
 
 pytestmark = needs_layers
 
