@@ -28,6 +28,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .errors import LaminaFileError
 from .safetensors_io import bfloat16_to_float32
+from .state_dict import extract_state_dict  # re-exported: lamina.io.pth.extract_state_dict
 
 __all__ = ["load_pth", "extract_state_dict", "LEGACY_MAGIC"]
 
@@ -134,7 +135,12 @@ class _Loader:
 
     def persistent_load(self, pid: Any) -> np.ndarray | None:
         """Map ``('storage', type, key, location, numel[, view_metadata])`` to a 1-D array."""
-        if not (isinstance(pid, tuple) and len(pid) in (5, 6) and pid[0] == "storage"):
+        if not (
+            isinstance(pid, tuple)
+            and len(pid) in (5, 6)
+            and isinstance(pid[0], str)
+            and pid[0] == "storage"
+        ):
             raise LaminaFileError(self.path, f"persistent id {_short(pid)} is not a storage record")
         stype, key, _, numel = pid[1:5]
         view = pid[5] if len(pid) == 6 else None
@@ -222,6 +228,12 @@ class _SafeUnpickler(pickle._Unpickler):
 
     def find_class(self, module: str, name: str) -> Any:
         found = self._loader.globals.get((module, name))
+        if found is None and module == "torch._utils" and name.startswith("_rebuild_"):
+            raise LaminaFileError(
+                self._loader.path,
+                f"pickle global {module}.{name} is not supported: only dense CPU tensors of "
+                "float16/32/64, bfloat16, int8-64, uint8 and bool can be read",
+            )
         if found is None:
             raise LaminaFileError(
                 self._loader.path,
@@ -393,51 +405,3 @@ def load_pth(path: str | os.PathLike) -> Any:
         text = f"{type(e).__name__}: {e}"
         text = text if len(text) <= 200 else text[:197] + "..."
         raise LaminaFileError(path, f"not a readable torch file ({text})") from e
-
-
-_WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "module", "params")
-
-
-def extract_state_dict(obj: Any, strip_prefix: str = "module.") -> dict[str, np.ndarray]:
-    """Find the flat name -> ndarray state dict inside a loaded checkpoint.
-
-    Unwraps ``{"state_dict": ...}``, ``{"model": ...}``, ``{"model_state_dict": ...}`` (and
-    ``net``, ``module``, ``params``) until a mapping of arrays remains, flattens nested
-    mappings to dotted keys, and removes ``strip_prefix`` (``DataParallel``'s ``module.``)
-    when every key carries it. Like what ``torchvision`` users do by hand before
-    ``model.load_state_dict``.
-
-    Args:
-        obj: what ``load`` returned.
-        strip_prefix: prefix to drop when all keys share it ("" keeps keys).
-
-    Raises:
-        TypeError: no mapping of arrays is found (names the keys and types seen).
-    """
-    for _ in range(8):  # wrappers nest a few levels at most
-        if not isinstance(obj, dict):
-            break
-        inner = next((obj[k] for k in _WRAPPER_KEYS if isinstance(obj.get(k), dict)), None)
-        if inner is None:
-            break
-        obj = inner
-    if not isinstance(obj, dict):
-        raise TypeError(f"extract_state_dict: expected a dict, got {type(obj).__name__}")
-    flat: dict[str, np.ndarray] = {}
-    stack = [("", obj)]
-    while stack:
-        prefix, d = stack.pop()
-        for k, v in d.items():
-            name = f"{prefix}{k}"
-            if isinstance(v, dict):
-                stack.append((name + ".", v))
-            elif isinstance(v, np.ndarray):
-                flat[name] = v
-            else:
-                raise TypeError(
-                    f"extract_state_dict: {name!r} is {type(v).__name__}, expected an array "
-                    f"(top-level keys: {list(obj)[:10]})"
-                )
-    if strip_prefix and flat and all(k.startswith(strip_prefix) for k in flat):
-        flat = {k[len(strip_prefix) :]: v for k, v in flat.items()}
-    return flat
