@@ -3,10 +3,18 @@
 import numpy as np
 import pytest
 
+from lamina.ops import conv as conv_mod
 from lamina.ops.conv import Conv2d, ConvTranspose2d, pads4
 from tests.opcheck import check_op, run_backward, run_forward
 
 RNG = np.random.default_rng(0)
+
+
+@pytest.fixture(params=["cn", "nc"], autouse=True)
+def layout(request, monkeypatch):
+    """Run every test with both column layouts: channel-major (CN) and per-sample (NC)."""
+    monkeypatch.setattr(conv_mod, "CN_MAX_PIXELS", 10**9 if request.param == "cn" else 0)
+    return request.param
 
 
 def rand(*shape, dtype=np.float32):
@@ -182,5 +190,7 @@ def test_conv_errors_name_layer_and_shapes():
         run_forward(Conv2d, rand(4, 5, 5), rand(6, 4, 3, 3), None)
     with pytest.raises(ValueError, match="too small"):
         run_forward(Conv2d, rand(1, 1, 2, 2), rand(1, 1, 3, 3), None)
+    with pytest.raises(ValueError, match=r"Conv2d: stride must be >= 1, got \(0, 1\)"):
+        run_forward(Conv2d, rand(1, 1, 4, 4), rand(1, 1, 3, 3), None, (0, 1))
     with pytest.raises(ValueError, match="ConvTranspose2d.*output_padding"):
         run_forward(ConvTranspose2d, rand(1, 2, 3, 3), rand(2, 1, 3, 3), None, 1, 0, 1)

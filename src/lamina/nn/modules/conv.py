@@ -57,14 +57,7 @@ class _ConvNd(Module):
         self.stride = _ntuple(stride, n, "stride")
         self.dilation = _ntuple(dilation, n, "dilation")
         self.output_padding = _ntuple(output_padding, n, "output_padding")
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"{name}: padding {padding!r} must be 'same', 'valid' or ints")
-            if padding == "same" and any(s != 1 for s in self.stride):
-                raise ValueError(f"{name}: padding='same' needs stride 1, got {self.stride}")
-            self.padding = padding
-        else:
-            self.padding = _ntuple(padding, n, "padding")
+        self.padding = self._parse_padding(padding)
         self.padding_mode = padding_mode
         shape = (
             (in_channels, out_channels // groups)
@@ -77,6 +70,17 @@ class _ConvNd(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+
+    def _parse_padding(self, padding):
+        """torch keeps 'same'/'valid' as strings and ints as an n-tuple."""
+        if not isinstance(padding, str):
+            return _ntuple(padding, self._n, "padding")
+        name = type(self).__name__
+        if padding not in ("same", "valid"):
+            raise ValueError(f"{name}: padding {padding!r} must be 'same', 'valid' or ints")
+        if padding == "same" and any(s != 1 for s in self.stride):
+            raise ValueError(f"{name}: padding='same' needs stride 1, got {self.stride}")
+        return padding
 
     def reset_parameters(self) -> None:
         # torch: kaiming_uniform_(a=sqrt(5)), i.e. U(+-1/sqrt(fan_in)); the same bound for bias
