@@ -84,6 +84,8 @@ def test_weights_from_safetensors_and_errors(tmp_path, cheap_init):
         models.resnet34(weights=sd)
     with pytest.raises(RuntimeError, match="size mismatch"):
         models.resnet18(weights=sd, num_classes=10)
+    with pytest.raises(ValueError, match="IMAGENET1K_V1.*not found"):
+        models.resnet18(weights="IMAGENET1K_V1")
     with pytest.raises(TypeError, match="weights must be"):
         models.resnet18(weights=3)
     dp = {"module." + k: v for k, v in sd.items()}  # DataParallel checkpoints load too

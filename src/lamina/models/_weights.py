@@ -40,6 +40,12 @@ def state_dict_from(weights: str | os.PathLike | Mapping, where: str) -> dict[st
     if isinstance(weights, (str, os.PathLike)):
         from .. import io
 
+        if not os.path.exists(weights):
+            raise ValueError(
+                f"{where}: weights file {os.fspath(weights)!r} not found; lamina downloads "
+                "nothing, so pass the path of a torchvision .pth/.safetensors file (e.g. "
+                "~/.cache/torch/hub/checkpoints/resnet50-0676ba61.pth), not an enum name"
+            )
         obj = io.load(weights)
         where = f"{where}(weights={os.fspath(weights)!r})"
     elif isinstance(weights, Mapping):
