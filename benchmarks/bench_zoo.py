@@ -61,14 +61,17 @@ def torch_resnet18(torch):
     return R18()
 
 
-def median_time(fn, runs: int) -> float:
-    fn()  # warm-up
-    times = []
+def median_times(fns, runs: int) -> list[float]:
+    """Median seconds of each function, runs interleaved so machine load hits all alike."""
+    for fn in fns:
+        fn()  # warm-up
+    times = [[] for _ in fns]
     for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for fn, ts in zip(fns, times):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+    return [statistics.median(ts) for ts in times]
 
 
 def main(argv=None) -> None:
@@ -85,11 +88,11 @@ def main(argv=None) -> None:
         with lamina.no_grad():
             return model(xt).numpy()
 
-    t_lamina = median_time(run_lamina, args.runs)
-    print(f"lamina resnet18 1x3x224x224 eval: median {t_lamina * 1e3:.1f} ms of {args.runs}")
     try:
         import torch
     except ImportError:
+        (t_lamina,) = median_times([run_lamina], args.runs)
+        print(f"lamina resnet18 1x3x224x224 eval: median {t_lamina * 1e3:.1f} ms of {args.runs}")
         return
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -101,7 +104,8 @@ def main(argv=None) -> None:
         with torch.no_grad():
             return tm(xt_t).numpy()
 
-    t_torch = median_time(run_torch, args.runs)
+    t_lamina, t_torch = median_times([run_lamina, run_torch], args.runs)
+    print(f"lamina resnet18 1x3x224x224 eval: median {t_lamina * 1e3:.1f} ms of {args.runs}")
     a, b = run_lamina(), run_torch()
     err = np.abs(a - b).max() / np.abs(b).max()
     ratio = t_lamina / t_torch
