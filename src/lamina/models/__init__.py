@@ -1,4 +1,4 @@
-"""The model zoo: torchvision's architectures with torchvision's parameter names.
+"""lamina.models: ready-made networks; the zoo has torchvision's architectures and keys.
 
 Every builder takes ``weights=None | path | state dict`` and loads a torchvision ``.pth``
 or ``.safetensors`` file without torch (see docs/models.md).
