@@ -34,9 +34,10 @@ Method (torch.nn.functional.conv2d / conv_transpose2d numerics, float32 kept flo
 Workspace: forward allocates the padded input (N*C*Hp*Wp) and the columns
 (N*C*kh*kw*Ho*Wo, i.e. kh*kw times the input for stride 1), freed on return; when the
 columns would pass ``WORKSPACE_BYTES`` (256 MiB) the batch is done in chunks of samples.
-Only the padded input is kept for backward, which rebuilds the columns (one copy; timings
-unchanged within noise, and a VGG-style stack keeps ~kh*kw times less memory alive between
-forward and backward). Backward allocates the columns, the column gradient (same size) and
+Only the padded input is kept for backward, which rebuilds the columns (one copy; a
+VGG-style stack keeps ~kh*kw times less memory alive between forward and backward), except
+columns of at most ``KEEP_COLS_BYTES`` (16 MiB), which are kept: the rebuild was ~20% of a
+LeNet-5 step (peak memory +18 MB on resnet18_cifar at batch 16). Backward allocates the columns, the column gradient (same size) and
 the padded input gradient; ConvTranspose2d keeps its input.
 
 Padding is an int, a pair (ph, pw) or a 4-tuple (pt, pb, pl, pr) of zeros; other padding
@@ -296,26 +297,34 @@ def _batch_chunks(n, per_sample_bytes):
     return [slice(s, min(s + step, n)) for s in range(0, n, step)]
 
 
-def _cols_forward(xpad, weight, out_hw, stride, dilation, groups, cn):
-    """im2col + GEMM, chunked over the batch: (N, C, Hp, Wp) -> (N, O, Ho, Wo)."""
+# Columns up to this size are kept from forward for dw instead of being rebuilt from the
+# padded input: the rebuild was ~20% of a LeNet-5 training step and ~10% of cnn_cifar's.
+KEEP_COLS_BYTES = 1 << 24
+
+
+def _cols_forward(xpad, weight, out_hw, stride, dilation, groups, cn, keep=False):
+    """im2col + GEMM, chunked over the batch: (N, C, Hp, Wp) -> (out (N, O, Ho, Wo), cols).
+
+    ``cols`` are the columns if ``keep`` and they fit one chunk of KEEP_COLS_BYTES, else None.
+    """
     (n, c), (o, _, kh, kw), (ho, wo) = xpad.shape[:2], weight.shape, out_hw
     wg = weight.reshape(groups, o // groups, -1)  # (G, O/G, K)
-
-    def run(xp):  # K = C/G*kh*kw rows per group
-        cols = _im2col(xp, kh, kw, stride, dilation, ho, wo, groups, cn)
-        return _from_layout(np.matmul(wg, cols), xp.shape[0], ho, wo, cn)
-
     chunks = _batch_chunks(n, c * kh * kw * ho * wo * xpad.itemsize)
-    if len(chunks) == 1:
-        return run(xpad)
-    out = np.empty((n, o, ho, wo), dtype=np.result_type(xpad, weight))
-    for sl in chunks:
-        out[sl] = run(xpad[sl])
-    return out
+    out = None if len(chunks) == 1 else np.empty((n, o, ho, wo), np.result_type(xpad, weight))
+    for sl in chunks:  # K = C/G*kh*kw rows per group
+        cols = _im2col(xpad[sl], kh, kw, stride, dilation, ho, wo, groups, cn)
+        res = _from_layout(np.matmul(wg, cols), sl.stop - sl.start, ho, wo, cn)
+        if out is None:
+            return res, cols if keep and cols.nbytes <= KEEP_COLS_BYTES else None
+        out[sl] = res
+    return out, None
 
 
-def _cols_backward(grad, xpad, weight, geom, needs):
-    """(dx, dw) of _cols_forward, chunked like it; None where not needed."""
+def _cols_backward(grad, xpad, weight, geom, needs, kept=None):
+    """(dx, dw) of _cols_forward, chunked like it; None where not needed.
+
+    ``kept``: the forward's columns (one chunk), used for dw instead of rebuilding them.
+    """
     padded, (pt, pl), (h, w), stride, dilation, groups, layout = geom
     (n, o, ho, wo), (c, kh, kw), cn = grad.shape, (padded[1], *weight.shape[2:]), layout == "cn"
     wg = weight.reshape(groups, o // groups, -1)  # (G, O/G, K)
@@ -334,7 +343,11 @@ def _cols_backward(grad, xpad, weight, geom, needs):
             dxp = _col2im(dcols, shape, (kh, kw), (ho, wo), stride, dilation, cn)
             dx[sl] = dxp[:, :, pt : pt + h, pl : pl + w]
         if dw is not None:
-            cols = _im2col(xpad[sl], kh, kw, stride, dilation, ho, wo, groups, cn)
+            cols = (
+                kept
+                if kept is not None
+                else _im2col(xpad[sl], kh, kw, stride, dilation, ho, wo, groups, cn)
+            )
             dw += _weight_grad(g, cols, cn)
     return dx, None if dw is None else dw.reshape(weight.shape)
 
@@ -356,14 +369,18 @@ class Conv2d(Function):
             raise ValueError(f"Conv2d: input {x.shape} too small for kernel {(kh, kw)}")
         xpad = _pad_zeros(x, pt, pb, pl, pr)
         needs = ctx.needs_input_grad
+        needs_w, cols = len(needs) > 1 and needs[1], None
         if groups == c > 1:
             layout = "depthwise"
             out = _depthwise(xpad, weight, (ho, wo), stride, dilation)  # (N, O, Ho, Wo)
         else:
             layout = "cn" if ho * wo < CN_MAX_PIXELS else "nc"
-            out = _cols_forward(xpad, weight, (ho, wo), stride, dilation, groups, layout == "cn")
-        # keep the padded input, not the kh*kw times larger columns: backward rebuilds them
-        ctx.save_for_backward(weight, xpad if len(needs) > 1 and needs[1] else None)
+            out, cols = _cols_forward(
+                xpad, weight, (ho, wo), stride, dilation, groups, layout == "cn", needs_w
+            )
+        # keep the padded input, not the kh*kw times larger columns (backward rebuilds them),
+        # unless the columns are small (KEEP_COLS_BYTES)
+        ctx.save_for_backward(weight, xpad if needs_w and cols is None else None, cols)
         if bias is not None:
             out += bias.reshape(1, o, 1, 1)
         ctx.geom = (xpad.shape, (pt, pl), (h, w), stride, dilation, groups, layout)
@@ -371,12 +388,12 @@ class Conv2d(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        weight, xpad = ctx.saved
+        weight, xpad, cols = ctx.saved
         padded, (pt, pl), (h, w), stride, dilation, groups, layout = ctx.geom
         needs = tuple(ctx.needs_input_grad) + (False,) * 3
         db = grad.sum(axis=(0, 2, 3)) if needs[2] else None
         if layout != "depthwise":
-            dx, dw = _cols_backward(grad, xpad, weight, ctx.geom, needs)
+            dx, dw = _cols_backward(grad, xpad, weight, ctx.geom, needs, cols)
             return dx, dw, db
         dxp, dw = _depthwise_backward(grad, xpad, padded, weight, stride, dilation, needs)
         dx = None if dxp is None else np.ascontiguousarray(dxp[:, :, pt : pt + h, pl : pl + w])
