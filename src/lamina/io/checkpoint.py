@@ -144,7 +144,7 @@ class _Decoder:
         tag = node.get("$")
         if tag in ("array", "scalar"):
             key = node.get("key")
-            arr = self.arrays.get(key) if isinstance(key, str) else None  # a list is unhashable
+            arr = self.arrays.get(key) if isinstance(key, str) else None
             if arr is None:
                 raise self.fail(f"array key {str(node.get('key'))[:80]!r} is not in the file")
             if tag == "scalar" and arr.ndim:

@@ -1,4 +1,4 @@
-"""Convolution ops on NCHW arrays: Conv2d, ConvTranspose2d and a differentiable Pad.
+"""Convolution ops on NCHW arrays: Conv2d and ConvTranspose2d.
 
 Method (torch.nn.functional.conv2d / conv_transpose2d numerics, float32 kept float32):
 
@@ -23,7 +23,7 @@ the columns are kept for backward (the price of not rebuilding them). Backward a
 column gradient (same size) and the padded input gradient.
 
 Padding is an int, a pair (ph, pw) or a 4-tuple (pt, pb, pl, pr) of zeros; other padding
-modes go through :class:`Pad` first (torch's ``padding_mode``).
+modes go through ``lamina.ops.shape.Pad`` first (torch's ``padding_mode``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from lamina.autograd.function import Function
 
 from ._util import array_module
 
-__all__ = ["Conv2d", "ConvTranspose2d", "Pad", "conv_out_size", "pair", "pads4"]
+__all__ = ["Conv2d", "ConvTranspose2d", "conv_out_size", "pair", "pads4"]
 
 
 def pair(v, name: str = "value") -> tuple[int, int]:
@@ -104,9 +104,9 @@ def _col2im(dcols, shape, stride, dilation):
     for i in range(kh):
         for j in range(kw):
             h0, w0 = i * dh, j * dw
-            out[:, :, h0 : h0 + st_h * (ho - 1) + 1 : st_h, w0 : w0 + st_w * (wo - 1) + 1 : st_w] += (
-                dcols[:, :, i, j]
-            )
+            rows = slice(h0, h0 + st_h * (ho - 1) + 1, st_h)
+            cols = slice(w0, w0 + st_w * (wo - 1) + 1, st_w)
+            out[:, :, rows, cols] += dcols[:, :, i, j]
     return out
 
 
@@ -234,52 +234,3 @@ class ConvTranspose2d(Function):
         if len(needs) > 2 and needs[2]:
             db = grad.sum(axis=(0, 2, 3))
         return dx, dw, db
-
-
-_NP_MODES = {"constant": "constant", "zeros": "constant", "reflect": "reflect",
-             "replicate": "edge", "circular": "wrap"}
-
-
-class Pad(Function):
-    """Pad the trailing axes, torch.nn.functional.pad (constant/reflect/replicate/circular).
-
-    ``pad`` is torch's flat tuple, last axis first: (left, right[, top, bottom, ...]).
-    Backward routes each padded element's gradient back to the element it copies
-    (reflect/replicate/circular) with one ``np.add.at`` per padded axis.
-    """
-
-    @staticmethod
-    def forward(ctx, x, pad, mode="constant", value=0.0):
-        if len(pad) % 2 or len(pad) // 2 > x.ndim:
-            raise ValueError(f"Pad: pad {pad!r} must have 2 entries per axis, for at most "
-                             f"{x.ndim} axes of input {x.shape}")
-        if mode not in _NP_MODES:
-            raise ValueError(f"Pad: mode {mode!r} not one of {sorted(_NP_MODES)}")
-        k = len(pad) // 2
-        widths = [(0, 0)] * (x.ndim - k) + [
-            (int(pad[2 * i]), int(pad[2 * i + 1])) for i in reversed(range(k))
-        ]
-        if min(min(p) for p in widths) < 0:
-            raise ValueError(f"Pad: negative padding {pad!r} is not supported")
-        np_mode = _NP_MODES[mode]
-        ctx.widths, ctx.np_mode, ctx.shape = widths, np_mode, x.shape
-        if np_mode == "constant":
-            return np.pad(x, widths, mode="constant", constant_values=value)
-        return np.pad(x, widths, mode=np_mode)
-
-    @staticmethod
-    def backward(ctx, grad):
-        g = grad
-        for axis, (lo, hi) in enumerate(ctx.widths):
-            if lo == hi == 0:
-                continue
-            size = ctx.shape[axis]
-            if ctx.np_mode == "constant":
-                g = np.take(g, np.arange(lo, lo + size), axis=axis)
-                continue
-            src = np.pad(np.arange(size), (lo, hi), mode=ctx.np_mode)  # source of each slot
-            moved = np.moveaxis(g, axis, 0)
-            acc = np.zeros((size,) + moved.shape[1:], dtype=grad.dtype)
-            np.add.at(acc, src, moved)
-            g = np.moveaxis(acc, 0, axis)
-        return (np.ascontiguousarray(g),)

@@ -59,8 +59,9 @@ def _geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode):
     if min(out) < 1:
         raise ValueError(f"{name}: input {x.shape} too small for kernel {k}, padding {p}")
     # padded extent the windows reach (ceil_mode may reach past the right padding)
-    reach = tuple(max((out[a] - 1) * s[a] + d[a] * (k[a] - 1) + 1, x.shape[2 + a] + 2 * p[a])
-                  for a in (0, 1))
+    reach = tuple(
+        max((out[a] - 1) * s[a] + d[a] * (k[a] - 1) + 1, x.shape[2 + a] + 2 * p[a]) for a in (0, 1)
+    )
     return k, s, p, d, out, reach
 
 
@@ -143,7 +144,8 @@ class AvgPool2d(Function):
         count_include_pad=True,
         divisor_override=None,
     ):
-        k, s, p, d, out, reach = _geometry("AvgPool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+        geom = _geometry("AvgPool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+        k, s, p, d, out, reach = geom
         xp = _padded(x, p, reach, 0)
         acc = np.zeros(x.shape[:2] + out, dtype=x.dtype)  # (N, C, Ho, Wo)
         for _, (sh, sw) in _taps(k, s, d, out):
@@ -241,9 +243,7 @@ class AdaptiveMaxPool2d(Function):
         win = win.reshape(n, c, oh, ow, kh * kw)
         nan = np.isnan(win)
         # torch: a NaN wins (the last one); otherwise the first maximum
-        arg = np.where(
-            nan.any(-1), kh * kw - 1 - np.argmax(nan[..., ::-1], -1), np.argmax(win, -1)
-        )
+        arg = np.where(nan.any(-1), kh * kw - 1 - np.argmax(nan[..., ::-1], -1), np.argmax(win, -1))
         out = np.take_along_axis(win, arg[..., None], -1)[..., 0]
         rows = ih[np.arange(oh)[:, None], arg // kw]  # (N, C, Oh, Ow)
         cols = iw[np.arange(ow), arg % kw]
