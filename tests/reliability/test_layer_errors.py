@@ -226,19 +226,25 @@ def test_torch_agrees_on_error_kinds():
         torch.nn.functional.mse_loss(torch.zeros(4, 1), torch.ones(4))
 
 
-def test_conv_errors_name_layer():
-    """Conv2d wrong channel count / rank (runs once the conv branch has landed)."""
+CONV_CASES = [
+    ("conv-channels", 0, (1, 5, 8, 8), ["0 (Conv2d)", "in_channels=3", "(1, 5, 8, 8)"]),
+    ("conv-rank", 0, (8, 8), ["0 (Conv2d)", "(N, 3, H, W)", "(8, 8)"]),
+    ("conv-deep-channels", 2, (1, 3, 8, 8), ["2 (Conv2d)", "in_channels=3", "(1, 4, 6, 6)"]),
+    ("conv-too-small", 0, (1, 3, 2, 2), ["0 (Conv2d)", "(3, 3)", "(1, 3, 2, 2)"]),
+    ("pool-rank", 4, (1, 3, 8, 8), ["4 (MaxPool2d)", "(N, C, H, W)", "(1, 32)"]),
+]
+
+
+@pytest.mark.parametrize("case", CONV_CASES, ids=[c[0] for c in CONV_CASES])
+def test_conv_errors_name_layer(case):
+    """Conv2d / pooling: wrong channel count, rank, size (needs the conv branch's layers)."""
     if not hasattr(nn, "Conv2d"):
         pytest.skip("lamina.nn.Conv2d not on this branch yet")
-    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(4, 2, 3))
+    _, bad_index, shape, parts = case
+    layers = [nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(3 if bad_index == 2 else 4, 2, 3)]
+    layers += [nn.Flatten(), nn.MaxPool2d(2)]
     with pytest.raises(ValueError) as info:
-        model(_t(np.zeros((1, 5, 8, 8))))
+        nn.Sequential(*layers)(_t(np.zeros(shape)))
     msg = str(info.value)
-    assert "0 (Conv2d)" in msg and "3" in msg and "5" in msg, msg
-    bad = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(3, 2, 3))
-    with pytest.raises(ValueError) as info:
-        bad(_t(np.zeros((1, 3, 8, 8))))
-    assert "2 (Conv2d)" in str(info.value), str(info.value)
-    with pytest.raises(ValueError) as info:
-        model(_t(np.zeros((8, 8))))
-    assert "0 (Conv2d)" in str(info.value) and "(8, 8)" in str(info.value)
+    for part in parts:
+        assert part in msg, f"{part!r} not in {msg!r}"
