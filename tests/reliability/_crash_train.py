@@ -1,6 +1,6 @@
 """Training script run (and SIGKILLed) by test_crash_safety.py; not a test module.
 
-usage: python _crash_train.py DIR EPOCHS BALLAST_MB
+usage: python _crash_train.py DIR EPOCHS BALLAST_MB [slow]
 
 Trains a small MLP with dropout and Adam over a shuffled DataLoader, saves a checkpoint
 (model, optimizer, RNG state, epoch, plus BALLAST_MB of padding so that writes take long
@@ -25,6 +25,25 @@ from lamina.random import get_rng_state, set_rng_state
 
 def say(*words) -> None:
     print(*words, flush=True)
+
+
+def slow_disk(chunk: int = 1 << 18, pause: float = 0.002) -> None:
+    """Fault injection: safetensors writes land 256 KiB at a time, 2 ms apart, as on a slow
+    disk, so a kill can fall between the first and last byte of a checkpoint write.
+
+    lamina's own path (temp file, fsync, rename) is unchanged; only the byte writer is.
+    """
+    import safetensors.numpy as stn
+
+    def save_file(arrays, filename, metadata=None):
+        data = stn.save(arrays, metadata=metadata)
+        with open(filename, "wb") as f:
+            for i in range(0, len(data), chunk):
+                f.write(data[i : i + chunk])
+                f.flush()
+                time.sleep(pause)
+
+    stn.save_file = save_file
 
 
 def main(folder: str, epochs: int, ballast_mb: float) -> None:
@@ -63,4 +82,6 @@ def main(folder: str, epochs: int, ballast_mb: float) -> None:
 
 
 if __name__ == "__main__":
+    if sys.argv[4:] == ["slow"]:
+        slow_disk()
     main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]))

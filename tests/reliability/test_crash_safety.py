@@ -4,8 +4,11 @@ A child process (``_crash_train.py``) trains an MLP (dropout, Adam, shuffled Dat
 and checkpoints after every epoch with ``lamina.io.save_checkpoint`` (temp file, fsync,
 atomic rename). The parent kills it with SIGKILL: right after it announces a checkpoint
 write (so the kill lands inside the write), in the middle of an epoch, and at a random time
-since launch. After every kill the last checkpoint must load; resuming from it must end on
-final weights bit-identical to an uninterrupted run's.
+since launch. The child's byte writer is slowed to 256 KiB per 2 ms (a slow disk), so a
+kill can land between a write's first and last byte: with in-place writes instead of
+lamina's temp-file + rename this test fails (a torn checkpoint). After every kill the last
+checkpoint must load; resuming from it must end on final weights bit-identical to an
+uninterrupted run's.
 """
 
 import os
@@ -32,7 +35,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
 def _launch(folder: Path) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    cmd = [sys.executable, str(SCRIPT), str(folder), str(EPOCHS), str(BALLAST_MB)]
+    cmd = [sys.executable, str(SCRIPT), str(folder), str(EPOCHS), str(BALLAST_MB), "slow"]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
 
 

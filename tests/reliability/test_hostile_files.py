@@ -170,3 +170,15 @@ def test_fuzz_checkpoint_skeleton(tmp_path):
     case()
     print(f"\nfuzz checkpoint skeleton cases: {count} ({loaded} loaded, the rest refused)")
     assert count >= 100
+
+
+def test_unhashable_json_values_are_refused(tmp_path):
+    """Regressions found by the fuzzers: a JSON list where a string key/dtype belongs."""
+    path = tmp_path / "x.safetensors"
+    path.write_bytes(_safetensors({"x": {"dtype": [], "shape": [], "data_offsets": [0, 0]}}, b""))
+    with pytest.raises(LaminaFileError, match="dtype"):
+        load_file(path)
+    meta = {"format": FORMAT, "lamina.checkpoint": '{"$":"array","key":["a"]}'}
+    path.write_bytes(_safetensors({**ARRAYS, "__metadata__": meta}, DATA))
+    with pytest.raises(LaminaFileError, match="array key"):
+        load_checkpoint(path)
