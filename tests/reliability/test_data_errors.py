@@ -63,3 +63,30 @@ def test_getitem_error_keeps_traceback_and_index():
     frames = traceback.extract_tb(info.value.__traceback__)
     assert frames[-1].name == "__getitem__" and "1.0 / (i - 5)" in frames[-1].line
     assert any("Faulty[5] (index 5, batch 1)" in n for n in info.value.__notes__)
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A 69-byte PNG whose header claims width x height RGB pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 100)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def test_decompression_bomb_is_a_corrupt_image(tmp_path):
+    """A PNG header claiming 10^10 pixels is refused by path (and skipped), never decoded."""
+    root, _ = _folder(tmp_path)
+    bomb = root / "cat" / "bomb.png"
+    bomb.write_bytes(_png_header_only(100_000, 100_000))
+    ds = ImageFolder(root)
+    index = [p for p, _ in ds.samples].index(str(bomb))
+    with pytest.raises(DatasetFileError, match="bomb.png.*DecompressionBomb"):
+        ds[index]
+    with pytest.warns(UserWarning, match="skipped 3 unreadable.*bomb.png"):
+        assert len(ImageFolder(root, skip_corrupt=True)) == 5
