@@ -29,7 +29,7 @@ HOSTILE = {
     "unk-not-str": (WordTokenizer, json.dumps({**GOOD_WORD, "unk_token": [1]}), "unk_token"),
     "lower-not-bool": (WordTokenizer, json.dumps({**GOOD_WORD, "lower": "yes"}), "lower"),
     "no-itos": (WordTokenizer, b'{"kind": "word"}', "itos"),
-    "deep-nesting": (CharTokenizer, b"[" * 100_000 + b"]" * 100_000, ""),
+    "deep-nesting": (CharTokenizer, b"[" * 100_000 + b"]" * 100_000, "JSON"),
 }
 
 
