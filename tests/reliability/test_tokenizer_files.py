@@ -60,14 +60,27 @@ _JSON = st.recursive(
     ),
     max_leaves=12,
 )
-_CONFIGS = st.fixed_dictionaries(
-    {"kind": st.sampled_from(["char", "word", "x"])},
-    optional={
-        "itos": st.lists(st.text(max_size=3), max_size=6) | _JSON,
-        "unk_token": st.none() | st.text(max_size=3) | _JSON,
-        "lower": st.booleans() | _JSON,
-    },
-)
+
+
+@st.composite
+def _configs(draw, cls):
+    """Mostly well-formed configs for ``cls``, some fields swapped for arbitrary JSON."""
+    itos = draw(st.lists(st.text(min_size=1, max_size=3), max_size=6, unique=True))
+    cfg = {
+        "kind": draw(st.sampled_from([cls.kind, cls.kind, "char", "word", "x"])),
+        "itos": itos,
+        "unk_token": draw(st.none() | (st.sampled_from(itos) if itos else st.none())),
+        "lower": draw(st.booleans()),
+    }
+    if cls is CharTokenizer:
+        del cfg["lower"]
+    for key in draw(
+        st.lists(st.sampled_from(["itos", "unk_token", "lower", "kind", "y"]), max_size=2)
+    ):
+        cfg[key] = draw(_JSON)
+    for key in draw(st.lists(st.sampled_from(["itos", "unk_token", "lower"]), max_size=1)):
+        cfg.pop(key, None)
+    return cfg
 
 
 def test_fuzz_tokenizer_files(tmp_path):
@@ -79,17 +92,14 @@ def test_fuzz_tokenizer_files(tmp_path):
         database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
-    @given(
-        cfg=_CONFIGS | _JSON,
-        cls=st.sampled_from([CharTokenizer, WordTokenizer]),
-        cut=st.none() | st.integers(0, 200),
-    )
-    def case(cfg, cls, cut):
+    @given(data=st.data(), cls=st.sampled_from([CharTokenizer, WordTokenizer]))
+    def case(data, cls):
         nonlocal count, loaded
         count += 1
-        data = json.dumps(cfg).encode()
+        cfg = data.draw(_configs(cls) | _JSON)
+        raw, cut = json.dumps(cfg).encode(), data.draw(st.none() | st.integers(0, 200))
         path = tmp_path / "t.json"
-        path.write_bytes(data if cut is None else data[:cut])
+        path.write_bytes(raw if cut is None else raw[:cut])
         try:
             tok = cls.load(path)
         except LaminaFileError:
