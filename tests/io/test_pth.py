@@ -106,6 +106,24 @@ def test_parameters(tmp_path, zipfmt):
 
 
 @FORMATS
+def test_pickle_protocol_4_and_requires_grad(tmp_path, zipfmt):
+    torch = _torch()
+    src = {"a": torch.randn(3, requires_grad=True), "b": torch.arange(4).reshape(2, 2).t()}
+    path = tmp_path / "p4.pth"
+    torch.save(src, path, pickle_protocol=4, _use_new_zipfile_serialization=zipfmt)
+    out = load_pth(path)
+    np.testing.assert_array_equal(out["a"], src["a"].detach().numpy())
+    np.testing.assert_array_equal(out["b"], src["b"].numpy())
+
+
+def test_unsupported_tensor_kind_is_named(tmp_path):
+    torch = _torch()
+    path = _save(torch, {"u": torch.tensor([1, 2]).to(torch.uint16)}, tmp_path / "u.pth")
+    with pytest.raises(LaminaFileError, match="_rebuild_tensor_v3 is not supported: only dense"):
+        load_pth(path)
+
+
+@FORMATS
 def test_whole_pickled_model_is_refused(tmp_path, zipfmt):
     torch = _torch()
     path = _save(torch, torch.nn.Linear(2, 3), tmp_path / "m.pth", zipfmt)
@@ -217,6 +235,37 @@ def test_crafted_tensor_records_are_refused(tmp_path, name):
     path = tmp_path / f"{name}.pth"
     path.write_bytes(pc.make_zip(pc.dict_pickle({"x": obj}), {"0": F4}))
     with pytest.raises(LaminaFileError, match=match):
+        load_pth(path)
+
+
+def _legacy_view_file(view_offset: int, view_size: int) -> bytes:
+    """Legacy (torch < 0.4 style) storage view: pid ends in (view_key, offset, size)."""
+    view = pc.tup(pc.uni("v"), pc.num(view_offset), pc.num(view_size))
+    pid = (
+        pc.tup(
+            pc.uni("storage"),
+            pc.glob("torch", "FloatStorage"),
+            pc.uni("0"),
+            pc.uni("cpu"),
+            pc.num(8),
+            view,
+        )
+        + b"Q"
+    )
+    t = (
+        pc.glob("torch._utils", "_rebuild_tensor")
+        + pc.tup(pid, pc.num(0), pc.tup(pc.num(3)), pc.tup(pc.num(1)))
+        + b"R"
+    )
+    return pc.make_legacy(pc.dict_pickle({"x": t}), {"0": np.arange(8, dtype=np.float32)})
+
+
+def test_legacy_storage_views(tmp_path):
+    path = tmp_path / "view.pth"
+    path.write_bytes(_legacy_view_file(2, 3))
+    np.testing.assert_array_equal(load_pth(path)["x"], [2.0, 3.0, 4.0])
+    path.write_bytes(_legacy_view_file(6, 3))
+    with pytest.raises(LaminaFileError, match="outside 8 elements"):
         load_pth(path)
 
 

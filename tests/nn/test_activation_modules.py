@@ -82,3 +82,17 @@ def test_dropout2d_zeroes_whole_channels():
         nn.Dropout2d(1.5)
     with pytest.raises(ValueError, match=r"\(2, 3\)"):
         m(lamina.ones(2, 3))
+
+
+def test_exports():
+    for name in "ReLU LeakyReLU ELU GELU SiLU Sigmoid Tanh Softplus Softmax LogSoftmax".split():
+        assert issubclass(getattr(nn, name), nn.Module)
+    for name in ("Dropout", "Dropout2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "SSELoss"):
+        assert issubclass(getattr(nn, name), nn.Module)
+    names = (
+        "sigmoid relu leaky_relu elu gelu silu softplus tanh softmax log_softmax dropout "
+        "dropout2d mse_loss sse_loss l1_loss huber_loss smooth_l1_loss cross_entropy nll_loss "
+        "binary_cross_entropy binary_cross_entropy_with_logits kl_div batch_norm layer_norm"
+    )
+    for name in names.split():
+        assert callable(getattr(F, name)), name

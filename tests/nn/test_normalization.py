@@ -121,3 +121,14 @@ def test_layer_norm_module(shape, nshape, kw):
     for k, p in dict(m.named_parameters()).items():
         tp = dict(tm.named_parameters())[k]
         np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_parameter_counts_and_no_grad_eval():
+    assert sum(p.numel() for p in nn.BatchNorm2d(64).parameters()) == 128
+    assert sum(p.numel() for p in nn.BatchNorm1d(8, affine=False).parameters()) == 0
+    assert sum(p.numel() for p in nn.LayerNorm((3, 4)).parameters()) == 24
+    m = nn.BatchNorm2d(2).eval()
+    with lamina.no_grad():
+        y = m(lamina.randn(1, 2, 3, 3))
+    assert y.shape == (1, 2, 3, 3) and not y.requires_grad
+    assert int(m.num_batches_tracked.item()) == 0

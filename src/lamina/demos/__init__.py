@@ -6,6 +6,7 @@ import importlib
 
 # name -> (module, one-line description); `lamina demo` alone runs them all in this order
 DEMOS = {
+    "cnn": ("lamina.demos.cnn", "a CNN on the 8x8 digits, with kernels and feature maps as PNG"),
     "xor": ("lamina.demos.xor", "a 2-2-1 sigmoid network learns XOR by backpropagation"),
 }
 

@@ -111,9 +111,11 @@ def read_idx(path: str | Path) -> np.ndarray:
             raw = bytearray(expected - header)  # size already checked against the file
             f.readinto(raw)
     # a writable array; uint8/int8 need no byte swap and so no copy
-    return (
-        np.frombuffer(raw, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="), copy=False)
-    )
+    try:
+        arr = np.frombuffer(raw, dtype=dtype).reshape(shape)
+    except ValueError as e:  # e.g. an empty dim beside dims whose product overflows
+        raise DatasetFileError(f"{path}: header shape {shape} is not a valid array ({e})") from e
+    return arr.astype(dtype.newbyteorder("="), copy=False)
 
 
 def _find(root: Path, folder: str, name: str) -> Path:
