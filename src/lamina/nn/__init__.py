@@ -42,4 +42,5 @@ from .modules.pooling import (
     MaxPool2d,
     Upsample,
 )
+from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .parameter import Buffer, Parameter
