@@ -11,6 +11,7 @@ checkpoint must load; resuming from it must end on final weights bit-identical t
 uninterrupted run's.
 """
 
+import importlib.util
 import os
 import random
 import signal
@@ -25,6 +26,8 @@ import pytest
 from lamina.io import is_checkpoint, load_checkpoint, load_file
 
 SCRIPT = Path(__file__).with_name("_crash_train.py")
+# the Trainer's own checkpointing when lamina.train has it, else a loop over lamina.io
+MODE = "trainer" if importlib.util.find_spec("lamina.train.trainer") else "loop"
 SRC = Path(__file__).resolve().parents[2] / "src"
 EPOCHS, BALLAST_MB = 8, 4
 # each kill: (mode, epochs past the last checkpoint); "write" kills land inside a save
@@ -36,7 +39,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
 def _launch(folder: Path) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    cmd = [sys.executable, str(SCRIPT), str(folder), str(EPOCHS), str(BALLAST_MB), "slow"]
+    cmd = [sys.executable, str(SCRIPT), str(folder), str(EPOCHS), str(BALLAST_MB), MODE, "slow"]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
 
 
@@ -81,8 +84,8 @@ def _check_last_checkpoint(folder: Path, last_epoch: int) -> int:
         return 0
     assert is_checkpoint(ckpt)
     state = load_checkpoint(ckpt)  # raises LaminaFileError on a torn file
-    assert state["ballast"].nbytes == BALLAST_MB * 2**20
-    assert set(state["model"]) == {"0.weight", "0.bias", "3.weight", "3.bias"}
+    assert state["model"]["ballast"].nbytes == BALLAST_MB * 2**20
+    assert set(state["model"]) == {"0.weight", "0.bias", "3.weight", "3.bias", "ballast"}
     assert last_epoch <= state["epoch"] <= EPOCHS
     return state["epoch"]
 
@@ -106,9 +109,9 @@ def test_sigkill_anywhere_then_resume_is_bit_identical(tmp_path):
     kills = sum(o == "killed" for _, o, _ in outcomes)
     cut = sum(c for _, _, c in outcomes)
     print(
-        f"\ncrash-safety: {len(PLAN)} SIGKILL launches {outcomes}: {kills} killed, {cut} inside a "
-        f"checkpoint write (median write {np.median(writes or [0]) * 1e3:.0f} ms); every "
-        "checkpoint loaded; final weights bit-identical to the uninterrupted run"
+        f"\ncrash-safety ({MODE}): {len(PLAN)} SIGKILL launches {outcomes}: {kills} killed, "
+        f"{cut} inside a checkpoint write (median write {np.median(writes or [0]) * 1e3:.0f} "
+        "ms); every checkpoint loaded; final weights bit-identical to the uninterrupted run"
     )
     assert kills >= len(PLAN) - 1  # at most the random one may find the run finished
     assert cut >= 1  # at least one kill really landed inside a checkpoint write
