@@ -1,0 +1,251 @@
+"""Activation ops: forward and hand-written backward on plain arrays.
+
+Every op keeps the input's float dtype and is finite for inputs as large as +-1e4 (no
+overflow warnings). Options are keyword arguments so ``backward`` returns one gradient,
+for the input array. torch equivalents are named in each docstring.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lamina.autograd.function import Function
+
+from ._util import array_module
+from .special import erf
+
+_SQRT_2 = math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def sigmoid_array(x: np.ndarray) -> np.ndarray:
+    """Overflow-free logistic sigmoid of an array (torch.sigmoid)."""
+    xp = array_module(x)
+    e = xp.exp(-xp.abs(x))  # in (0, 1], never overflows
+    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus_array(x: np.ndarray) -> np.ndarray:
+    """log(1 + exp(x)) without overflow."""
+    xp = array_module(x)
+    return xp.maximum(x, 0.0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x)) (torch.sigmoid)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = sigmoid_array(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return (grad * y * (1.0 - y),)
+
+
+class Tanh(Function):
+    """y = tanh(x) (torch.tanh)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = array_module(x).tanh(x)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return (grad * (1.0 - y * y),)
+
+
+class ReLU(Function):
+    """y = max(x, 0); gradient 0 at x == 0 as torch.relu."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = array_module(x).maximum(x, 0).astype(x.dtype, copy=False)
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return (grad * (y > 0),)
+
+
+class LeakyReLU(Function):
+    """y = x if x > 0 else slope * x (torch.nn.functional.leaky_relu)."""
+
+    @staticmethod
+    def forward(ctx, x, negative_slope=0.01):
+        xp = array_module(x)
+        ctx.save_for_backward(x)
+        ctx.slope = negative_slope
+        return xp.where(x > 0, x, x * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        return (array_module(x).where(x > 0, grad, grad * ctx.slope),)
+
+
+class ELU(Function):
+    """y = x if x > 0 else alpha * (exp(x) - 1) (torch.nn.functional.elu)."""
+
+    @staticmethod
+    def forward(ctx, x, alpha=1.0):
+        xp = array_module(x)
+        neg = alpha * xp.expm1(xp.minimum(x, 0.0))
+        ctx.save_for_backward(x, neg)
+        ctx.alpha = alpha
+        return xp.where(x > 0, x, neg)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, neg = ctx.saved
+        return (array_module(x).where(x > 0, grad, grad * (neg + ctx.alpha)),)
+
+
+class GELU(Function):
+    """x * Phi(x), exact (erf) or ``approximate='tanh'`` (torch.nn.functional.gelu)."""
+
+    @staticmethod
+    def forward(ctx, x, approximate="none"):
+        xp = array_module(x)
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        ctx.approximate = approximate
+        ctx.save_for_backward(x)
+        if approximate == "tanh":
+            inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
+            return 0.5 * x * (1.0 + xp.tanh(inner))
+        return 0.5 * x * (1.0 + erf(x / _SQRT_2))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved
+        xp = array_module(x)
+        if ctx.approximate == "tanh":
+            x2 = x * x
+            t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x2 * x))
+            dinner = _SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * x2)
+            return (grad * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * dinner),)
+        cdf = 0.5 * (1.0 + erf(x / _SQRT_2))
+        with np.errstate(under="ignore"):
+            pdf = _INV_SQRT_2PI * xp.exp(-0.5 * x * x)
+        return (grad * (cdf + x * pdf),)
+
+
+class SiLU(Function):
+    """y = x * sigmoid(x) (torch.nn.functional.silu)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        s = sigmoid_array(x)
+        ctx.save_for_backward(x, s)
+        return x * s
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, s = ctx.saved
+        return (grad * s * (1.0 + x * (1.0 - s)),)
+
+
+class Softplus(Function):
+    """y = log(1 + exp(beta x)) / beta, linear where beta x > threshold (torch softplus)."""
+
+    @staticmethod
+    def forward(ctx, x, beta=1.0, threshold=20.0):
+        xp = array_module(x)
+        bx = x * beta
+        ctx.save_for_backward(bx)
+        ctx.threshold = threshold
+        return xp.where(bx > threshold, x, _softplus_array(bx) / beta)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (bx,) = ctx.saved
+        return (array_module(bx).where(bx > ctx.threshold, grad, grad * sigmoid_array(bx)),)
+
+
+class Softmax(Function):
+    """Softmax along ``dim`` with the max subtracted (torch.softmax)."""
+
+    @staticmethod
+    def forward(ctx, x, dim=-1):
+        xp = array_module(x)
+        e = xp.exp(x - x.max(axis=dim, keepdims=True))
+        y = e / e.sum(axis=dim, keepdims=True)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        return (y * (grad - (grad * y).sum(axis=ctx.dim, keepdims=True)),)
+
+
+def log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
+    """x - logsumexp(x) along axis, max-subtracted so +-1e4 stays finite."""
+    xp = array_module(x)
+    shifted = x - x.max(axis=axis, keepdims=True)
+    with np.errstate(under="ignore"):
+        return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+class LogSoftmax(Function):
+    """log(softmax(x)) along ``dim`` (torch.log_softmax)."""
+
+    @staticmethod
+    def forward(ctx, x, dim=-1):
+        y = log_softmax_array(x, dim)
+        ctx.save_for_backward(y)
+        ctx.dim = dim
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        (y,) = ctx.saved
+        xp = array_module(y)
+        return (grad - xp.exp(y) * grad.sum(axis=ctx.dim, keepdims=True),)
+
+
+def dropout_mask(shape: tuple, p: float, generator, dtype=np.float32) -> np.ndarray:
+    """Keep-mask scaled by 1/(1-p): ``(u >= p) / (1 - p)`` with u ~ U[0, 1) from generator."""
+    keep = generator.random(shape) >= p
+    return keep.astype(dtype) * dtype(1.0 / (1.0 - p)) if p < 1 else np.zeros(shape, dtype)
+
+
+class Dropout(Function):
+    """Inverted dropout (torch.nn.functional.dropout).
+
+    Zeroes each element with probability ``p`` and scales the rest by ``1 / (1 - p)``. The
+    scaled keep-mask is passed in as ``mask`` (any shape that broadcasts to x, e.g.
+    ``(N, C, 1, 1)`` for Dropout2d) or drawn from ``generator`` (a numpy Generator).
+    In eval mode or with ``p == 0`` it is the identity. The mask used is ``ctx.mask``.
+    """
+
+    @staticmethod
+    def forward(ctx, x, p=0.5, training=True, mask=None, generator=None):
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
+        ctx.mask = None
+        if not training or p == 0.0:
+            return x.copy()
+        if mask is None:
+            if generator is None:
+                raise ValueError("Dropout: pass a mask or a numpy Generator, got neither")
+            mask = dropout_mask(x.shape, p, generator, x.dtype.type)
+        ctx.mask = mask.astype(x.dtype, copy=False)
+        return x * ctx.mask
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad if ctx.mask is None else grad * ctx.mask,)

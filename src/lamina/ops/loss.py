@@ -1,0 +1,390 @@
+"""Loss ops with torch's exact formulas; cross-entropy is fused with log_softmax.
+
+Class-target losses take input ``(N, C)`` or ``(N, C, d1, ...)`` (class axis 1, or ``(C,)``
+with a scalar target) and integer targets ``(N, d1, ...)``. Options are keyword arguments;
+``weight`` / ``pos_weight`` are constant arrays (no gradient), as in torch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lamina.autograd.function import Function
+
+from ._util import array_module
+from .activation import log_softmax_array, sigmoid_array
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(reduction: str, where: str, extra: tuple = ()) -> None:
+    if reduction not in _REDUCTIONS + extra:
+        raise ValueError(
+            f"{where}: reduction must be one of {_REDUCTIONS + extra}, got {reduction!r}"
+        )
+
+
+def _reduce(loss: np.ndarray, reduction: str) -> np.ndarray:
+    if reduction == "none":
+        return loss
+    total = loss.sum(dtype=loss.dtype)
+    if reduction == "mean":
+        with np.errstate(invalid="ignore"):
+            total = total / loss.dtype.type(loss.size) if loss.size else loss.dtype.type(np.nan)
+    return np.asarray(total, loss.dtype)
+
+
+def _scale(reduction: str, n: int, dtype) -> float:
+    """d(reduced)/d(element) for mean/sum (none is handled by broadcasting the grad)."""
+    return dtype.type(1.0 / n) if reduction == "mean" and n else dtype.type(1.0)
+
+
+def check_class_target(x: np.ndarray, target: np.ndarray, where: str) -> None:
+    """Raise ValueError for a float target, a wrong shape or a label outside [0, C)."""
+    target = np.asarray(target)
+    if target.dtype.kind not in "iu":
+        raise ValueError(
+            f"{where}: class-index target must be an integer array, got dtype {target.dtype} "
+            f"(for class probabilities pass a float target of the input's shape {x.shape})"
+        )
+    want = (x.shape[0],) + x.shape[2:] if x.ndim >= 2 else ()
+    if target.shape != want:
+        raise ValueError(
+            f"{where}: target shape {target.shape} does not match input shape {x.shape}; "
+            f"expected target shape {want}"
+        )
+
+
+def _class_terms(x, target, weight, ignore_index, where):
+    """Per-position target, mask and class weight for (N, C, ...) input, class axis 1."""
+    c = x.shape[1]
+    valid = target != ignore_index  # (N, ...)
+    bad = valid & ((target < 0) | (target >= c))
+    if bad.any():
+        label = int(target[bad].flat[0])
+        raise ValueError(f"{where}: class label {label} is out of range for {c} classes [0, {c})")
+    safe = np.where(valid, target, 0)  # (N, ...)
+    w = weight if weight is not None else np.ones(c, x.dtype)
+    if w.shape != (c,):
+        raise ValueError(f"{where}: weight must have shape ({c},), got {w.shape}")
+    wt = w.astype(x.dtype, copy=False)[safe] * valid  # (N, ...) weight of each target
+    return safe, valid, w.astype(x.dtype, copy=False), wt
+
+
+def _bshape(w: np.ndarray, ndim: int) -> np.ndarray:
+    """(C,) -> (1, C, 1, ...) to broadcast against class axis 1."""
+    return w.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _nll_forward(ctx, logp, target, weight, ignore_index, reduction, smoothing, where):
+    """Loss from log-probabilities (N, C, ...); saves what backward needs on ctx."""
+    check_class_target(logp, target, where)
+    safe, valid, w, wt = _class_terms(logp, target, weight, ignore_index, where)
+    picked = np.take_along_axis(logp, safe[:, None], axis=1)[:, 0]  # (N, ...)
+    loss = -(1.0 - smoothing) * wt * picked
+    if smoothing > 0.0:
+        smooth = -(logp * _bshape(w, logp.ndim)).sum(axis=1) * valid  # (N, ...)
+        loss = loss + (smoothing / logp.shape[1]) * smooth
+    denom = wt.sum(dtype=logp.dtype) if reduction == "mean" else logp.dtype.type(1.0)
+    ctx.cls = (safe, valid, w, wt, denom, smoothing, reduction)
+    if reduction == "none":
+        return loss.astype(logp.dtype, copy=False)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(loss.sum(dtype=logp.dtype) / denom, logp.dtype)
+
+
+def _nll_coeffs(ctx, grad, dtype, ndim):
+    """A (N, C, ...) with loss = -sum(A * logp) per the reduction, times the upstream grad."""
+    safe, valid, w, wt, denom, smoothing, reduction = ctx.cls
+    if reduction != "none":  # all targets ignored: torch's gradient is 0 (loss is nan)
+        grad = grad / denom if denom != 0 else grad * 0.0  # scalar
+    g = np.broadcast_to(np.asarray(grad, dtype), wt.shape)  # (N, ...)
+    shape = (wt.shape[0], w.shape[0]) + wt.shape[1:]
+    a = np.zeros(shape, dtype)
+    if smoothing > 0.0:
+        a += (smoothing / w.shape[0]) * _bshape(w, ndim) * (g * valid)[:, None]
+    np.put_along_axis(
+        a,
+        safe[:, None],
+        (np.take_along_axis(a, safe[:, None], 1) + ((1.0 - smoothing) * wt * g)[:, None]),
+        axis=1,
+    )
+    return a
+
+
+def _as_batched(x, target, prob, where):
+    """(C,) input with a scalar (or (C,) probability) target -> (1, C) and (1,) / (1, C)."""
+    target = np.asarray(target)
+    if x.ndim != 1:
+        return x, target, False
+    if not prob and target.ndim != 0:
+        raise ValueError(
+            f"{where}: input shape {x.shape} needs a scalar target, got {target.shape}"
+        )
+    return x[None], target.reshape((1,) + target.shape), True
+
+
+class NLLLoss(Function):
+    """Negative log-likelihood of log-probabilities (torch.nn.functional.nll_loss)."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight=None, ignore_index=-100, reduction="mean"):
+        check_reduction(reduction, "nll_loss")
+        x2, t2, ctx.squeeze = _as_batched(x, target, False, "nll_loss")
+        out = _nll_forward(ctx, x2, t2, weight, ignore_index, reduction, 0.0, "nll_loss")
+        return out[0] if ctx.squeeze and reduction == "none" else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = grad.reshape(1) if ctx.squeeze and ctx.cls[-1] == "none" else grad
+        wt = ctx.cls[3]
+        a = _nll_coeffs(ctx, grad, wt.dtype, wt.ndim + 1)
+        dx = -a
+        return (dx[0] if ctx.squeeze else dx), None
+
+
+class CrossEntropy(Function):
+    """log_softmax + NLL fused (torch.nn.functional.cross_entropy).
+
+    Integer targets (N, d1, ...) with ``weight``, ``ignore_index``, ``label_smoothing``; or
+    float class-probability targets of the input's shape (``ignore_index`` unused).
+    """
+
+    @staticmethod
+    def forward(
+        ctx, x, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0
+    ):
+        check_reduction(reduction, "cross_entropy")
+        if not 0.0 <= label_smoothing <= 1.0:
+            raise ValueError(
+                f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}"
+            )
+        target = np.asarray(target)
+        ctx.prob = target.dtype.kind == "f" and target.shape == x.shape
+        x2, t2, ctx.squeeze = _as_batched(x, target, ctx.prob, "cross_entropy")
+        logp = log_softmax_array(x2, 1)  # (N, C, ...)
+        ctx.logp = logp
+        if ctx.prob:
+            out = _prob_forward(
+                ctx, logp, t2.astype(x.dtype, copy=False), weight, reduction, label_smoothing
+            )
+        else:
+            out = _nll_forward(
+                ctx, logp, t2, weight, ignore_index, reduction, label_smoothing, "cross_entropy"
+            )
+        return out[0] if ctx.squeeze and reduction == "none" else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        logp = ctx.logp
+        xp = array_module(logp)
+        reduction = ctx.reduction if ctx.prob else ctx.cls[-1]
+        grad = grad.reshape(1) if ctx.squeeze and reduction == "none" else grad
+        a = _prob_coeffs(ctx, grad) if ctx.prob else _nll_coeffs(ctx, grad, logp.dtype, logp.ndim)
+        # d/dx of -sum(A * log_softmax(x)) = A.sum(C) * softmax(x) - A
+        dx = a.sum(axis=1, keepdims=True) * xp.exp(logp) - a
+        dt = None
+        if ctx.prob and ctx.needs_input_grad[1]:
+            dt = -_prob_target_grad(ctx, grad)
+        return (dx[0] if ctx.squeeze else dx), (dt[0] if dt is not None and ctx.squeeze else dt)
+
+
+def _prob_forward(ctx, logp, target, weight, reduction, smoothing):
+    c = logp.shape[1]
+    q = target * (1.0 - smoothing) + smoothing / c if smoothing > 0.0 else target
+    wb = None if weight is None else _bshape(weight.astype(logp.dtype, copy=False), logp.ndim)
+    prod = logp * q if wb is None else logp * q * wb
+    ctx.q, ctx.wb, ctx.reduction, ctx.smoothing = q, wb, reduction, smoothing
+    ctx.n = logp.size // c if logp.size else 0
+    if reduction == "none":
+        return -prod.sum(axis=1)
+    total = -prod.sum(dtype=logp.dtype)
+    if reduction == "mean":
+        total = total / logp.dtype.type(ctx.n) if ctx.n else logp.dtype.type(np.nan)
+    return np.asarray(total, logp.dtype)
+
+
+def _prob_grad_scale(ctx, grad):
+    g = (
+        grad[:, None]
+        if ctx.reduction == "none"
+        else grad * _scale(ctx.reduction, ctx.n, ctx.logp.dtype)
+    )
+    return g if ctx.wb is None else g * ctx.wb
+
+
+def _prob_coeffs(ctx, grad):
+    return np.broadcast_to(ctx.q * _prob_grad_scale(ctx, grad), ctx.logp.shape)
+
+
+def _prob_target_grad(ctx, grad):
+    # d loss / d target = -logp * (1 - smoothing) * scale
+    return ctx.logp * (1.0 - ctx.smoothing) * _prob_grad_scale(ctx, grad)
+
+
+class _Pointwise(Function):
+    """Base for losses that reduce an elementwise loss(x, target) (broadcast like torch)."""
+
+    where = "loss"
+
+    @staticmethod
+    def elementwise(ctx, d, x, target):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def forward(cls, ctx, x, target, reduction="mean", **opts):
+        check_reduction(reduction, cls.where)
+        target = np.asarray(target)
+        ctx.reduction, ctx.opts = reduction, opts
+        loss, ctx.dldx, ctx.dldt = cls.elementwise(ctx, x, target.astype(x.dtype, copy=False))
+        ctx.n, ctx.dtype = loss.size, x.dtype
+        return _reduce(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = np.asarray(grad, ctx.dtype)
+        g = grad if ctx.reduction == "none" else grad * _scale(ctx.reduction, ctx.n, ctx.dtype)
+        dx = g * ctx.dldx if ctx.needs_input_grad[0] else None
+        dt = None
+        if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]:
+            dt = g * ctx.dldt
+        return dx, dt
+
+
+class MSE(_Pointwise):
+    """Mean squared error (torch.nn.functional.mse_loss)."""
+
+    where = "mse_loss"
+
+    @staticmethod
+    def elementwise(ctx, x, t):
+        d = x - t
+        return d * d, 2.0 * d, -2.0 * d
+
+
+class L1(_Pointwise):
+    """Mean absolute error; gradient 0 where x == target (torch.nn.functional.l1_loss)."""
+
+    where = "l1_loss"
+
+    @staticmethod
+    def elementwise(ctx, x, t):
+        d = x - t
+        s = np.sign(d)
+        return np.abs(d), s, -s
+
+
+class Huber(_Pointwise):
+    """0.5 d^2 if |d| < delta else delta (|d| - 0.5 delta) (torch huber_loss)."""
+
+    where = "huber_loss"
+
+    @staticmethod
+    def elementwise(ctx, x, t):
+        delta = ctx.opts.get("delta", 1.0)
+        if delta <= 0:
+            raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+        d = x - t
+        a = np.abs(d)
+        loss = np.where(a < delta, 0.5 * d * d, delta * (a - 0.5 * delta))
+        g = np.clip(d, -delta, delta)
+        return loss, g, -g
+
+
+class SmoothL1(_Pointwise):
+    """0.5 d^2 / beta if |d| < beta else |d| - 0.5 beta; L1 when beta == 0 (torch)."""
+
+    where = "smooth_l1_loss"
+
+    @staticmethod
+    def elementwise(ctx, x, t):
+        beta = ctx.opts.get("beta", 1.0)
+        if beta < 0:
+            raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
+        d = x - t
+        a = np.abs(d)
+        if beta == 0:
+            s = np.sign(d)
+            return a, s, -s
+        loss = np.where(a < beta, 0.5 * d * d / beta, a - 0.5 * beta)
+        g = np.clip(d / beta, -1.0, 1.0)
+        return loss, g, -g
+
+
+def _weighted(loss, dldx, dldt, weight, dtype):
+    if weight is None:
+        return loss, dldx, dldt
+    w = np.asarray(weight).astype(dtype, copy=False)
+    return loss * w, dldx * w, dldt * w
+
+
+class BCE(_Pointwise):
+    """Binary cross-entropy of probabilities, logs clamped at -100 (torch binary_cross_entropy)."""
+
+    where = "binary_cross_entropy"
+
+    @staticmethod
+    def elementwise(ctx, p, t):
+        if p.size and (p.min() < 0 or p.max() > 1):
+            raise ValueError(
+                f"binary_cross_entropy: input must be in [0, 1], got values in "
+                f"[{p.min()}, {p.max()}]"
+            )
+        with np.errstate(divide="ignore"):
+            logp = np.maximum(np.log(p), -100.0)
+            log1mp = np.maximum(np.log1p(-p), -100.0)
+        loss = -(t * logp + (1.0 - t) * log1mp)
+        dldx = (p - t) / np.maximum((1.0 - p) * p, p.dtype.type(1e-12))
+        return _weighted(loss, dldx, log1mp - logp, ctx.opts.get("weight"), p.dtype)
+
+
+class BCEWithLogits(_Pointwise):
+    """Sigmoid + BCE, stable for any logit, with ``pos_weight`` (torch BCEWithLogitsLoss)."""
+
+    where = "binary_cross_entropy_with_logits"
+
+    @staticmethod
+    def elementwise(ctx, x, t):
+        pw = ctx.opts.get("pos_weight")
+        sp_neg = np.maximum(-x, 0.0) + np.log1p(np.exp(-np.abs(x)))  # softplus(-x)
+        s = sigmoid_array(x)
+        if pw is None:
+            loss = (1.0 - t) * x + sp_neg
+            dldx, dldt = s - t, -x
+        else:
+            pw = np.asarray(pw).astype(x.dtype, copy=False)
+            lw = (pw - 1.0) * t + 1.0
+            loss = (1.0 - t) * x + lw * sp_neg
+            dldx = (1.0 - t) - lw * (1.0 - s)
+            dldt = -x + (pw - 1.0) * sp_neg
+        return _weighted(loss, dldx, dldt, ctx.opts.get("weight"), x.dtype)
+
+
+class KLDiv(_Pointwise):
+    """Pointwise KL divergence target * (log target - input) (torch kl_div).
+
+    ``reduction='batchmean'`` divides the sum by the batch size; ``log_target=True`` takes
+    the target as log-probabilities.
+    """
+
+    where = "kl_div"
+
+    @classmethod
+    def forward(cls, ctx, x, target, reduction="mean", log_target=False):
+        check_reduction(reduction, "kl_div", ("batchmean",))
+        red = "sum" if reduction == "batchmean" else reduction
+        out = super().forward(ctx, x, target, red, log_target=log_target)
+        if reduction == "batchmean" and x.ndim:
+            ctx.n, ctx.reduction = x.shape[0], "mean"
+            return np.asarray(out / x.dtype.type(x.shape[0]), x.dtype)
+        return out
+
+    @staticmethod
+    def elementwise(ctx, x, t):
+        if ctx.opts.get("log_target"):
+            et = np.exp(t)
+            return et * (t - x), -et, et * (t - x + 1.0)
+        pos = t > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logt = np.where(pos, np.log(np.where(pos, t, 1.0)), 0.0)
+        return t * logt - t * x, -t, np.where(pos, logt + 1.0 - x, 0.0)

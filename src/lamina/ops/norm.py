@@ -1,0 +1,131 @@
+"""Normalisation ops with fused forward and hand-written backward.
+
+``BatchNorm`` normalises over every axis but the channel axis 1 (BatchNorm1d on (N, C) and
+(N, C, L), BatchNorm2d on (N, C, H, W)); ``LayerNorm`` over the trailing
+``normalized_shape`` axes. Both keep the input's float dtype.
+"""
+
+from __future__ import annotations
+
+from lamina.autograd.function import Function
+
+from ._util import array_module
+
+
+def _norm_backward(grad, xhat, invstd, w, axes):
+    """dx of y = xhat * w + b, xhat = (x - mean) * invstd with batch stats over axes."""
+    dxhat = grad if w is None else grad * w
+    m1 = dxhat.mean(axis=axes, keepdims=True)
+    m2 = (dxhat * xhat).mean(axis=axes, keepdims=True)
+    return invstd * (dxhat - m1 - xhat * m2)
+
+
+class BatchNorm(Function):
+    """Batch normalisation (torch.nn.functional.batch_norm), channel axis 1.
+
+    Training: normalise with the batch mean and biased variance over all axes but 1; the
+    batch mean and *unbiased* variance, shapes (C,), are left on ``ctx.batch_mean`` and
+    ``ctx.batch_var``; if ``running_mean`` / ``running_var`` arrays are given they are
+    updated in place as torch does: ``r = (1 - momentum) * r + momentum * batch``.
+    Eval (``training=False``): normalise with the running statistics.
+    ``weight`` and ``bias`` (C,) are optional (affine=False passes None).
+    """
+
+    @staticmethod
+    def forward(
+        ctx,
+        x,
+        weight=None,
+        bias=None,
+        running_mean=None,
+        running_var=None,
+        training=True,
+        momentum=0.1,
+        eps=1e-5,
+    ):
+        if x.ndim < 2:
+            raise ValueError(f"batch_norm: input must be (N, C, ...), got shape {x.shape}")
+        c = x.shape[1]
+        axes = (0,) + tuple(range(2, x.ndim))
+        bshape = (1, c) + (1,) * (x.ndim - 2)
+        ctx.axes, ctx.training = axes, training
+        if training:
+            count = x.size // c
+            if count <= 1:
+                raise ValueError(
+                    f"batch_norm: expected more than 1 value per channel when training, "
+                    f"got input size {x.shape}"
+                )
+            mean = x.mean(axis=axes, keepdims=True)
+            var = x.var(axis=axes, keepdims=True)  # biased, used to normalise
+            ctx.batch_mean = mean.reshape(c)
+            ctx.batch_var = var.reshape(c) * x.dtype.type(count / (count - 1))  # unbiased
+            if running_mean is not None:
+                running_mean *= 1.0 - momentum
+                running_mean += momentum * ctx.batch_mean.astype(running_mean.dtype)
+            if running_var is not None:
+                running_var *= 1.0 - momentum
+                running_var += momentum * ctx.batch_var.astype(running_var.dtype)
+        else:
+            if running_mean is None or running_var is None:
+                raise ValueError("batch_norm: eval mode needs running_mean and running_var")
+            mean = running_mean.astype(x.dtype, copy=False).reshape(bshape)
+            var = running_var.astype(x.dtype, copy=False).reshape(bshape)
+        invstd = 1.0 / array_module(x).sqrt(var + eps)
+        xhat = (x - mean) * invstd
+        w = None if weight is None else weight.reshape(bshape)
+        ctx.save_for_backward(xhat, invstd, w)
+        y = xhat if w is None else xhat * w
+        return y if bias is None else y + bias.reshape(bshape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, invstd, w = ctx.saved
+        need = ctx.needs_input_grad
+        dx = dw = db = None
+        if need[0]:
+            if ctx.training:
+                dx = _norm_backward(grad, xhat, invstd, w, ctx.axes)
+            else:
+                dx = grad * invstd if w is None else grad * (w * invstd)
+        if len(need) > 1 and need[1]:
+            dw = (grad * xhat).sum(axis=ctx.axes)
+        if len(need) > 2 and need[2]:
+            db = grad.sum(axis=ctx.axes)
+        return dx, dw, db
+
+
+class LayerNorm(Function):
+    """Layer normalisation over the last ``len(normalized_shape)`` axes (torch layer_norm).
+
+    ``weight`` and ``bias`` have shape ``normalized_shape`` or are None.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight=None, bias=None, normalized_shape=None, eps=1e-5):
+        shape = tuple(normalized_shape) if normalized_shape is not None else x.shape[-1:]
+        k = len(shape)
+        if x.shape[x.ndim - k :] != shape or k == 0:
+            raise ValueError(
+                f"layer_norm: normalized_shape {shape} must match the last dims of input "
+                f"shape {x.shape}"
+            )
+        axes = tuple(range(x.ndim - k, x.ndim))
+        mean = x.mean(axis=axes, keepdims=True)
+        var = x.var(axis=axes, keepdims=True)
+        invstd = 1.0 / array_module(x).sqrt(var + eps)
+        xhat = (x - mean) * invstd
+        ctx.axes, ctx.lead = axes, tuple(range(x.ndim - k))
+        ctx.save_for_backward(xhat, invstd, weight)
+        ctx.mean, ctx.rstd = mean, invstd
+        y = xhat if weight is None else xhat * weight
+        return y if bias is None else y + bias
+
+    @staticmethod
+    def backward(ctx, grad):
+        xhat, invstd, w = ctx.saved
+        need = ctx.needs_input_grad
+        dx = _norm_backward(grad, xhat, invstd, w, ctx.axes) if need[0] else None
+        dw = (grad * xhat).sum(axis=ctx.lead) if len(need) > 1 and need[1] else None
+        db = grad.sum(axis=ctx.lead) if len(need) > 2 and need[2] else None
+        return dx, dw, db
