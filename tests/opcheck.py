@@ -14,9 +14,7 @@ from lamina.autograd.function import Context
 
 def run_forward(fn, *args, **kwargs):
     ctx = Context(fn)
-    ctx.needs_input_grad = tuple(
-        isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in args
-    )
+    ctx.needs_input_grad = tuple(isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in args)
     out = fn.forward(ctx, *args, **kwargs)
     return ctx, out
 
@@ -38,15 +36,20 @@ def _unbroadcast(g, shape):
 def check_op(fn, *args, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, **kwargs):
     """Assert that fn's analytic gradients match finite differences (float64)."""
     rng = np.random.default_rng(seed)
-    args = [a.astype(np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
-            for a in args]
-    ctx, out = run_forward(fn, *[a.copy() if isinstance(a, np.ndarray) else a for a in args],
-                           **kwargs)
+    args = [
+        a.astype(np.float64) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a
+        for a in args
+    ]
+    ctx, out = run_forward(
+        fn, *[a.copy() if isinstance(a, np.ndarray) else a for a in args], **kwargs
+    )
     outs = out if isinstance(out, tuple) else (out,)
-    cots = [rng.standard_normal(np.shape(o)) if np.asarray(o).dtype.kind == "f" else None
-            for o in outs]
-    grads = run_backward(fn, ctx, [c if c is not None else np.zeros(np.shape(o))
-                                   for c, o in zip(cots, outs)])
+    cots = [
+        rng.standard_normal(np.shape(o)) if np.asarray(o).dtype.kind == "f" else None for o in outs
+    ]
+    grads = run_backward(
+        fn, ctx, [c if c is not None else np.zeros(np.shape(o)) for c, o in zip(cots, outs)]
+    )
 
     def scalar(arglist):
         _, o = run_forward(fn, *arglist, **kwargs)
@@ -70,6 +73,7 @@ def check_op(fn, *args, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0, **kwargs):
             fm = scalar([x.copy() if isinstance(x, np.ndarray) else x for x in args])
             flat[j] = old
             num.reshape(-1)[j] = (fp - fm) / (2 * eps)
-        np.testing.assert_allclose(g, num, atol=atol, rtol=rtol,
-                                   err_msg=f"{fn.__name__}: gradient of argument {i}")
+        np.testing.assert_allclose(
+            g, num, atol=atol, rtol=rtol, err_msg=f"{fn.__name__}: gradient of argument {i}"
+        )
     return True

@@ -14,16 +14,19 @@ def _demo(args) -> int:
     names = args.names or list(DEMOS)
     unknown = [n for n in names if n not in DEMOS]
     if unknown:
-        print(f"lamina demo: unknown demo {unknown[0]!r}; choose from {', '.join(DEMOS)}",
-              file=sys.stderr)
+        print(
+            f"lamina demo: unknown demo {unknown[0]!r}; choose from {', '.join(DEMOS)}",
+            file=sys.stderr,
+        )
         return 2
     os.makedirs(args.out, exist_ok=True)
     for name in names:
         print(f"== lamina demo {name}: {DEMOS[name][1]}")
         t0 = time.perf_counter()
         result = run(name, os.path.join(args.out, name))
-        shown = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                          for k, v in result.items())
+        shown = ", ".join(
+            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in result.items()
+        )
         print(f"== {name} done in {time.perf_counter() - t0:.1f}s: {shown}\n")
     return 0
 

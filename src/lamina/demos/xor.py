@@ -47,7 +47,11 @@ def train_xor(lr=2.0, epochs=5000, target=1e-3, seed=0, log=print):
 def main(out_dir: str) -> dict:
     print("XOR with a 2-2-1 sigmoid network, MSE, gradient descent (lr 2.0)")
     out, history = train_xor()
-    print("  inputs -> outputs:", ", ".join(
-        f"{a}{b}->{o:.3f}" for (a, b), o in zip([(0, 0), (0, 1), (1, 0), (1, 1)], out[:, 0])))
+    print(
+        "  inputs -> outputs:",
+        ", ".join(
+            f"{a}{b}->{o:.3f}" for (a, b), o in zip([(0, 0), (0, 1), (1, 0), (1, 1)], out[:, 0])
+        ),
+    )
     correct = int(np.sum((out[:, 0] > 0.5) == np.array([0, 1, 1, 0])))
     return {"final_mse": history[-1], "epochs": len(history), "correct": correct}

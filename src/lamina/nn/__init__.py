@@ -2,7 +2,33 @@
 
 from . import functional, init, utils
 from .module import Module
+from .modules.activation import (
+    ELU,
+    GELU,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from .modules.container import ModuleDict, ModuleList, Sequential
+from .modules.dropout import Dropout, Dropout2d
 from .modules.embedding import Embedding
 from .modules.linear import Flatten, Identity, Linear, Unflatten
+from .modules.loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+    SSELoss,
+)
+from .modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Buffer, Parameter

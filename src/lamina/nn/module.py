@@ -10,6 +10,28 @@ from ..tensor import Tensor
 from .parameter import Parameter
 
 
+def _name_layer(e: Exception, module) -> None:
+    """Prefix a layer's error with its path in the model: ``features.3 (Conv2d): ...``.
+
+    The innermost module that sees the error records itself; each enclosing module's
+    ``__call__`` finds that child among its sub-modules and prepends the child's name.
+    """
+    info = getattr(e, "_lamina_layer", None)
+    if info is None:
+        msg = str(e.args[0]) if e.args else str(e)
+        info = {"module": module, "path": "", "type": module._get_name(), "msg": msg}
+    else:
+        for name, child in module._modules.items():
+            if child is info["module"]:
+                info["path"] = name + ("." + info["path"] if info["path"] else "")
+                break
+        info["module"] = module
+    e._lamina_layer = info
+    where = f"{info['path']} ({info['type']})" if info["path"] else info["type"]
+    if not info["msg"].startswith(where):
+        e.args = (f"{where}: {info['msg']}",) + tuple(e.args[1:])
+
+
 class Module:
     """Base class for layers and models (torch.nn.Module).
 
@@ -108,7 +130,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        try:
+            return self.forward(*args, **kwargs)
+        except (ValueError, TypeError, IndexError, RuntimeError) as e:
+            _name_layer(e, self)
+            raise
 
     # ---- traversal --------------------------------------------------------------------
     def named_modules(self, memo=None, prefix: str = ""):

@@ -55,10 +55,10 @@ class Embedding(Module):
     def forward(self, indices):
         idx = np.asarray(indices.data if hasattr(indices, "_ctx") else indices)
         if idx.dtype.kind not in "iu":
-            raise TypeError(f"Embedding: expected integer indices, got dtype {idx.dtype}")
+            raise TypeError(f"expected integer indices, got dtype {idx.dtype}")
         if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):
             bad = idx.min() if idx.min() < 0 else idx.max()
-            raise IndexError(f"Embedding: index {bad} out of range [0, {self.num_embeddings})")
+            raise IndexError(f"index {bad} out of range [0, {self.num_embeddings})")
         return apply(EmbeddingLookup, self.weight, idx, self.padding_idx)
 
     def extra_repr(self) -> str:

@@ -46,7 +46,7 @@ class Linear(Module):
         shape = getattr(x, "shape", None)
         if shape is None or len(shape) == 0 or shape[-1] != self.in_features:
             raise ValueError(
-                f"{self._get_name()}: expected input with last dimension "
+                "expected input with last dimension "
                 f"in_features={self.in_features}, got shape "
                 f"{tuple(shape) if shape is not None else type(x).__name__}"
             )

@@ -1,0 +1,1 @@
+"""lamina vs PyTorch benchmarks: ``python -m benchmarks`` (see run.py)."""
