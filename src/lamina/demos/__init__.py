@@ -6,6 +6,7 @@ import importlib
 
 # name -> (module, one-line description); `lamina demo` alone runs them all in this order
 DEMOS = {
+    "ann": ("lamina.demos.ann", "an MLP (ReLU, softmax, Adam) learns the 8x8 digits, >= 97% test"),
     "xor": ("lamina.demos.xor", "a 2-2-1 sigmoid network learns XOR by backpropagation"),
 }
 

@@ -1,14 +1,17 @@
 """Progress display for ``fit``: a tqdm bar per epoch on a terminal, one line per epoch in logs.
 
-``verbose=0`` prints nothing; ``verbose=1`` shows a tqdm bar with the running loss and
-metrics when stderr is a terminal (the bar stays on screen with the epoch's final logs),
-and falls back to one line per epoch otherwise, so files and CI logs stay readable;
-``verbose=2`` prints one line per epoch. tqdm is imported only when a bar is shown.
+``verbose=0`` prints nothing; ``verbose=2`` prints one line per epoch
+(``Epoch 3/20 - 0.4s - loss: 0.1234 - accuracy: 0.9800 - val_loss: ...``); ``verbose=1``
+prints the same lines and, while an epoch runs on a terminal, a tqdm bar with the running
+loss and metrics, which the epoch's line then replaces. Without a terminal (files, CI
+logs) no bar is drawn, so logs hold one clean line per epoch. tqdm is imported only when
+a bar is shown.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import sys
 from typing import Any
 
@@ -36,6 +39,20 @@ def _is_terminal(stream: Any) -> bool:
         return False
 
 
+def _width_known(stream: Any) -> bool:
+    """Whether the terminal reports a width (a bare pty says 0x0; tqdm then draws nothing)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns > 0
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _size_options(stream: Any) -> dict[str, Any]:
+    if _width_known(stream):
+        return {"dynamic_ncols": True}
+    return {"ncols": 100, "nrows": 24}
+
+
 class EpochProgress:
     """One epoch's display: ``update(logs)`` per batch, ``close(logs)`` at the end."""
 
@@ -50,9 +67,13 @@ class EpochProgress:
                 total=total,
                 desc=self.title,
                 unit="batch",
-                dynamic_ncols=True,
                 mininterval=0.2,
-                leave=True,
+                **(
+                    {"dynamic_ncols": True}
+                    if _width_known(sys.stderr)
+                    else {"ncols": 100, "nrows": 24}
+                ),
+                leave=False,  # replaced by the full epoch line at close
             )
 
     def update(self, logs: dict[str, Any]) -> None:
@@ -62,8 +83,7 @@ class EpochProgress:
 
     def close(self, logs: dict[str, Any]) -> None:
         if self.bar is not None:
-            self.bar.set_postfix_str(format_logs(logs), refresh=False)
             self.bar.close()
-        elif self.verbose:
+        if self.verbose:
             seconds = logs.get("seconds", 0.0)
             print(f"{self.title} - {seconds:.1f}s - {format_logs(logs)}", flush=True)
