@@ -140,3 +140,43 @@ def test_loss_by_name_and_regression_metrics():
     assert history.history["rmse"][-1] == pytest.approx(
         np.sqrt(history.history["loss"][-1]), rel=0.5
     )
+
+
+def test_reduce_lr_on_plateau_scheduler_is_stepped_with_the_monitored_loss():
+    from lamina import optim
+    from lamina.optim.lr_scheduler import ReduceLROnPlateau as Plateau
+    from lamina.train import Trainer
+
+    model = nn.Linear(4, 3, bias=False)
+    opt = optim.SGD(model.parameters(), lr=1.0)
+    trainer = Trainer(model, nn.CrossEntropyLoss(), opt, scheduler=Plateau(opt, patience=1))
+    x, y = np.zeros((6, 4), np.float32), np.array([0, 1, 2, 0, 1, 2])  # loss stays log(3)
+    history = trainer.fit(x, y, epochs=5, batch_size=6, verbose=0)
+    np.testing.assert_allclose(history.history["lr"], [1.0, 1.0, 1.0, 0.1, 0.1])
+
+
+class FakeTerminal:
+    """A stderr that says it is a terminal (of unknown size), collecting what is written."""
+
+    def __init__(self):
+        self.parts = []
+
+    def write(self, s):
+        self.parts.append(s)
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return True
+
+
+def test_verbose_one_draws_a_bar_on_a_terminal_then_one_line(monkeypatch, capsys):
+    fake = FakeTerminal()
+    monkeypatch.setattr("sys.stderr", fake)
+    x, y = blobs(40)
+    make_trainer().fit(x, y, epochs=2, batch_size=4, verbose=1)
+    bar = "".join(fake.parts)
+    assert "Epoch 1/2:" in bar and "/10 [" in bar and "batch/s" in bar
+    lines = capsys.readouterr().out.splitlines()
+    assert [ln.split(" - ")[0] for ln in lines] == ["Epoch 1/2", "Epoch 2/2"]
