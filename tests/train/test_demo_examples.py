@@ -68,3 +68,15 @@ def test_digits_mlp_example_smoke(tmp_path):
     out = run_python(["examples/digits_mlp.py", "--epochs", "2", "--out", str(tmp_path)])
     assert "Epoch 2/2" in out and "test accuracy" in out
     assert (tmp_path / "digits_mlp.safetensors").exists()
+
+
+def test_docs_training_example_runs(tmp_path):
+    import re
+
+    text = (ROOT / "docs" / "training.md").read_text()
+    code = re.findall(r"```python\n(.*?)```", text, re.S)[0]
+    script = tmp_path / "example.py"
+    script.write_text(f"import os\nos.chdir({str(tmp_path)!r})\n" + code)
+    out = run_python([str(script)])
+    assert "Epoch 1/20" in out and "'accuracy':" in out
+    assert (tmp_path / "logs" / "history.csv").exists()
