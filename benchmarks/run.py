@@ -85,6 +85,11 @@ def main(argv=None) -> int:
         "any ratio is more than --tolerance worse",
     )
     p.add_argument("--tolerance", type=float, default=0.25)
+    p.add_argument(
+        "--no-process",
+        action="store_true",
+        help="skip the fresh-process rows (import time, peak memory)",
+    )
     args = p.parse_args(argv)
     names = args.names or list(WORKLOADS)
     try:
@@ -105,6 +110,21 @@ def main(argv=None) -> int:
         for fw in ("lamina", "torch"):
             if f"{fw}_error" in row:
                 print(f"  ({fw} skipped: {row[f'{fw}_error']})")
+    if not args.no_process and not args.names:
+        from .process import process_rows
+
+        for row in process_rows():
+            rows.append(row)
+            unit = row.get("unit")
+            show = (lambda v: "-" if v is None else f"{v / 2**20:8.0f} MB") if unit else fmt
+            ratio = f"{row['ratio']:.2f}x" if "ratio" in row else "-"
+            print(
+                f"{row['name']:22s} {show(row['lamina']):>11s} {show(row['torch']):>11s} "
+                f"{ratio:>7s}"
+            )
+        imp = rows[-2] if len(rows) > 1 else None
+        if imp and imp["name"] == "import":
+            print(f"  import lamina - import numpy = {imp['lamina_minus_numpy'] * 1e3:.0f} ms")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)

@@ -93,3 +93,286 @@ class MLPForwardBackward:
             m(xt).sum().backward()
 
         return step
+
+
+# ---- training steps: forward + backward + optimizer step --------------------------------
+def _train_step(fw: str, model, x, y, opt_name="adam", loss="ce"):
+    """One training step closure for either framework."""
+    if fw == "lamina":
+        import lamina as L
+        from lamina import nn, optim
+
+        xt, yt = L.tensor(x), L.tensor(y)
+    else:
+        import torch
+        from torch import nn, optim
+
+        xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+    params = model.parameters()
+    opt = (
+        optim.Adam(params, lr=1e-3)
+        if opt_name == "adam"
+        else optim.SGD(params, lr=0.01, momentum=0.9)
+    )
+    crit = nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        out = model(xt)
+        crit(out.reshape(-1, out.shape[-1]), yt.reshape(-1)).backward()
+        opt.step()
+
+    return step
+
+
+def _mlp(nn):
+    return nn.Sequential(
+        nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10)
+    )
+
+
+def _lenet(nn):
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(400, 120),
+        nn.ReLU(),
+        nn.Linear(120, 84),
+        nn.ReLU(),
+        nn.Linear(84, 10),
+    )
+
+
+def _cifar_cnn(nn):
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(32, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.Conv2d(64, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(4096, 256),
+        nn.ReLU(),
+        nn.Linear(256, 10),
+    )
+
+
+def _images(shape, classes=10):
+    rng = np.random.default_rng(0)
+    return rng.standard_normal(shape).astype(np.float32), rng.integers(0, classes, shape[0])
+
+
+def _nn(fw):
+    if fw == "lamina":
+        from lamina import nn
+    else:
+        from torch import nn
+    return nn
+
+
+def _pair(build, data, opt="adam"):
+    """A workload class whose two builders run the same training step."""
+
+    class W:
+        @staticmethod
+        def lamina():
+            return _train_step("lamina", build("lamina"), *data(), opt)
+
+        @staticmethod
+        def torch():
+            return _train_step("torch", build("torch"), *data(), opt)
+
+    return W
+
+
+workload("mlp", "784-512-256-10 ReLU MLP train step, cross-entropy, Adam, batch 128")(
+    _pair(lambda fw: _mlp(_nn(fw)), lambda: _mlp_data(128))
+)
+workload("lenet5", "LeNet-5 train step, batch 64, 1x28x28, Adam")(
+    _pair(lambda fw: _lenet(_nn(fw)), lambda: _images((64, 1, 28, 28)))
+)
+workload("cnn_cifar", "CIFAR-style CNN train step (4 conv3x3, 2 pools, fc), batch 32, Adam")(
+    _pair(lambda fw: _cifar_cnn(_nn(fw)), lambda: _images((32, 3, 32, 32)))
+)
+
+
+def _resnet18_cifar(fw):
+    if fw == "lamina":
+        from lamina import models, nn
+    else:
+        import torchvision.models as models  # noqa: F401 - absent beside torch 2.13
+        from torch import nn
+    m = models.resnet18(num_classes=10)
+    m.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+    m.maxpool = nn.Identity()
+    return m
+
+
+def _torch_resnet18_cifar():
+    """torchvision's ResNet-18 rebuilt with plain torch.nn (torchvision can't import here)."""
+    from torch import nn
+
+    class Block(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.relu = nn.ReLU(inplace=True)
+            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.downsample = None
+            if stride != 1 or cin != cout:
+                self.downsample = nn.Sequential(
+                    nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
+                )
+
+        def forward(self, x):
+            idt = x if self.downsample is None else self.downsample(x)
+            out = self.relu(self.bn1(self.conv1(x)))
+            return self.relu(self.bn2(self.conv2(out)) + idt)
+
+    layers = [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True)]
+    cin = 64
+    for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+        layers += [Block(cin, cout, stride), Block(cout, cout, 1)]
+        cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10)]
+    return nn.Sequential(*layers)
+
+
+@workload(
+    "resnet18_cifar",
+    "ResNet-18 (3x3 stem, no max-pool) train step, batch 16, BN train, SGD momentum 0.9",
+)
+class ResNet18Cifar:
+    @staticmethod
+    def lamina():
+        return _train_step("lamina", _resnet18_cifar("lamina"), *_images((16, 3, 32, 32)), "sgd")
+
+    @staticmethod
+    def torch():
+        return _train_step("torch", _torch_resnet18_cifar(), *_images((16, 3, 32, 32)), "sgd")
+
+
+class _CharLM:
+    def __init__(self, nn, cell):
+        self.emb = nn.Embedding(65, 64)
+        self.rnn = getattr(nn, cell)(64, 256, batch_first=True)
+        self.fc = nn.Linear(256, 65)
+
+    def parameters(self):
+        return [*self.emb.parameters(), *self.rnn.parameters(), *self.fc.parameters()]
+
+    def __call__(self, x):
+        return self.fc(self.rnn(self.emb(x))[0])
+
+
+def _chars():
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 65, (32, 64)), rng.integers(0, 65, (32, 64))
+
+
+for _cell in ("LSTM", "GRU"):
+    workload(
+        f"{_cell.lower()}_charlm",
+        f"embedding(65,64) -> {_cell}(256) -> linear(65), seq 64, batch 32, Adam",
+    )(_pair(lambda fw, c=_cell: _CharLM(_nn(fw), c), _chars))
+
+
+@workload(
+    "gan_mlp",
+    "MLP GAN iteration: G 64-256-512-784, D 784-512-256-1, BCE with logits, "
+    "batch 64, one D and one G step",
+)
+class GanMLP:
+    @staticmethod
+    def _build(fw):
+        if fw == "lamina":
+            import lamina as T
+            from lamina import nn, optim
+        else:
+            import torch as T
+            from torch import nn, optim
+        G = nn.Sequential(
+            nn.Linear(64, 256),
+            nn.ReLU(),
+            nn.Linear(256, 512),
+            nn.ReLU(),
+            nn.Linear(512, 784),
+            nn.Tanh(),
+        )
+        D = nn.Sequential(
+            nn.Linear(784, 512),
+            nn.LeakyReLU(0.2),
+            nn.Linear(512, 256),
+            nn.LeakyReLU(0.2),
+            nn.Linear(256, 1),
+        )
+        og = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        od = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        crit = nn.BCEWithLogitsLoss()
+        rng = np.random.default_rng(0)
+        real = T.tensor(rng.uniform(-1, 1, (64, 784)).astype(np.float32))
+        z = T.tensor(rng.standard_normal((64, 64)).astype(np.float32))
+        ones, zeros = T.ones(64, 1), T.zeros(64, 1)
+
+        def step():
+            od.zero_grad()
+            fake = G(z)
+            (crit(D(real), ones) + crit(D(fake.detach()), zeros)).backward()
+            od.step()
+            og.zero_grad()
+            crit(D(fake), ones).backward()
+            og.step()
+
+        return step
+
+    lamina = staticmethod(lambda: GanMLP._build("lamina"))
+    torch = staticmethod(lambda: GanMLP._build("torch"))
+
+
+def _latency(build, shape):
+    class W:
+        @staticmethod
+        def lamina():
+            import lamina as L
+
+            m = build(_nn("lamina")).eval()
+            x = L.tensor(np.zeros(shape, np.float32))
+
+            def step():
+                with L.no_grad():
+                    m(x)
+
+            return step
+
+        @staticmethod
+        def torch():
+            import torch
+
+            m = build(_nn("torch")).eval()
+            x = torch.zeros(shape)
+
+            def step():
+                with torch.no_grad():
+                    m(x)
+
+            return step
+
+    return W
+
+
+workload("mlp_infer_b1", "MLP inference latency, batch 1, no_grad")(_latency(_mlp, (1, 784)))
+workload("lenet5_infer_b1", "LeNet-5 inference latency, batch 1, no_grad")(
+    _latency(_lenet, (1, 1, 28, 28))
+)

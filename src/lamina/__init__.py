@@ -7,3 +7,16 @@ from .random import get_rng_state, initial_seed, manual_seed, set_rng_state
 from .tensor import Tensor
 
 __version__ = "0.1.0"
+
+_SUBMODULES = {"nn", "optim", "data", "io", "models", "train", "viz", "demos", "autograd"}
+
+
+def __getattr__(name: str):
+    """Sub-packages load on first use (``lamina.nn``...), so ``import lamina`` stays quick."""
+    import importlib
+
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in ("save", "load"):
+        return getattr(importlib.import_module(".io", __name__), name)
+    raise AttributeError(f"module 'lamina' has no attribute {name!r}")

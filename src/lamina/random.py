@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-_state = {"rng": np.random.default_rng(0), "seed": 0}
+# created on first use: importing numpy.random costs start-up time that `import lamina` skips
+_state = {"rng": None, "seed": 0}
 
 
 def default_rng() -> np.random.Generator:
     """The generator that initialisation, dropout and shuffling draw from."""
-    return _state["rng"]
+    rng = _state["rng"]
+    if rng is None:
+        rng = _state["rng"] = np.random.default_rng(_state["seed"])
+    return rng
 
 
 def manual_seed(seed: int) -> np.random.Generator:
@@ -27,7 +31,7 @@ def initial_seed() -> int:
 
 def get_rng_state() -> dict:
     """The generator's state as a JSON-able dict (for checkpoints)."""
-    return _state["rng"].bit_generator.state
+    return default_rng().bit_generator.state
 
 
 def set_rng_state(state: dict) -> None:

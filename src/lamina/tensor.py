@@ -9,6 +9,7 @@ import numpy as np
 from .autograd import engine
 from .autograd.function import Context
 from .autograd.grad_mode import _grad
+from .ops import activation as A
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import reduce as R
@@ -311,7 +312,7 @@ class Tensor(ShapeMixin):
     rsqrt = lambda a: apply(E.Rsqrt, a)  # noqa: E731
     sin = lambda a: apply(E.Sin, a)  # noqa: E731
     cos = lambda a: apply(E.Cos, a)  # noqa: E731
-    tanh = lambda a: apply(E.Tanh, a)  # noqa: E731
+    tanh = lambda a: apply(A.Tanh, a)  # noqa: E731
     abs = __abs__
     sign = lambda a: apply(E.Sign, a)  # noqa: E731
     neg = __neg__
@@ -333,24 +334,16 @@ class Tensor(ShapeMixin):
     minimum = lambda a, b: apply(E.Minimum, a, _operand(a, b))  # noqa: E731
 
     def sigmoid(self):
-        from .ops.activation import Sigmoid
-
-        return apply(Sigmoid, self)
+        return apply(A.Sigmoid, self)
 
     def relu(self):
-        from .ops.activation import ReLU
-
-        return apply(ReLU, self)
+        return apply(A.ReLU, self)
 
     def softmax(self, dim):
-        from .ops.activation import Softmax
-
-        return apply(Softmax, self, dim)
+        return apply(A.Softmax, self, dim)
 
     def log_softmax(self, dim):
-        from .ops.activation import LogSoftmax
-
-        return apply(LogSoftmax, self, dim)
+        return apply(A.LogSoftmax, self, dim)
 
     # ---- reductions -------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):

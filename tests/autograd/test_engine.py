@@ -181,3 +181,12 @@ def test_max_with_dim_returns_values_and_indices():
     v, i = x.max(1)
     assert v.tolist() == [5.0, 7.0] and i.tolist() == [1, 0]
     assert x.argmax().item() == 3 and x.argmin(1).tolist() == [0, 1]
+
+
+def test_diamond_graph_sums_both_paths():
+    # x -> a -> b and stack(a, b): a must receive b's gradient before passing on its own
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    a = x * 2
+    b = a * 3
+    L.stack([a, b]).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [8.0, 8.0])

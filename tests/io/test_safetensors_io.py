@@ -120,6 +120,7 @@ HOSTILE = {
     "huge_claim": _raw({"x": {"dtype": "F32", "shape": [10**6, 10**6], "data_offsets": [0, 8]}})
     + b"\0" * 8,
     "offsets_past_end": _raw({"x": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}) + b"\0",
+    "list_dtype": _raw({"x": {"dtype": [], "shape": [0], "data_offsets": [0, 0]}}),
     "bad_dtype": _raw({"x": {"dtype": "F128", "shape": [1], "data_offsets": [0, 16]}}) + b"\0" * 16,
     "negative_dim": _raw({"x": {"dtype": "U8", "shape": [-1], "data_offsets": [0, 0]}}),
     "bool_dim": _raw({"x": {"dtype": "U8", "shape": [True], "data_offsets": [0, 1]}}) + b"\0",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from lamina.nn import Parameter
+from lamina.tensor import Tensor
+
 _rng = np.random.default_rng(0)
 X = _rng.standard_normal((16, 4)).astype(np.float32)  # (N, in)
 Y = _rng.standard_normal((16, 3)).astype(np.float32)  # (N, out)
@@ -11,26 +14,13 @@ W0 = (0.5 * _rng.standard_normal((3, 4))).astype(np.float32)  # (out, in)
 B0 = (0.5 * _rng.standard_normal(3)).astype(np.float32)  # (out,)
 
 
-class _Grad:
-    def __init__(self, data: np.ndarray) -> None:
-        self.data = data
+def make_param(array: np.ndarray) -> Parameter:
+    """A float32 lamina Parameter holding a copy of ``array``."""
+    return Parameter(np.array(array, dtype=np.float32))
 
 
-class Param:
-    """Stand-in for lamina.nn.Parameter: .data, .grad (None or has .data), .requires_grad."""
-
-    def __init__(self, data: np.ndarray) -> None:
-        self.data = np.array(data, dtype=np.float32)
-        self.grad = None
-        self.requires_grad = True
-
-
-def make_param(array: np.ndarray) -> Param:
-    return Param(array)
-
-
-def set_grad(p, g: np.ndarray) -> None:
-    p.grad = _Grad(np.array(g, dtype=np.float32))
+def set_grad(p: Parameter, g: np.ndarray) -> None:
+    p.grad = Tensor(np.array(g, dtype=np.float32))
 
 
 def lsq_grads(w: np.ndarray, b: np.ndarray, sign: float = 1.0):

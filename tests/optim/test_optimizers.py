@@ -10,6 +10,8 @@ from lamina import optim
 from .helpers import (
     B0,
     W0,
+    X,
+    Y,
     lamina_params,
     lamina_step,
     make_param,
@@ -87,7 +89,8 @@ def test_state_dict_round_trip_resumes_identically(name, kwargs):
     _, full = _run_lamina(name, kwargs, steps=20)
     opt, params = _run_lamina(name, kwargs, steps=10)
     saved = opt.state_dict()
-    assert sorted(saved["state"]) == [0, 1]
+    stateless = name == "SGD" and not kwargs.get("momentum")
+    assert sorted(saved["state"]) == ([] if stateless else [0, 1])
     assert saved["param_groups"][0]["params"] == [0, 1]
     # continue in a fresh optimizer over fresh parameter objects holding the same values
     params2 = [make_param(p.data) for p in params]
@@ -164,6 +167,8 @@ def test_add_param_group_and_duplicates():
     assert opt.param_groups[1]["betas"] == (0.9, 0.999)
     with pytest.raises(ValueError, match="more than one parameter group"):
         opt.add_param_group({"params": [w]})
+    with pytest.raises(ValueError, match="twice"):
+        optim.SGD([w, w], lr=0.1)
 
 
 def test_params_without_grad_are_skipped():
@@ -195,6 +200,13 @@ def test_zero_grad():
     assert w.grad is grad and not grad.data.any() and b.grad is None
     opt.zero_grad()
     assert w.grad is None
+
+
+def test_plain_sgd_keeps_no_state():
+    params = lamina_params()
+    opt = optim.SGD(params, lr=0.1)
+    lamina_step(opt, params)
+    assert opt.state_dict()["state"] == {}
 
 
 def test_step_closure_returns_loss():
@@ -241,3 +253,53 @@ def test_load_state_dict_checks_groups():
 def test_repr_lists_groups():
     text = repr(optim.Adam(lamina_params(), lr=0.5))
     assert text.startswith("Adam (") and "lr: 0.5" in text
+
+
+@pytest.mark.parametrize(
+    "name,kwargs",
+    [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True)), ("AdamW", dict(lr=0.01, amsgrad=True))],
+)
+def test_training_an_mlp_with_autograd_matches_torch(name, kwargs):
+    torch = pytest.importorskip("torch")
+    import lamina
+    from lamina import nn
+
+    lamina.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.Linear(8, 3))
+    tmodel = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Linear(8, 3))
+    tmodel.load_state_dict({k: torch.tensor(np.asarray(v)) for k, v in model.state_dict().items()})
+    opt = getattr(optim, name)(model.parameters(), **kwargs)
+    topt = getattr(torch.optim, name)(tmodel.parameters(), **kwargs)
+    x, y = X, Y
+    for _ in range(20):
+        opt.zero_grad()
+        loss = ((model[1](model[0](lamina.tensor(x)).tanh()) - lamina.tensor(y)) ** 2).mean()
+        loss.backward()
+        opt.step()
+        topt.zero_grad()
+        tx, ty = torch.tensor(x), torch.tensor(y)
+        tloss = ((tmodel[1](tmodel[0](tx).tanh()) - ty) ** 2).mean()
+        tloss.backward()
+        topt.step()
+    assert float(loss.data) == pytest.approx(tloss.item(), rel=1e-4)
+    for k, v in model.state_dict().items():
+        tv = tmodel.state_dict()[k].numpy()
+        np.testing.assert_allclose(np.asarray(v), tv, rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+def test_closure_runs_with_grad_enabled_under_no_grad():
+    import lamina
+
+    w = make_param(W0)
+    opt = optim.SGD([w], lr=0.1)
+
+    def closure():
+        opt.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        return loss
+
+    with lamina.no_grad():
+        loss = opt.step(closure)
+    assert float(loss.data) == pytest.approx(float((W0 * W0).sum()), rel=1e-6)
+    np.testing.assert_allclose(w.data, W0 * (1 - 0.2), rtol=1e-6)

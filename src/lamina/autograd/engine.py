@@ -14,18 +14,22 @@ from . import anomaly
 
 def _topo_order(root):
     """Contexts reachable from root, each after every context that consumes it."""
-    order, seen = [], {id(root)}
+    # Mark a context visited when it is expanded, not when pushed: marking on push lets a
+    # context be emitted before another consumer of it (x -> a -> b, stack(a, b)).
+    order, seen = [], set()
     stack = [(root, False)]
     while stack:
         ctx, done = stack.pop()
         if done:
             order.append(ctx)
             continue
+        if id(ctx) in seen:
+            continue
+        seen.add(id(ctx))
         stack.append((ctx, True))
         for t in ctx.inputs:
             c = getattr(t, "_ctx", None)
             if c is not None and id(c) not in seen:
-                seen.add(id(c))
                 stack.append((c, False))
     order.reverse()  # consumers first
     return order

@@ -15,8 +15,9 @@ from ._atomic import atomic_write_bytes
 from .checkpoint import FORMAT as CHECKPOINT_FORMAT
 from .checkpoint import as_array, is_checkpoint, load_checkpoint, save_checkpoint
 from .errors import LaminaFileError
-from .pth import extract_state_dict, load_pth
+from .pth import load_pth
 from .safetensors_io import load_file, load_metadata, read_header, save_file
+from .state_dict import extract_state_dict
 
 __all__ = [
     "load",

@@ -143,8 +143,9 @@ class _Decoder:
             raise self.fail(f"unexpected JSON {type(node).__name__}")
         tag = node.get("$")
         if tag in ("array", "scalar"):
-            arr = self.arrays.get(node.get("key"))  # type: ignore[arg-type]
-            if not isinstance(node.get("key"), str) or arr is None:
+            key = node.get("key")
+            arr = self.arrays.get(key) if isinstance(key, str) else None
+            if arr is None:
                 raise self.fail(f"array key {str(node.get('key'))[:80]!r} is not in the file")
             if tag == "scalar" and arr.ndim:
                 raise self.fail(f"scalar {node['key']!r} has shape {arr.shape}, expected ()")

@@ -28,6 +28,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .errors import LaminaFileError
 from .safetensors_io import bfloat16_to_float32
+from .state_dict import extract_state_dict  # re-exported: lamina.io.pth.extract_state_dict
 
 __all__ = ["load_pth", "extract_state_dict", "LEGACY_MAGIC"]
 
@@ -118,7 +119,8 @@ class _Loader:
 
     def __init__(self, path: str, budget: _Budget, read_storage: Callable, dry: bool = False):
         self.path, self.budget, self.read_storage, self.dry = path, budget, read_storage, dry
-        self.storages: dict[str, np.ndarray] = {}
+        self.storages: dict[str, np.ndarray] = {}  # cached: they stay alive, ids stay unique
+        self.handed_out: set[int] = set()
         self.records: dict[str, tuple[_StorageType, int]] = {}
         self.globals: dict[tuple[str, str], Any] = {
             ("torch._utils", "_rebuild_tensor_v2"): self.rebuild_tensor,
@@ -133,7 +135,12 @@ class _Loader:
 
     def persistent_load(self, pid: Any) -> np.ndarray | None:
         """Map ``('storage', type, key, location, numel[, view_metadata])`` to a 1-D array."""
-        if not (isinstance(pid, tuple) and len(pid) in (5, 6) and pid[0] == "storage"):
+        if not (
+            isinstance(pid, tuple)
+            and len(pid) in (5, 6)
+            and isinstance(pid[0], str)
+            and pid[0] == "storage"
+        ):
             raise LaminaFileError(self.path, f"persistent id {_short(pid)} is not a storage record")
         stype, key, _, numel = pid[1:5]
         view = pid[5] if len(pid) == 6 else None
@@ -164,6 +171,21 @@ class _Loader:
             raise LaminaFileError(self.path, f"Parameter data is {_short(data)}, not a tensor")
         return data
 
+    def _take_whole(self, storage: np.ndarray, offset: int, size: tuple, stride: tuple) -> bool:
+        """True once per storage for a C-contiguous tensor covering all of it (the usual
+        case): that tensor may reuse the storage's memory; later ones copy."""
+        expect, step = [], 1
+        for n in reversed(size):
+            expect.append(step)
+            step *= n
+        whole = offset == 0 and step == storage.size and tuple(reversed(expect)) == stride
+        if not (whole and storage.flags.owndata and storage.flags.writeable):
+            return False
+        if id(storage) in self.handed_out:
+            return False
+        self.handed_out.add(id(storage))
+        return True
+
     def rebuild_tensor(self, storage, offset, size, stride, *_ignored) -> np.ndarray | None:
         """``torch._utils._rebuild_tensor_v2``: a bounds-checked strided copy of the storage."""
         if self.dry:
@@ -186,6 +208,8 @@ class _Loader:
             raise LaminaFileError(
                 self.path, f"{where}: reaches element {last}, storage has {storage.size}"
             )
+        if self._take_whole(storage, offset, size, stride):
+            return storage.reshape(size)  # no copy: this tensor is the storage's only owner
         self.budget.charge(numel * storage.itemsize, where)
         item = storage.itemsize
         view = as_strided(storage[offset:], size, [s * item for s in stride], writeable=False)
@@ -204,6 +228,12 @@ class _SafeUnpickler(pickle._Unpickler):
 
     def find_class(self, module: str, name: str) -> Any:
         found = self._loader.globals.get((module, name))
+        if found is None and module == "torch._utils" and name.startswith("_rebuild_"):
+            raise LaminaFileError(
+                self._loader.path,
+                f"pickle global {module}.{name} is not supported: only dense CPU tensors of "
+                "float16/32/64, bfloat16, int8-64, uint8 and bool can be read",
+            )
         if found is None:
             raise LaminaFileError(
                 self._loader.path,
@@ -247,6 +277,23 @@ def _read_member(zf: zipfile.ZipFile, name: str, budget: _Budget, path: str) -> 
     return zf.read(info)
 
 
+def _read_stored(path: str, info: zipfile.ZipInfo, dtype: np.dtype, numel: int) -> np.ndarray:
+    """Read an uncompressed member's first ``numel`` elements straight into a writable array
+    (skips zipfile's extra copy; the local header is checked as zipfile would)."""
+    with open(path, "rb") as f:
+        f.seek(info.header_offset)
+        head = f.read(30)
+        if len(head) != 30 or head[:4] != b"PK\x03\x04":
+            raise LaminaFileError(path, f"offset {info.header_offset}: bad zip local header")
+        f.seek(int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little"), 1)
+        arr = np.fromfile(f, dtype, numel)
+    if arr.size != numel:
+        raise LaminaFileError(
+            path, f"member {info.filename!r}: {arr.size} of {numel} elements before end of file"
+        )
+    return arr
+
+
 def _load_zip(path: str, budget: _Budget) -> Any:
     with zipfile.ZipFile(path) as zf:
         pkls = [n for n in zf.namelist() if n.endswith("/data.pkl") and n.count("/") == 1]
@@ -267,9 +314,12 @@ def _load_zip(path: str, budget: _Budget) -> Any:
             if info is None or info.file_size < need:
                 have = "missing" if info is None else f"{info.file_size} bytes"
                 raise LaminaFileError(path, f"storage {name!r}: needs {need} bytes, member {have}")
-            data = _read_member(zf, name, budget, path)
-            budget.charge(need * (2 if stype.bf16 else 0), f"widening {name!r} to float32")
-            return _to_native(np.frombuffer(data, stype.dtype, numel), stype, big)
+            budget.charge(need * (3 if stype.bf16 else 1), f"storage {name!r}")
+            if info.compress_type == zipfile.ZIP_STORED:  # torch's case: one read, no copy
+                raw = _read_stored(path, info, stype.dtype, numel)
+            else:
+                raw = np.frombuffer(_read_member(zf, name, budget, path), stype.dtype, numel)
+            return _to_native(raw, stype, big)
 
         loader = _Loader(path, budget, read_storage)
         pkl = _read_member(zf, pkls[0], budget, path)
@@ -316,7 +366,8 @@ def _read_legacy_storages(path, f, keys, records, budget, big) -> dict[str, np.n
                 f"{need} bytes), file has {size - pos - 8} bytes left",
             )
         budget.charge(need * (3 if stype.bf16 else 1), f"storage {key!r}")
-        out[key] = _to_native(np.frombuffer(f.read(need), stype.dtype, numel), stype, big)
+        out[key] = _to_native(np.fromfile(f, stype.dtype, numel), stype, big)
+        f.seek(pos + 8 + need)  # fromfile's position after reading is not guaranteed
     return out
 
 
@@ -354,51 +405,3 @@ def load_pth(path: str | os.PathLike) -> Any:
         text = f"{type(e).__name__}: {e}"
         text = text if len(text) <= 200 else text[:197] + "..."
         raise LaminaFileError(path, f"not a readable torch file ({text})") from e
-
-
-_WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "module", "params")
-
-
-def extract_state_dict(obj: Any, strip_prefix: str = "module.") -> dict[str, np.ndarray]:
-    """Find the flat name -> ndarray state dict inside a loaded checkpoint.
-
-    Unwraps ``{"state_dict": ...}``, ``{"model": ...}``, ``{"model_state_dict": ...}`` (and
-    ``net``, ``module``, ``params``) until a mapping of arrays remains, flattens nested
-    mappings to dotted keys, and removes ``strip_prefix`` (``DataParallel``'s ``module.``)
-    when every key carries it. Like what ``torchvision`` users do by hand before
-    ``model.load_state_dict``.
-
-    Args:
-        obj: what ``load`` returned.
-        strip_prefix: prefix to drop when all keys share it ("" keeps keys).
-
-    Raises:
-        TypeError: no mapping of arrays is found (names the keys and types seen).
-    """
-    for _ in range(8):  # wrappers nest a few levels at most
-        if not isinstance(obj, dict):
-            break
-        inner = next((obj[k] for k in _WRAPPER_KEYS if isinstance(obj.get(k), dict)), None)
-        if inner is None:
-            break
-        obj = inner
-    if not isinstance(obj, dict):
-        raise TypeError(f"extract_state_dict: expected a dict, got {type(obj).__name__}")
-    flat: dict[str, np.ndarray] = {}
-    stack = [("", obj)]
-    while stack:
-        prefix, d = stack.pop()
-        for k, v in d.items():
-            name = f"{prefix}{k}"
-            if isinstance(v, dict):
-                stack.append((name + ".", v))
-            elif isinstance(v, np.ndarray):
-                flat[name] = v
-            else:
-                raise TypeError(
-                    f"extract_state_dict: {name!r} is {type(v).__name__}, expected an array "
-                    f"(top-level keys: {list(obj)[:10]})"
-                )
-    if strip_prefix and flat and all(k.startswith(strip_prefix) for k in flat):
-        flat = {k[len(strip_prefix) :]: v for k, v in flat.items()}
-    return flat

@@ -60,7 +60,7 @@ def _check_entry(path: str, name: str, entry: Any, data_len: int) -> tuple[str, 
             path, f"header entry {name!r} is {type(entry).__name__}, expected a dict"
         )
     dtype, shape, offsets = entry.get("dtype"), entry.get("shape"), entry.get("data_offsets")
-    if dtype not in _DTYPES:
+    if not isinstance(dtype, str) or dtype not in _DTYPES:
         raise LaminaFileError(
             path,
             f"tensor {name!r}: dtype {dtype!r} is not supported, expected one of {sorted(_DTYPES)}",

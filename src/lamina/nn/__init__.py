@@ -15,6 +15,7 @@ from .modules.activation import (
     Tanh,
 )
 from .modules.container import ModuleDict, ModuleList, Sequential
+from .modules.conv import Conv1d, Conv2d, ConvTranspose2d
 from .modules.dropout import Dropout, Dropout2d
 from .modules.embedding import Embedding
 from .modules.linear import Flatten, Identity, Linear, Unflatten
@@ -31,4 +32,15 @@ from .modules.loss import (
     SSELoss,
 )
 from .modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .modules.pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+    Upsample,
+)
+from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .parameter import Buffer, Parameter

@@ -121,22 +121,23 @@ class GELU(Function):
         if approximate not in ("none", "tanh"):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         ctx.approximate = approximate
-        ctx.save_for_backward(x)
         if approximate == "tanh":
+            ctx.save_for_backward(x, None)
             inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
             return 0.5 * x * (1.0 + xp.tanh(inner))
-        return 0.5 * x * (1.0 + erf(x / _SQRT_2))
+        cdf = 0.5 * (1.0 + erf(x * (1.0 / _SQRT_2)))  # Phi(x)
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved
+        x, cdf = ctx.saved
         xp = array_module(x)
         if ctx.approximate == "tanh":
             x2 = x * x
             t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x2 * x))
             dinner = _SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * x2)
             return (grad * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * dinner),)
-        cdf = 0.5 * (1.0 + erf(x / _SQRT_2))
         with np.errstate(under="ignore"):
             pdf = _INV_SQRT_2PI * xp.exp(-0.5 * x * x)
         return (grad * (cdf + x * pdf),)
@@ -192,12 +193,21 @@ class Softmax(Function):
         return (y * (grad - (grad * y).sum(axis=ctx.dim, keepdims=True)),)
 
 
-def log_softmax_array(x: np.ndarray, axis: int) -> np.ndarray:
-    """x - logsumexp(x) along axis, max-subtracted so +-1e4 stays finite."""
+def log_softmax_array(x: np.ndarray, axis: int, with_softmax: bool = False):
+    """x - logsumexp(x) along axis, max-subtracted so +-1e4 stays finite.
+
+    With ``with_softmax`` also returns softmax(x) (reusing the exponentials).
+    """
     xp = array_module(x)
     shifted = x - x.max(axis=axis, keepdims=True)
     with np.errstate(under="ignore"):
-        return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+        e = xp.exp(shifted)
+    s = e.sum(axis=axis, keepdims=True)
+    shifted -= xp.log(s)
+    if not with_softmax:
+        return shifted
+    e /= s
+    return shifted, e
 
 
 class LogSoftmax(Function):

@@ -116,7 +116,6 @@ Sqrt = _unary("Sqrt", np.sqrt, lambda x, y, g: g / (2 * y))
 Rsqrt = _unary("Rsqrt", lambda x: 1 / np.sqrt(x), lambda x, y, g: -0.5 * g * y * y * y)
 Sin = _unary("Sin", np.sin, lambda x, y, g: g * np.cos(x))
 Cos = _unary("Cos", np.cos, lambda x, y, g: -g * np.sin(x))
-Tanh = _unary("Tanh", np.tanh, lambda x, y, g: g * (1 - y * y))
 Abs = _unary("Abs", np.abs, lambda x, y, g: g * np.sign(x))
 Sign = _unary("Sign", np.sign, lambda x, y, g: np.zeros_like(g))
 

@@ -11,7 +11,6 @@ import numpy as np
 
 from lamina.autograd.function import Function
 
-from ._util import array_module
 from .activation import log_softmax_array, sigmoid_array
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -93,23 +92,28 @@ def _nll_forward(ctx, logp, target, weight, ignore_index, reduction, smoothing, 
         return np.asarray(loss.sum(dtype=logp.dtype) / denom, logp.dtype)
 
 
-def _nll_coeffs(ctx, grad, dtype, ndim):
-    """A (N, C, ...) with loss = -sum(A * logp) per the reduction, times the upstream grad."""
+def _class_grad(ctx, grad, dtype, ndim, probs=None):
+    """d loss / d logp for class targets (probs None), or d loss / d logits given softmax.
+
+    loss = -sum_i g_i [(1 - eps) w[t_i] logp[i, t_i] + eps / C sum_c w[c] logp[i, c]] / denom,
+    so d/dlogp = -(onehot * ct + cs * w) and d/dx = (ct + cs * sum(w)) * softmax + d/dlogp.
+    """
     safe, valid, w, wt, denom, smoothing, reduction = ctx.cls
     if reduction != "none":  # all targets ignored: torch's gradient is 0 (loss is nan)
         grad = grad / denom if denom != 0 else grad * 0.0  # scalar
     g = np.broadcast_to(np.asarray(grad, dtype), wt.shape)  # (N, ...)
-    shape = (wt.shape[0], w.shape[0]) + wt.shape[1:]
-    a = np.zeros(shape, dtype)
-    if smoothing > 0.0:
-        a += (smoothing / w.shape[0]) * _bshape(w, ndim) * (g * valid)[:, None]
-    np.put_along_axis(
-        a,
-        safe[:, None],
-        (np.take_along_axis(a, safe[:, None], 1) + ((1.0 - smoothing) * wt * g)[:, None]),
-        axis=1,
-    )
-    return a
+    ct = (1.0 - smoothing) * wt * g  # (N, ...) coefficient of the target's log-prob
+    cs = (smoothing / w.shape[0]) * (g * valid) if smoothing > 0.0 else None  # (N, ...)
+    if probs is None:
+        dx = np.zeros((wt.shape[0], w.shape[0]) + wt.shape[1:], dtype)  # (N, C, ...)
+    else:
+        rows = ct if cs is None else ct + cs * w.sum(dtype=dtype)
+        dx = rows[:, None] * probs
+    if cs is not None:
+        dx -= cs[:, None] * _bshape(w, ndim)
+    idx = safe[:, None]
+    np.put_along_axis(dx, idx, np.take_along_axis(dx, idx, 1) - ct[:, None], axis=1)
+    return dx
 
 
 def _as_batched(x, target, prob, where):
@@ -138,8 +142,7 @@ class NLLLoss(Function):
     def backward(ctx, grad):
         grad = grad.reshape(1) if ctx.squeeze and ctx.cls[-1] == "none" else grad
         wt = ctx.cls[3]
-        a = _nll_coeffs(ctx, grad, wt.dtype, wt.ndim + 1)
-        dx = -a
+        dx = _class_grad(ctx, grad, wt.dtype, wt.ndim + 1)
         return (dx[0] if ctx.squeeze else dx), None
 
 
@@ -162,7 +165,7 @@ class CrossEntropy(Function):
         target = np.asarray(target)
         ctx.prob = target.dtype.kind == "f" and target.shape == x.shape
         x2, t2, ctx.squeeze = _as_batched(x, target, ctx.prob, "cross_entropy")
-        logp = log_softmax_array(x2, 1)  # (N, C, ...)
+        logp, ctx.probs = log_softmax_array(x2, 1, with_softmax=True)  # (N, C, ...) each
         ctx.logp = logp
         if ctx.prob:
             out = _prob_forward(
@@ -177,12 +180,14 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         logp = ctx.logp
-        xp = array_module(logp)
         reduction = ctx.reduction if ctx.prob else ctx.cls[-1]
         grad = grad.reshape(1) if ctx.squeeze and reduction == "none" else grad
-        a = _prob_coeffs(ctx, grad) if ctx.prob else _nll_coeffs(ctx, grad, logp.dtype, logp.ndim)
-        # d/dx of -sum(A * log_softmax(x)) = A.sum(C) * softmax(x) - A
-        dx = a.sum(axis=1, keepdims=True) * xp.exp(logp) - a
+        if ctx.prob:
+            # d/dx of -sum(A * log_softmax(x)) = A.sum(C) * softmax(x) - A
+            a = _prob_coeffs(ctx, grad)
+            dx = a.sum(axis=1, keepdims=True) * ctx.probs - a
+        else:
+            dx = _class_grad(ctx, grad, logp.dtype, logp.ndim, ctx.probs)
         dt = None
         if ctx.prob and ctx.needs_input_grad[1]:
             dt = -_prob_target_grad(ctx, grad)

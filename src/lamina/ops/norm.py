@@ -20,6 +20,27 @@ def _norm_backward(grad, xhat, invstd, w, axes):
     return invstd * (dxhat - m1 - xhat * m2)
 
 
+def _batch_stats(ctx, x, running_mean, running_var, momentum):
+    """Centred x and biased batch variance over ctx.axes; updates running stats in place."""
+    c = x.shape[1]
+    count = x.size // c
+    if count <= 1:
+        raise ValueError(
+            f"batch_norm: expected more than 1 value per channel when training, "
+            f"got input size {x.shape}"
+        )
+    mean = x.mean(axis=ctx.axes, keepdims=True)  # (1, C, 1, ...)
+    xc = x - mean
+    var = (xc * xc).mean(axis=ctx.axes, keepdims=True)  # biased, used to normalise
+    ctx.batch_mean = mean.reshape(c)
+    ctx.batch_var = var.reshape(c) * x.dtype.type(count / (count - 1))  # unbiased
+    for run, batch in ((running_mean, ctx.batch_mean), (running_var, ctx.batch_var)):
+        if run is not None:
+            run *= 1.0 - momentum
+            run += momentum * batch.astype(run.dtype)
+    return xc, var
+
+
 class BatchNorm(Function):
     """Batch normalisation (torch.nn.functional.batch_norm), channel axis 1.
 
@@ -33,46 +54,23 @@ class BatchNorm(Function):
 
     @staticmethod
     def forward(
-        ctx,
-        x,
-        weight=None,
-        bias=None,
-        running_mean=None,
-        running_var=None,
-        training=True,
-        momentum=0.1,
-        eps=1e-5,
-    ):
+        ctx, x, weight=None, bias=None, running_mean=None, running_var=None,
+        training=True, momentum=0.1, eps=1e-5,
+    ):  # fmt: skip
         if x.ndim < 2:
             raise ValueError(f"batch_norm: input must be (N, C, ...), got shape {x.shape}")
-        c = x.shape[1]
-        axes = (0,) + tuple(range(2, x.ndim))
-        bshape = (1, c) + (1,) * (x.ndim - 2)
-        ctx.axes, ctx.training = axes, training
+        bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)  # (1, C, 1, ...)
+        ctx.axes, ctx.training = (0,) + tuple(range(2, x.ndim)), training
         if training:
-            count = x.size // c
-            if count <= 1:
-                raise ValueError(
-                    f"batch_norm: expected more than 1 value per channel when training, "
-                    f"got input size {x.shape}"
-                )
-            mean = x.mean(axis=axes, keepdims=True)
-            var = x.var(axis=axes, keepdims=True)  # biased, used to normalise
-            ctx.batch_mean = mean.reshape(c)
-            ctx.batch_var = var.reshape(c) * x.dtype.type(count / (count - 1))  # unbiased
-            if running_mean is not None:
-                running_mean *= 1.0 - momentum
-                running_mean += momentum * ctx.batch_mean.astype(running_mean.dtype)
-            if running_var is not None:
-                running_var *= 1.0 - momentum
-                running_var += momentum * ctx.batch_var.astype(running_var.dtype)
+            xc, var = _batch_stats(ctx, x, running_mean, running_var, momentum)
         else:
             if running_mean is None or running_var is None:
                 raise ValueError("batch_norm: eval mode needs running_mean and running_var")
-            mean = running_mean.astype(x.dtype, copy=False).reshape(bshape)
+            xc = x - running_mean.astype(x.dtype, copy=False).reshape(bshape)
             var = running_var.astype(x.dtype, copy=False).reshape(bshape)
-        invstd = 1.0 / array_module(x).sqrt(var + eps)
-        xhat = (x - mean) * invstd
+        invstd = 1.0 / array_module(x).sqrt(var + eps)  # (1, C, 1, ...)
+        xhat = xc
+        xhat *= invstd
         w = None if weight is None else weight.reshape(bshape)
         ctx.save_for_backward(xhat, invstd, w)
         y = xhat if w is None else xhat * w

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops._util import array_module
 from .optimizer import Optimizer, check_nonneg
 
 __all__ = ["Adagrad", "adagrad_update"]
@@ -33,16 +34,17 @@ def adagrad_update(
         s <- s + g * g
         p <- p - clr * g / (sqrt(s) + eps)
     """
+    xp = array_module(param)  # NumPy today; CuPy mirrors its API
     if maximize:
-        grad = np.negative(grad)
+        grad = xp.negative(grad)
     if weight_decay != 0:
         grad = grad + weight_decay * param
     clr = lr / (1 + (step - 1) * lr_decay)
-    tmp = np.multiply(grad, grad)  # (same shape as param), reused as the denominator
+    tmp = xp.multiply(grad, grad)  # (same shape as param), reused as the denominator
     state_sum += tmp
-    np.sqrt(state_sum, out=tmp)
+    xp.sqrt(state_sum, out=tmp)
     tmp += eps
-    np.divide(grad, tmp, out=tmp)
+    xp.divide(grad, tmp, out=tmp)
     tmp *= clr
     param -= tmp
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..autograd.grad_mode import enable_grad
+
 __all__ = ["Optimizer", "required"]
 
 
@@ -104,6 +106,8 @@ class Optimizer:
             if default is required and name not in param_group:
                 raise ValueError(f"{where}: parameter group didn't specify a value of {name!r}")
             param_group.setdefault(name, default)
+        if len({id(p) for p in param_group["params"]}) != len(param_group["params"]):
+            raise ValueError(f"{where}: a parameter group lists the same parameter twice")
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in param_group["params"]):
             raise ValueError(f"{where}: some parameters appear in more than one parameter group")
@@ -125,7 +129,10 @@ class Optimizer:
         raise NotImplementedError
 
     def _closure_loss(self, closure: Callable[[], Any] | None) -> Any:
-        return None if closure is None else closure()
+        if closure is None:
+            return None
+        with enable_grad():  # as torch: the closure runs backward even under no_grad
+            return closure()
 
     def state_dict(self) -> dict[str, Any]:
         """The optimizer state as torch lays it out (torch.optim.Optimizer.state_dict).

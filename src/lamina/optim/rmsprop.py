@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops._util import array_module
 from .optimizer import Optimizer, check_nonneg
 
 __all__ = ["RMSprop", "rmsprop_update"]
@@ -38,31 +39,32 @@ def rmsprop_update(
         b <- momentum * b + g / avg;  p <- p - lr * b      (momentum > 0)
         p <- p - lr * g / avg                                (otherwise)
     """
+    xp = array_module(param)  # NumPy today; CuPy mirrors its API
     if maximize:
-        grad = np.negative(grad)
+        grad = xp.negative(grad)
     if weight_decay != 0:
         grad = grad + weight_decay * param
     square_avg *= alpha
-    avg = np.multiply(grad, grad)  # (same shape as param), reused as the denominator
+    avg = xp.multiply(grad, grad)  # (same shape as param), reused as the denominator
     avg *= 1 - alpha
     square_avg += avg
     if centered:
-        np.subtract(grad, grad_avg, out=avg)
+        xp.subtract(grad, grad_avg, out=avg)
         avg *= 1 - alpha
         grad_avg += avg
-        np.multiply(grad_avg, grad_avg, out=avg)
-        np.subtract(square_avg, avg, out=avg)
-        np.sqrt(avg, out=avg)
+        xp.multiply(grad_avg, grad_avg, out=avg)
+        xp.subtract(square_avg, avg, out=avg)
+        xp.sqrt(avg, out=avg)
     else:
-        np.sqrt(square_avg, out=avg)
+        xp.sqrt(square_avg, out=avg)
     avg += eps
     if momentum > 0:
         momentum_buffer *= momentum
-        np.divide(grad, avg, out=avg)
+        xp.divide(grad, avg, out=avg)
         momentum_buffer += avg
-        np.multiply(momentum_buffer, lr, out=avg)
+        xp.multiply(momentum_buffer, lr, out=avg)
     else:
-        np.divide(grad, avg, out=avg)
+        xp.divide(grad, avg, out=avg)
         avg *= lr
     param -= avg
 

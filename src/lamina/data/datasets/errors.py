@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from ...io.errors import LaminaFileError
 
-class DatasetFileError(ValueError):
+
+class DatasetFileError(LaminaFileError):
     """A dataset file does not hold what its format promises (bad header, size, records).
 
-    A ValueError, so ``except ValueError`` catches it; the message names the file, the bad
-    value and the expected one.
+    A :class:`lamina.io.errors.LaminaFileError` (so a ValueError too); the message names
+    the file, the bad value and the expected one.
     """
+
+    def __init__(self, message: str) -> None:
+        self.path, self.detail = None, message
+        ValueError.__init__(self, message)

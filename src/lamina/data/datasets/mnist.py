@@ -53,7 +53,7 @@ def _read_header(f: IO[bytes], path: Path) -> tuple[np.dtype, tuple[int, ...], i
     return IDX_DTYPES[code], struct.unpack(f">{ndim}I", raw), 4 + 4 * ndim
 
 
-def _read_exact(f: IO[bytes], nbytes: int, path: Path, shape: tuple, dtype: np.dtype) -> bytes:
+def _read_exact(f: IO[bytes], nbytes: int, path: Path, shape: tuple, dtype: np.dtype) -> bytearray:
     """Read exactly ``nbytes``, chunk by chunk (memory follows the data actually present)."""
     buf = bytearray()
     while len(buf) < nbytes:
@@ -66,7 +66,7 @@ def _read_exact(f: IO[bytes], nbytes: int, path: Path, shape: tuple, dtype: np.d
         buf += chunk
     if f.read(1):
         raise DatasetFileError(f"{path}: data runs past the {nbytes} bytes the header promises")
-    return bytes(buf)
+    return buf
 
 
 def read_idx(path: str | Path) -> np.ndarray:
@@ -107,8 +107,14 @@ def read_idx(path: str | Path) -> np.ndarray:
                     f"{path}: file is {size} bytes, header shape {shape} of {dtype.name} "
                     f"needs {expected}"
                 )
-            raw = f.read()
-    return np.frombuffer(raw, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+            raw = bytearray(expected - header)  # size already checked against the file
+            f.readinto(raw)
+    # a writable array; uint8/int8 need no byte swap and so no copy
+    try:
+        arr = np.frombuffer(raw, dtype=dtype).reshape(shape)
+    except ValueError as e:  # e.g. an empty dim beside dims whose product overflows
+        raise DatasetFileError(f"{path}: header shape {shape} is not a valid array ({e})") from e
+    return arr.astype(dtype.newbyteorder("="), copy=False)
 
 
 def _find(root: Path, folder: str, name: str) -> Path:

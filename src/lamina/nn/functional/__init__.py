@@ -14,6 +14,19 @@ from .activation import (
     softplus,
     tanh,
 )
+from .conv import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv_transpose2d,
+    interpolate,
+    max_pool1d,
+    max_pool2d,
+)
 from .linear import embedding, linear, one_hot, pad
 from .loss import (
     binary_cross_entropy,

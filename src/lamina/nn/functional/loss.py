@@ -56,8 +56,12 @@ def _target(input: Tensor, target, where: str, warn: bool = True):
     return target
 
 
-def _pointwise(op, input, target, reduction, weight, where, **opts) -> Tensor:
-    """Apply a pointwise loss op; with ``weight`` (input's size) the mean is over weight.sum()."""
+def _pointwise(op, input, target, reduction, weight, where, weighted_mean=True, **opts):
+    """Apply a pointwise loss op with an optional elementwise ``weight`` (input's size).
+
+    With weight, torch's mse_loss/l1_loss mean divides by ``weight.sum()``
+    (``weighted_mean``), huber_loss by the element count.
+    """
     x = _t(input)
     t = _target(x, target, where)
     if weight is None:
@@ -71,7 +75,9 @@ def _pointwise(op, input, target, reduction, weight, where, **opts) -> Tensor:
     loss = apply(op, x, t, reduction="none", **opts) * w
     if reduction == "none":
         return loss
-    return loss.sum() if reduction == "sum" else loss.sum() / w.sum()
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / w.sum() if weighted_mean else loss.mean()
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
@@ -93,7 +99,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 def huber_loss(input, target, reduction="mean", delta: float = 1.0, weight=None) -> Tensor:
     """Huber loss (torch.nn.functional.huber_loss)."""
-    return _pointwise(L.Huber, input, target, reduction, weight, "huber_loss", delta=delta)
+    return _pointwise(L.Huber, input, target, reduction, weight, "huber_loss", False, delta=delta)
 
 
 def smooth_l1_loss(

@@ -1,0 +1,64 @@
+"""Conv2d forward+backward: lamina's op vs torch, CIFAR/LeNet layer shapes, same process.
+
+Run: python3 benchmarks/bench_conv.py   (median of 20 runs each; torch is only the oracle).
+"""
+
+import sys
+import time
+
+import numpy as np
+
+from lamina.autograd.function import Context
+from lamina.ops.conv import Conv2d
+
+SHAPES = [  # (N, C, O, H, k, pad)
+    (32, 3, 32, 32, 3, 1),
+    (32, 32, 64, 16, 3, 1),
+    (32, 32, 64, 32, 3, 1),
+    (32, 1, 6, 28, 5, 0),
+    (32, 6, 16, 14, 5, 0),
+]
+
+
+def median_ms(fn, reps=20):
+    fn()
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return 1e3 * float(np.median(times))
+
+
+def lamina_step(x, w, b, g, pad):
+    ctx = Context(Conv2d)
+    ctx.needs_input_grad = (True, True, True)
+    Conv2d.forward(ctx, x, w, b, 1, pad)
+    Conv2d.backward(ctx, g)
+
+
+def main():
+    import torch
+
+    rng = np.random.default_rng(0)
+    print(f"torch threads {torch.get_num_threads()}")
+    print(f"{'shape (N,C,O,H,k,p)':28s} {'lamina ms':>10s} {'torch ms':>10s} {'ratio':>6s}")
+    for n, c, o, h, k, p in SHAPES:
+        x = rng.standard_normal((n, c, h, h), dtype=np.float32)
+        w = rng.standard_normal((o, c, k, k), dtype=np.float32)
+        b = rng.standard_normal(o, dtype=np.float32)
+        ho = h + 2 * p - k + 1
+        g = rng.standard_normal((n, o, ho, ho), dtype=np.float32)
+        xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+        gt = torch.tensor(g)
+
+        def torch_step(xt=xt, wt=wt, bt=bt, gt=gt, p=p):
+            torch.nn.functional.conv2d(xt, wt, bt, 1, p).backward(gt)
+
+        ms_l = median_ms(lambda x=x, w=w, b=b, g=g, p=p: lamina_step(x, w, b, g, p))
+        ms_t = median_ms(torch_step)
+        print(f"{str((n, c, o, h, k, p)):28s} {ms_l:10.2f} {ms_t:10.2f} {ms_l / ms_t:6.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

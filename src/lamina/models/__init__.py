@@ -1,0 +1,1 @@
+"""lamina.models: ready-made networks."""

@@ -1,0 +1,35 @@
+"""The CNN demo and LeNet-5: they train, and the pictures are real PNGs."""
+
+import os
+
+import numpy as np
+
+import lamina as L
+from lamina.demos import cnn
+from lamina.models.lenet import lenet5
+
+
+def test_cnn_demo_short_run_learns_and_writes_pictures(tmp_path):
+    model, (xt, yt) = cnn.train(epochs=3, verbose=False)
+    assert cnn.accuracy(model, xt, yt) > 0.8
+    paths = cnn.save_pictures(model, xt, yt, str(tmp_path))
+    names = {os.path.basename(p) for p in paths}
+    assert {"kernels_conv1.png", "feature_maps_conv1.png", "feature_maps_conv3.png"} <= names
+    for p in paths:
+        assert open(p, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    maps = cnn.feature_maps(model, xt[0])
+    assert [m.shape for m in maps] == [(32, 8, 8), (32, 8, 8), (64, 4, 4)]
+    assert all((m >= 0).all() for m in maps)  # after ReLU
+
+
+def test_lenet5_shapes_and_parameter_count(tmp_path):
+    m = lenet5()
+    assert m(L.zeros(2, 1, 28, 28)).shape == (2, 10)
+    n = sum(p.numel() for p in m.parameters())
+    # conv1 6*25+6, conv2 16*6*25+16, fc 400*120+120, 120*84+84, 84*10+10
+    assert n == 156 + 2416 + 48120 + 10164 + 850
+    path = str(tmp_path / "lenet.safetensors")
+    L.save(m.state_dict(), path)
+    m2 = lenet5(weights=path)
+    x = L.randn(1, 1, 28, 28)
+    np.testing.assert_allclose(m.eval()(x).data, m2.eval()(x).data)
