@@ -44,6 +44,19 @@ def format_confusion(cm: np.ndarray) -> str:
     return "\n".join([head, *rows])
 
 
+def digits_splits(seed: int = 0) -> dict:
+    """Standardised (x, y) pairs: 90/10 stratified fit/validation of the train split, test."""
+    x_all, y_all = load_digits("train", flat=True)  # (1438, 64) in [0, 1], (1438,)
+    x_test, y_test = load_digits("test", flat=True)  # (359, 64), (359,)
+    fit_idx, val_idx = stratified_split(y_all, test_fraction=0.1, seed=seed)
+    x_fit, x_val, x_test = standardize(x_all[fit_idx], x_all[val_idx], x_test)
+    return {
+        "fit": (x_fit, y_all[fit_idx]),
+        "val": (x_val, y_all[val_idx]),
+        "test": (x_test, y_test),
+    }
+
+
 def main(
     out_dir: str,
     epochs: int = 60,
@@ -57,12 +70,7 @@ def main(
     start = time.perf_counter()
     os.makedirs(out_dir, exist_ok=True)
     L.manual_seed(seed)
-    x_all, y_all = load_digits("train", flat=True)  # (1438, 64) in [0, 1], (1438,)
-    x_test, y_test = load_digits("test", flat=True)  # (359, 64), (359,)
-    fit_idx, val_idx = stratified_split(y_all, test_fraction=0.1, seed=seed)
-    x_fit, x_val, x_test = standardize(x_all[fit_idx], x_all[val_idx], x_test)
-    y_fit, y_val = y_all[fit_idx], y_all[val_idx]
-
+    data = digits_splits(seed)
     model = build_mlp(hidden, dropout)
     if verbose:
         summary(model, (1, 64))
@@ -73,28 +81,16 @@ def main(
         metrics=["accuracy"],
     )
     stop = EarlyStopping("val_loss", patience=patience, restore_best_weights=True)
+    csv_path = os.path.join(out_dir, "history.csv")
     history = trainer.fit(
-        x_fit,
-        y_fit,
+        *data["fit"],
         epochs=epochs,
-        batch_size=32,
-        validation_data=(x_val, y_val),
-        callbacks=[stop, CSVLogger(os.path.join(out_dir, "history.csv"))],
+        validation_data=data["val"],
+        callbacks=[stop, CSVLogger(csv_path)],
         verbose=verbose,
     )
-    test = trainer.evaluate(x_test, y_test)
-    cm = confusion_matrix(y_test, trainer.predict(x_test), num_classes=10)
-    weights = os.path.join(out_dir, "ann_digits.safetensors")
-    save_file(model.state_dict(), weights)
-    files = {"weights": weights, "history": os.path.join(out_dir, "history.csv")}
-    files.update(_plots(history, cm, out_dir))
-    if verbose:
-        print(
-            f"test accuracy {test['accuracy']:.2%} ({int(np.trace(cm))}/{cm.sum()}), "
-            f"best epoch {stop.best_epoch + 1} of {len(history.epoch)}"
-        )
-        print(format_confusion(cm))
-        print("wrote " + ", ".join(files.values()))
+    test = trainer.evaluate(*data["test"])
+    _report(trainer, data["test"], out_dir, history, stop, verbose)
     return {
         "test_accuracy": test["accuracy"],
         "test_loss": test["loss"],
@@ -103,6 +99,24 @@ def main(
         "val_accuracy": history.history["val_accuracy"][stop.best_epoch],
         "seconds": time.perf_counter() - start,
     }
+
+
+def _report(trainer, test, out_dir, history, stop, verbose) -> None:
+    """Confusion matrix, weights, plots; printed when verbose."""
+    x_test, y_test = test
+    cm = confusion_matrix(y_test, trainer.predict(x_test), num_classes=10)
+    weights = os.path.join(out_dir, "ann_digits.safetensors")
+    save_file(trainer.model.state_dict(), weights)
+    files = {"weights": weights, "history": os.path.join(out_dir, "history.csv")}
+    files.update(_plots(history, cm, out_dir))
+    if verbose:
+        correct = int(np.trace(cm))
+        print(
+            f"test accuracy {correct / cm.sum():.2%} ({correct}/{cm.sum()}), "
+            f"best epoch {stop.best_epoch + 1} of {len(history.epoch)}"
+        )
+        print(format_confusion(cm))
+        print("wrote " + ", ".join(files.values()))
 
 
 def _plots(history, cm: np.ndarray, out_dir: str) -> dict:

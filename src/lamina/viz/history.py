@@ -53,7 +53,8 @@ def plot_history(history: Any, path: str | os.PathLike, keys: list[str] | None =
     if not isinstance(logs, dict) or not logs:
         raise ValueError(f"plot_history: expected a History or a non-empty dict, got {history!r}")
     names = keys or [k for k in logs if not k.startswith("val_") and k not in _SKIP]
-    names += ["lr"] if "lr" in logs and keys is None else []
+    if keys is None and len(set(logs.get("lr", []))) > 1:
+        names = [*names, "lr"]  # only a schedule that changes is worth a panel
     fig = _figure(4.0 * len(names), 3.2)
     for i, name in enumerate(names):
         ax = fig.add_subplot(1, len(names), i + 1)
