@@ -180,3 +180,30 @@ def test_verbose_one_draws_a_bar_on_a_terminal_then_one_line(monkeypatch, capsys
     assert "Epoch 1/2:" in bar and "/10 [" in bar and "batch/s" in bar
     lines = capsys.readouterr().out.splitlines()
     assert [ln.split(" - ")[0] for ln in lines] == ["Epoch 1/2", "Epoch 2/2"]
+
+
+def test_initial_epoch_and_dataset_validation_split():
+    x, y = blobs(30)
+    trainer = make_trainer()
+    history = trainer.fit(x, y, epochs=3, initial_epoch=1, batch_size=10, verbose=0)
+    assert history.epoch == [1, 2]
+    sizes = []
+    count = LambdaCallback(on_train_batch_end=lambda b, logs: sizes.append(b))
+    history = trainer.fit(
+        TensorDataset(x, y),
+        epochs=1,
+        batch_size=4,
+        validation_split=0.2,
+        callbacks=[count],
+        verbose=0,
+    )
+    assert len(sizes) == 6  # 24 training samples in batches of 4
+    held_out = trainer.evaluate(x[24:], y[24:])
+    assert history.history["val_loss"][0] == pytest.approx(held_out["loss"], rel=1e-6)
+
+
+def test_same_seed_same_run():
+    x, y = blobs(30)
+    a = make_trainer(seed=3).fit(x, y, epochs=3, batch_size=8, verbose=0).history["loss"]
+    b = make_trainer(seed=3).fit(x, y, epochs=3, batch_size=8, verbose=0).history["loss"]
+    assert a == b
