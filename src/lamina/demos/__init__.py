@@ -6,6 +6,7 @@ import importlib
 
 # name -> (module, one-line description); `lamina demo` alone runs them all in this order
 DEMOS = {
+    "ann": ("lamina.demos.ann", "an MLP (ReLU, softmax, Adam) learns the 8x8 digits, >= 97% test"),
     "cnn": ("lamina.demos.cnn", "a CNN on the 8x8 digits, with kernels and feature maps as PNG"),
     "rnn": ("lamina.models.rnn_demo", "a word-level LSTM language model of Shakespeare: "
             "perplexity, autocomplete, generated text"),
