@@ -20,11 +20,13 @@ from .callbacks import (
     TerminateOnNaN,
 )
 from .checkpoint import load_training_checkpoint, save_training_checkpoint
+from .gan import GANTrainer
 from .metrics import Metric, confusion_matrix
 from .summary import summary
 from .trainer import Trainer
 
 __all__ = [
+    "GANTrainer",
     "Trainer",
     "Callback",
     "CSVLogger",
