@@ -1,15 +1,21 @@
 """Conv2d forward+backward: lamina's op vs torch, CIFAR/LeNet layer shapes, same process.
 
-Run: python3 benchmarks/bench_conv.py   (median of 20 runs each; torch is only the oracle).
+Run: PYTHONPATH=src python3 benchmarks/bench_conv.py [threads]   (median of 20 runs each;
+torch is only the oracle). ``threads`` (default 1) sets both OpenBLAS's and torch's thread
+count, so the two libraries get the same cores; on a shared machine 1 is the stable choice.
 """
 
+import os
 import sys
 import time
 
-import numpy as np
+THREADS = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(THREADS)
 
-from lamina.autograd.function import Context
-from lamina.ops.conv import Conv2d
+import numpy as np  # noqa: E402  (after the thread count is set)
+
+from lamina.autograd.function import Context  # noqa: E402
+from lamina.ops.conv import Conv2d  # noqa: E402
 
 SHAPES = [  # (N, C, O, H, k, pad)
     (32, 3, 32, 32, 3, 1),
@@ -20,14 +26,17 @@ SHAPES = [  # (N, C, O, H, k, pad)
 ]
 
 
-def median_ms(fn, reps=20):
-    fn()
-    times = []
+def median_ms(fns, reps=20):
+    """Median ms of each fn; the runs alternate so a busy machine slows all of them alike."""
+    times = [[] for _ in fns]
+    for fn in fns:
+        fn()  # warm-up
     for _ in range(reps):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return 1e3 * float(np.median(times))
+        for fn, ts in zip(fns, times):
+            t = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t)
+    return [1e3 * float(np.median(ts)) for ts in times]
 
 
 def lamina_step(x, w, b, g, pad):
@@ -40,8 +49,9 @@ def lamina_step(x, w, b, g, pad):
 def main():
     import torch
 
+    torch.set_num_threads(THREADS)
     rng = np.random.default_rng(0)
-    print(f"torch threads {torch.get_num_threads()}")
+    print(f"threads {THREADS} (OpenBLAS and torch), forward+backward, median of 20")
     print(f"{'shape (N,C,O,H,k,p)':28s} {'lamina ms':>10s} {'torch ms':>10s} {'ratio':>6s}")
     for n, c, o, h, k, p in SHAPES:
         x = rng.standard_normal((n, c, h, h), dtype=np.float32)
@@ -55,8 +65,10 @@ def main():
         def torch_step(xt=xt, wt=wt, bt=bt, gt=gt, p=p):
             torch.nn.functional.conv2d(xt, wt, bt, 1, p).backward(gt)
 
-        ms_l = median_ms(lambda x=x, w=w, b=b, g=g, p=p: lamina_step(x, w, b, g, p))
-        ms_t = median_ms(torch_step)
+        def our_step(x=x, w=w, b=b, g=g, p=p):
+            lamina_step(x, w, b, g, p)
+
+        ms_l, ms_t = median_ms([our_step, torch_step])
         print(f"{str((n, c, o, h, k, p)):28s} {ms_l:10.2f} {ms_t:10.2f} {ms_l / ms_t:6.2f}")
 
 

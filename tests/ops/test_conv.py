@@ -3,10 +3,22 @@
 import numpy as np
 import pytest
 
+from lamina.autograd.function import Context
+from lamina.ops import conv as conv_mod
 from lamina.ops.conv import Conv2d, ConvTranspose2d, pads4
 from tests.opcheck import check_op, run_backward, run_forward
 
 RNG = np.random.default_rng(0)
+
+
+@pytest.fixture(params=["cn", "nc", "nc-chunked"], autouse=True)
+def layout(request, monkeypatch):
+    """Run every test with both column layouts, channel-major (CN) and per-sample (NC), and
+    with a workspace bound that splits the batch into one-sample chunks."""
+    monkeypatch.setattr(conv_mod, "CN_MAX_PIXELS", 10**9 if request.param == "cn" else 0)
+    if request.param == "nc-chunked":
+        monkeypatch.setattr(conv_mod, "WORKSPACE_BYTES", 1)
+    return request.param
 
 
 def rand(*shape, dtype=np.float32):
@@ -156,6 +168,21 @@ def test_conv2d_without_bias_and_without_input_grad():
     assert dx is None and db is None and dw.shape == w.shape
 
 
+@pytest.mark.parametrize("case", CONV_GRID[:6])
+def test_conv2d_input_grad_only(case):
+    n, c, o, h, w, k, s, p, d, g = case
+    x, wt = rand(n, c, h, w), rand(o, c // g, *k)
+    ctx, out = run_forward(Conv2d, x, wt, None, s, p, d, g)
+    cot = rand(*out.shape)
+    dx_all = run_backward(Conv2d, ctx, [cot])[0]
+    ctx = Context(Conv2d)
+    ctx.needs_input_grad = (True, False, False)  # before forward: it keeps no input then
+    Conv2d.forward(ctx, x, wt, None, s, p, d, g)
+    dx, dw, db = run_backward(Conv2d, ctx, [cot])
+    assert dw is None and db is None
+    np.testing.assert_allclose(dx, dx_all, rtol=1e-6)
+
+
 def test_conv2d_non_contiguous_input():
     x = rand(2, 6, 8, 3).transpose(0, 3, 1, 2)  # (2, 3, 6, 8) with odd strides
     w = rand(4, 3, 1, 1)
@@ -182,5 +209,9 @@ def test_conv_errors_name_layer_and_shapes():
         run_forward(Conv2d, rand(4, 5, 5), rand(6, 4, 3, 3), None)
     with pytest.raises(ValueError, match="too small"):
         run_forward(Conv2d, rand(1, 1, 2, 2), rand(1, 1, 3, 3), None)
+    with pytest.raises(ValueError, match=r"Conv2d: stride must be >= 1, got \(0, 1\)"):
+        run_forward(Conv2d, rand(1, 1, 4, 4), rand(1, 1, 3, 3), None, (0, 1))
+    with pytest.raises(TypeError, match="Conv2d: input dtype float64 and weight dtype float32"):
+        run_forward(Conv2d, rand(1, 1, 4, 4, dtype=np.float64), rand(1, 1, 3, 3), None)
     with pytest.raises(ValueError, match="ConvTranspose2d.*output_padding"):
         run_forward(ConvTranspose2d, rand(1, 2, 3, 3), rand(2, 1, 3, 3), None, 1, 0, 1)

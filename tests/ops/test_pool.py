@@ -98,7 +98,8 @@ def test_resample_gradcheck():
     check_op(AdaptiveMaxPool2d, distinct(1, 2, 5, 4), (3, 2))
     check_op(Interpolate, x, (7, 9), "bilinear", False)
     check_op(Interpolate, x, (3, 6), "bilinear", True)
-    check_op(Interpolate, x, (10, 3), "nearest")
+    check_op(Interpolate, x, (10, 3), "nearest")  # dense matrices
+    check_op(Interpolate, x, (10, 12), "nearest")  # whole factors: the repeat path
 
 
 def _torch_compare(fn, tfn, x, args, multi=False):
@@ -207,5 +208,7 @@ def test_pool_errors():
         run_forward(AvgPool2d, rand(1, 1, 4, 4), 2, 2, 2)
     with pytest.raises(ValueError, match="too small"):
         run_forward(MaxPool2d, rand(1, 1, 2, 2), 3)
+    with pytest.raises(ValueError, match="AvgPool2d: kernel_size must be >= 1"):
+        run_forward(AvgPool2d, rand(1, 1, 2, 2), 0)
     with pytest.raises(ValueError, match="mode 'cubic'"):
         run_forward(Interpolate, rand(1, 1, 2, 2), (4, 4), "cubic")

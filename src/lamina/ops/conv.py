@@ -2,25 +2,39 @@
 
 Method (torch.nn.functional.conv2d / conv_transpose2d numerics, float32 kept float32):
 
-* **im2col, one GEMM per sample and group.** The zero-padded input ``xp`` (N, C, Hp, Wp) is
-  viewed through ``as_strided`` as ``(N, C, kh, kw, Ho, Wo)`` (stride and dilation live in the
-  strides, nothing is copied) and reshaped - one copy - to the column matrix
-  ``cols (N, G, C/G*kh*kw, Ho*Wo)``. Then ``out (N, G, O/G, Ho*Wo) = w (G, O/G, K) @ cols``
-  with ``np.matmul``, which hands every (sample, group) to BLAS and gives NCHW directly, with
-  no transpose of the output. Measured on 2 cores (batch 32, 3x3 pad 1): 3->32 at 32x32
-  1.3 ms, 32->64 at 32x32 21 ms, LeNet 1->6 5x5 at 28x28 0.4 ms; the row-major im2col
-  (``(N*Ho*Wo, K) @ w.T`` plus an NCHW transpose) took 1.5-5x longer, a sum of per-tap GEMMs
-  2-10x longer, and NHWC per-tap GEMMs lost on all but one shape because of the layout
-  transposes. A 1x1 stride-1 unpadded conv copies nothing (the view reshapes in place).
-* **Backward.** ``dw = sum_n g_n @ cols_n.T`` (one batched GEMM, then a sum over N);
+* **im2col + batched GEMM.** The zero-padded input ``xp`` (N, C, Hp, Wp) is viewed through
+  ``as_strided`` as ``(N, C, kh, kw, Ho, Wo)`` (stride and dilation live in the strides,
+  nothing is copied) and reshaped - one copy - to a column matrix, in one of two layouts:
+
+  - per sample (NC), ``cols (N, G, C/G*kh*kw, Ho*Wo)``: ``out = w (G, O/G, K) @ cols`` is
+    NCHW already, no transpose; chosen when Ho*Wo >= ``CN_MAX_PIXELS`` (256).
+  - channel-major (CN), ``cols (G, C/G*kh*kw, N*Ho*Wo)``: one large GEMM per group over the
+    whole batch, at the price of transposing the output and the incoming gradient; chosen
+    for small feature maps, where N small GEMMs waste BLAS.
+
+  Forward+backward, one thread, best of 12 on a loaded shared machine (batch 32, 3x3 pad 1):
+  the NC layout beat CN at 32x32 (3->32: 16 vs 29 ms), tied at 16x16, and lost at 4x4
+  (128->128: 79 vs 49 ms) and 2x2 (256->256: 5x). Rejected after measuring (forward only): row-major
+  im2col ``(N*Ho*Wo, K) @ w.T`` plus an NCHW transpose (1.5-5x slower), a sum of per-tap
+  GEMMs (2-10x slower), NHWC per-tap GEMMs (slower on 4 of 5 shapes), and for dx a
+  transposed convolution (im2col of the padded gradient + one GEMM) instead of col2im
+  (1.4-16x slower). A 1x1 stride-1 unpadded conv in the NC layout copies nothing.
+* **Depthwise** (groups == C, weight (C*m, 1, kh, kw)) skips the columns: kh*kw strided
+  multiply-adds, and the same loop backward (``einsum`` per tap for dw). 1.4-1.8x faster
+  than per-channel GEMMs with a 1 x kh*kw left matrix, still 3-10x behind torch's kernel.
+* **Backward.** ``dw = sum_n g_n @ cols_n.T`` (NC: a batched GEMM and a sum over N; CN: one
+  GEMM per group);
   ``dcols = w.T @ g`` (one batched GEMM) and col2im: a loop over the kh*kw taps, each one
   strided ``+=`` of a (N, C, Ho, Wo) slab into the padded gradient. ConvTranspose2d is the
   same pair the other way round: its forward is Conv2d's dx, its dx is Conv2d's forward.
 
 Workspace: forward allocates the padded input (N*C*Hp*Wp) and the columns
-(N*C*kh*kw*Ho*Wo, i.e. kh*kw times the input for stride 1); when the weight needs a gradient
-the columns are kept for backward (the price of not rebuilding them). Backward allocates the
-column gradient (same size) and the padded input gradient.
+(N*C*kh*kw*Ho*Wo, i.e. kh*kw times the input for stride 1), freed on return; when the
+columns would pass ``WORKSPACE_BYTES`` (256 MiB) the batch is done in chunks of samples.
+Only the padded input is kept for backward, which rebuilds the columns (one copy; timings
+unchanged within noise, and a VGG-style stack keeps ~kh*kw times less memory alive between
+forward and backward). Backward allocates the columns, the column gradient (same size) and
+the padded input gradient; ConvTranspose2d keeps its input.
 
 Padding is an int, a pair (ph, pw) or a 4-tuple (pt, pb, pl, pr) of zeros; other padding
 modes go through ``lamina.ops.shape.Pad`` first (torch's ``padding_mode``).
@@ -35,7 +49,7 @@ from lamina.autograd.function import Function
 
 from ._util import array_module
 
-__all__ = ["Conv2d", "ConvTranspose2d", "conv_out_size", "pair", "pads4"]
+__all__ = ["Conv2d", "ConvTranspose2d", "conv_out_size", "pair", "pads4", "positive"]
 
 
 def pair(v, name: str = "value") -> tuple[int, int]:
@@ -47,6 +61,13 @@ def pair(v, name: str = "value") -> tuple[int, int]:
         return t[0], t[0]
     if len(t) != 2:
         raise ValueError(f"{name} must be an int or a pair, got {v!r}")
+    return t
+
+
+def positive(t: tuple, name: str, where: str) -> tuple:
+    """Check a stride/dilation/kernel pair is >= 1; ValueError naming the op otherwise."""
+    if min(t) < 1:
+        raise ValueError(f"{where}: {name} must be >= 1, got {t}")
     return t
 
 
@@ -88,26 +109,104 @@ def _windows(xp, kh, kw, stride, dilation, ho, wo):
     return as_strided(xp, shape, strides, writeable=False)
 
 
-def _im2col(xp, kh, kw, stride, dilation, ho, wo, groups):
-    """Columns (N, G, C/G*kh*kw, Ho*Wo) of the padded input (one copy, none for 1x1)."""
+# Below this many output pixels per sample the per-sample GEMMs get too small and the
+# channel-major layout (one GEMM per group over the whole batch) wins; measured, see above.
+CN_MAX_PIXELS = 256
+
+
+def _im2col(xp, kh, kw, stride, dilation, ho, wo, groups, cn):
+    """Columns of the padded input (N, C, Hp, Wp), one copy (none for an unpadded 1x1 NC).
+
+    ``cn``: (G, C/G*kh*kw, N*Ho*Wo); else (N, G, C/G*kh*kw, Ho*Wo).
+    """
     n, c = xp.shape[:2]
-    win = _windows(xp, kh, kw, stride, dilation, ho, wo)
-    return win.reshape(n, groups, (c // groups) * kh * kw, ho * wo)
+    k = (c // groups) * kh * kw
+    win = _windows(xp, kh, kw, stride, dilation, ho, wo)  # (N, C, kh, kw, Ho, Wo) view
+    if cn:
+        return win.transpose(1, 2, 3, 0, 4, 5).reshape(groups, k, n * ho * wo)
+    return win.reshape(n, groups, k, ho * wo)
 
 
-def _col2im(dcols, shape, stride, dilation):
-    """Adjoint of the window view: sum dcols (N, C, kh, kw, Ho, Wo) into zeros(shape)."""
+def _col2im(dcols, shape, kernel, out_hw, stride, dilation, cn):
+    """Adjoint of _im2col: sum column gradients into a zero padded (N, C, Hp, Wp) (a view).
+
+    A loop over the kh*kw taps, each a strided ``+=`` of an (N, C, Ho, Wo) slab.
+    """
     xp = array_module(dcols)
-    n, c, kh, kw, ho, wo = dcols.shape
-    (st_h, st_w), (dh, dw) = stride, dilation
-    out = xp.zeros(shape, dtype=dcols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            h0, w0 = i * dh, j * dw
-            rows = slice(h0, h0 + st_h * (ho - 1) + 1, st_h)
-            cols = slice(w0, w0 + st_w * (wo - 1) + 1, st_w)
-            out[:, :, rows, cols] += dcols[:, :, i, j]
+    (n, c), (kh, kw), (ho, wo) = shape[:2], kernel, out_hw
+    if cn:  # (G, K, N*L) -> (N, C, kh, kw, Ho, Wo) view; buffer (C, N, Hp, Wp)
+        d = dcols.reshape(c, kh, kw, n, ho, wo).transpose(3, 0, 1, 2, 4, 5)
+        out = xp.zeros((c, n, *shape[2:]), dtype=dcols.dtype).transpose(1, 0, 2, 3)
+    else:
+        d = dcols.reshape(n, c, kh, kw, ho, wo)
+        out = xp.zeros(shape, dtype=dcols.dtype)
+    for i, j, rows, cols in _taps((kh, kw), (ho, wo), stride, dilation):
+        out[:, :, rows, cols] += d[:, :, i, j]
     return out
+
+
+def _taps(kernel, out_hw, stride, dilation):
+    """(i, j, rows, cols) per kernel tap: the slices of the padded plane that tap reads."""
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            h0, w0 = i * dilation[0], j * dilation[1]
+            rows = slice(h0, h0 + stride[0] * (out_hw[0] - 1) + 1, stride[0])
+            cols = slice(w0, w0 + stride[1] * (out_hw[1] - 1) + 1, stride[1])
+            yield i, j, rows, cols
+
+
+def _depthwise(xpad, weight, out_hw, stride, dilation):
+    """Depthwise conv (groups = C, weight (C*m, 1, kh, kw)) as kh*kw multiply-adds.
+
+    No columns: each tap adds a strided (N, C, Ho, Wo) slab times its weights.
+    """
+    n, c = xpad.shape[:2]
+    o, _, kh, kw = weight.shape
+    wv = weight.reshape(c, o // c, kh, kw)  # (C, m, kh, kw)
+    out = np.zeros((n, c, o // c, *out_hw), dtype=xpad.dtype)  # (N, C, m, Ho, Wo)
+    for i, j, rows, cols in _taps((kh, kw), out_hw, stride, dilation):
+        out += xpad[:, :, None, rows, cols] * wv[:, :, i, j, None, None]
+    return out.reshape(n, o, *out_hw)
+
+
+def _depthwise_backward(grad, xpad, padded, weight, stride, dilation, needs):
+    """(dxpad, dw) of _depthwise; None where not needed (xpad only needed for dw)."""
+    n, c = padded[:2]
+    o, _, kh, kw = weight.shape
+    wv = weight.reshape(c, o // c, kh, kw)
+    g5 = grad.reshape(n, c, o // c, *grad.shape[2:])  # (N, C, m, Ho, Wo)
+    dxp = np.zeros(padded, dtype=grad.dtype) if needs[0] else None
+    dw = np.zeros(wv.shape, dtype=grad.dtype) if needs[1] else None
+    for i, j, rows, cols in _taps((kh, kw), grad.shape[2:], stride, dilation):
+        if dxp is not None:
+            dxp[:, :, rows, cols] += np.einsum("ncmhw,cm->nchw", g5, wv[:, :, i, j])
+        if dw is not None:
+            dw[:, :, i, j] = np.einsum("ncmhw,nchw->cm", g5, xpad[:, :, rows, cols])
+    return dxp, None if dw is None else dw.reshape(weight.shape)
+
+
+def _to_layout(a, groups, cn):
+    """(N, C, H, W) -> (G, C/G, N*H*W) contiguous if ``cn``, else a (N, G, C/G, H*W) view."""
+    xp = array_module(a)
+    n, c = a.shape[:2]
+    if cn:
+        return xp.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, c // groups, -1)
+    return a.reshape(n, groups, c // groups, -1)
+
+
+def _from_layout(a, n, h, w, cn):
+    """Inverse of _to_layout: (N, C, H, W) contiguous."""
+    xp = array_module(a)
+    if cn:
+        return xp.ascontiguousarray(a.reshape(-1, n, h, w).transpose(1, 0, 2, 3))
+    return a.reshape(n, -1, h, w)
+
+
+def _weight_grad(a, cols, cn):
+    """sum over the batch of a @ cols.T: (G, A, K) from a and cols in the same layout."""
+    if cn:
+        return np.matmul(a, cols.transpose(0, 2, 1))
+    return np.matmul(a, cols.transpose(0, 1, 3, 2)).sum(axis=0)
 
 
 def _check_conv(name, x, weight, groups, in_axis):
@@ -122,8 +221,60 @@ def _check_conv(name, x, weight, groups, in_axis):
             f"{name}: expected input with {c_in} channels (weight {weight.shape}, "
             f"groups={groups}), got input {x.shape}"
         )
+    if x.dtype != weight.dtype:
+        raise TypeError(
+            f"{name}: input dtype {x.dtype} and weight dtype {weight.dtype} should be the same"
+        )
     if (weight.shape[0] % groups) or groups < 1:
         raise ValueError(f"{name}: groups={groups} does not divide weight {weight.shape}")
+
+
+# Bound on the column workspace of one call; a larger batch is done in chunks of samples
+# (each still one BLAS call per group), so inference of 224x224 VGG-style layers stays small.
+WORKSPACE_BYTES = 1 << 28
+
+
+def _batch_chunks(n, per_sample_bytes):
+    step = max(1, WORKSPACE_BYTES // max(per_sample_bytes, 1))
+    return [slice(s, min(s + step, n)) for s in range(0, n, step)]
+
+
+def _cols_forward(xpad, weight, out_hw, stride, dilation, groups, cn):
+    """im2col + GEMM, chunked over the batch: (N, C, Hp, Wp) -> (N, O, Ho, Wo)."""
+    (n, c), (o, _, kh, kw), (ho, wo) = xpad.shape[:2], weight.shape, out_hw
+    wg = weight.reshape(groups, o // groups, -1)  # (G, O/G, K)
+
+    def run(xp):  # K = C/G*kh*kw rows per group
+        cols = _im2col(xp, kh, kw, stride, dilation, ho, wo, groups, cn)
+        return _from_layout(np.matmul(wg, cols), xp.shape[0], ho, wo, cn)
+
+    chunks = _batch_chunks(n, c * kh * kw * ho * wo * xpad.itemsize)
+    if len(chunks) == 1:
+        return run(xpad)
+    out = np.empty((n, o, ho, wo), dtype=np.result_type(xpad, weight))
+    for sl in chunks:
+        out[sl] = run(xpad[sl])
+    return out
+
+
+def _cols_backward(grad, xpad, weight, geom, needs):
+    """(dx, dw) of _cols_forward, chunked like it; None where not needed."""
+    padded, (pt, pl), (h, w), stride, dilation, groups, layout = geom
+    (n, o, ho, wo), (c, kh, kw), cn = grad.shape, (padded[1], *weight.shape[2:]), layout == "cn"
+    wg = weight.reshape(groups, o // groups, -1)  # (G, O/G, K)
+    dx = np.empty((n, c, h, w), dtype=grad.dtype) if needs[0] else None
+    dw = np.zeros(wg.shape, dtype=grad.dtype) if needs[1] else None
+    for sl in _batch_chunks(n, c * kh * kw * ho * wo * grad.itemsize):
+        g = _to_layout(grad[sl], groups, cn)  # O/G rows per group
+        if dx is not None:
+            dcols = np.matmul(wg.transpose(0, 2, 1), g)  # K rows per group
+            shape = (sl.stop - sl.start, *padded[1:])
+            dxp = _col2im(dcols, shape, (kh, kw), (ho, wo), stride, dilation, cn)
+            dx[sl] = dxp[:, :, pt : pt + h, pl : pl + w]
+        if dw is not None:
+            cols = _im2col(xpad[sl], kh, kw, stride, dilation, ho, wo, groups, cn)
+            dw += _weight_grad(g, cols, cn)
+    return dx, None if dw is None else dw.reshape(weight.shape)
 
 
 class Conv2d(Function):
@@ -132,7 +283,8 @@ class Conv2d(Function):
     @staticmethod
     def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         _check_conv("Conv2d", x, weight, groups, 1)
-        stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
+        stride = positive(pair(stride, "stride"), "stride", "Conv2d")
+        dilation = positive(pair(dilation, "dilation"), "dilation", "Conv2d")
         pt, pb, pl, pr = pads4(padding)
         n, c, h, w = x.shape
         o, _, kh, kw = weight.shape
@@ -141,34 +293,31 @@ class Conv2d(Function):
         if ho < 1 or wo < 1:
             raise ValueError(f"Conv2d: input {x.shape} too small for kernel {(kh, kw)}")
         xpad = _pad_zeros(x, pt, pb, pl, pr)
-        cols = _im2col(xpad, kh, kw, stride, dilation, ho, wo, groups)  # (N, G, K, L)
-        wg = weight.reshape(groups, o // groups, -1)  # (G, O/G, K)
-        out = np.matmul(wg, cols).reshape(n, o, ho, wo)  # (N, O, Ho, Wo)
+        needs = ctx.needs_input_grad
+        if groups == c > 1:
+            layout = "depthwise"
+            out = _depthwise(xpad, weight, (ho, wo), stride, dilation)  # (N, O, Ho, Wo)
+        else:
+            layout = "cn" if ho * wo < CN_MAX_PIXELS else "nc"
+            out = _cols_forward(xpad, weight, (ho, wo), stride, dilation, groups, layout == "cn")
+        # keep the padded input, not the kh*kw times larger columns: backward rebuilds them
+        ctx.save_for_backward(weight, xpad if len(needs) > 1 and needs[1] else None)
         if bias is not None:
             out += bias.reshape(1, o, 1, 1)
-        needs = ctx.needs_input_grad
-        ctx.save_for_backward(weight, cols if len(needs) > 1 and needs[1] else None)
-        ctx.geom = (xpad.shape, (pt, pl), (h, w), stride, dilation, groups)
+        ctx.geom = (xpad.shape, (pt, pl), (h, w), stride, dilation, groups, layout)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        weight, cols = ctx.saved
-        padded, (pt, pl), (h, w), stride, dilation, groups = ctx.geom
-        needs = ctx.needs_input_grad
-        n, o, ho, wo = grad.shape
-        g = grad.reshape(n, groups, o // groups, ho * wo)  # (N, G, O/G, L)
-        dx = dw = db = None
-        if needs[0]:
-            wg = weight.reshape(groups, o // groups, -1)
-            dcols = np.matmul(wg.transpose(0, 2, 1), g)  # (N, G, K, L)
-            dcols = dcols.reshape(n, padded[1], *weight.shape[2:], ho, wo)
-            dxp = _col2im(dcols, padded, stride, dilation)
-            dx = np.ascontiguousarray(dxp[:, :, pt : pt + h, pl : pl + w])
-        if len(needs) > 1 and needs[1]:
-            dw = np.matmul(g, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
-        if len(needs) > 2 and needs[2]:
-            db = grad.sum(axis=(0, 2, 3))
+        weight, xpad = ctx.saved
+        padded, (pt, pl), (h, w), stride, dilation, groups, layout = ctx.geom
+        needs = tuple(ctx.needs_input_grad) + (False,) * 3
+        db = grad.sum(axis=(0, 2, 3)) if needs[2] else None
+        if layout != "depthwise":
+            dx, dw = _cols_backward(grad, xpad, weight, ctx.geom, needs)
+            return dx, dw, db
+        dxp, dw = _depthwise_backward(grad, xpad, padded, weight, stride, dilation, needs)
+        dx = None if dxp is None else np.ascontiguousarray(dxp[:, :, pt : pt + h, pl : pl + w])
         return dx, dw, db
 
 
@@ -188,7 +337,8 @@ class ConvTranspose2d(Function):
         ctx, x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
     ):
         _check_conv("ConvTranspose2d", x, weight, groups, 0)
-        stride, dilation = pair(stride, "stride"), pair(dilation, "dilation")
+        stride = positive(pair(stride, "stride"), "stride", "ConvTranspose2d")
+        dilation = positive(pair(dilation, "dilation"), "dilation", "ConvTranspose2d")
         opad = pair(output_padding, "output_padding")
         for op_, s_, d_ in zip(opad, stride, dilation):
             if op_ >= max(s_, d_):
@@ -204,33 +354,33 @@ class ConvTranspose2d(Function):
         if ho < 1 or wo < 1:
             raise ValueError(f"ConvTranspose2d: padding {padding} leaves no output for {x.shape}")
         full = (n, og * groups, ho + pt + pb, wo + pl + pr)  # the un-cropped output
-        xg = x.reshape(n, groups, c // groups, h * w)  # (N, G, C/G, L)
-        wg = weight.reshape(groups, c // groups, -1)  # (G, C/G, K)
-        dcols = np.matmul(wg.transpose(0, 2, 1), xg)  # (N, G, K, L)
-        dcols = dcols.reshape(n, og * groups, kh, kw, h, w)
-        out = _col2im(dcols, full, stride, dilation)[:, :, pt : pt + ho, pl : pl + wo]
+        cn = h * w < CN_MAX_PIXELS
+        xg = _to_layout(x, groups, cn)  # C/G rows per group
+        wg = weight.reshape(groups, c // groups, -1)  # (G, C/G, K), K = C_out/G*kh*kw
+        dcols = np.matmul(wg.transpose(0, 2, 1), xg)  # K rows per group
+        out = _col2im(dcols, full, (kh, kw), (h, w), stride, dilation, cn)
+        out = out[:, :, pt : pt + ho, pl : pl + wo]
+        out = np.ascontiguousarray(out)
         if bias is not None:
-            out = out + bias.reshape(1, -1, 1, 1)
-        ctx.save_for_backward(x, weight)
-        ctx.geom = ((pt, pb, pl, pr), stride, dilation, groups, (h, w))
-        return np.ascontiguousarray(out)
+            out += bias.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(xg, weight)
+        ctx.geom = ((pt, pb, pl, pr), stride, dilation, groups, x.shape, cn)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        x, weight = ctx.saved
-        pads, stride, dilation, groups, (h, w) = ctx.geom
+        xg, weight = ctx.saved
+        pads, stride, dilation, groups, (n, c, h, w), cn = ctx.geom
         needs = ctx.needs_input_grad
-        n, c = x.shape[:2]
         kh, kw = weight.shape[2:]
         gpad = _pad_zeros(grad, *pads)
-        cols = _im2col(gpad, kh, kw, stride, dilation, h, w, groups)  # (N, G, K, L)
+        cols = _im2col(gpad, kh, kw, stride, dilation, h, w, groups, cn)  # K rows per group
         dx = dw = db = None
         if needs[0]:
             wg = weight.reshape(groups, c // groups, -1)  # (G, C/G, K)
-            dx = np.matmul(wg, cols).reshape(x.shape)
+            dx = _from_layout(np.matmul(wg, cols), n, h, w, cn)
         if len(needs) > 1 and needs[1]:
-            xg = x.reshape(n, groups, c // groups, h * w)
-            dw = np.matmul(xg, cols.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight.shape)
+            dw = _weight_grad(xg, cols, cn).reshape(weight.shape)
         if len(needs) > 2 and needs[2]:
             db = grad.sum(axis=(0, 2, 3))
         return dx, dw, db

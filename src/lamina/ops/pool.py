@@ -22,7 +22,7 @@ import numpy as np
 from lamina.autograd.function import Function
 
 from ._util import array_module
-from .conv import pair
+from .conv import pair, positive
 
 __all__ = [
     "AdaptiveAvgPool2d",
@@ -47,9 +47,9 @@ def _geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode):
     """Resolve pair args and output size; returns (k, s, p, d, (ho, wo), (hp, wp))."""
     if x.ndim != 4:
         raise ValueError(f"{name}: expected input (N, C, H, W), got shape {x.shape}")
-    k = pair(kernel_size, "kernel_size")
-    s = k if stride is None or stride == () else pair(stride, "stride")
-    p, d = pair(padding, "padding"), pair(dilation, "dilation")
+    k = positive(pair(kernel_size, "kernel_size"), "kernel_size", name)
+    s = k if stride is None or stride == () else positive(pair(stride, "stride"), "stride", name)
+    p, d = pair(padding, "padding"), positive(pair(dilation, "dilation"), "dilation", name)
     for ki, pi, di in zip(k, p, d):
         if pi > (di * (ki - 1) + 1) // 2:
             raise ValueError(
@@ -309,9 +309,29 @@ class Interpolate(Function):
         ah = _interp_matrix(x.shape[2], oh, mode, ac, sh, x.dtype)
         aw = _interp_matrix(x.shape[3], ow, mode, ac, sw, x.dtype)
         ctx.save_for_backward(ah, aw)
+        ctx.repeat = _repeats(ah, aw) if mode != "bilinear" else None
+        if ctx.repeat:  # nearest by whole factors: copy each pixel, no GEMM
+            n, c, h, w = x.shape
+            (kh, kw), tile = ctx.repeat, x[:, :, :, None, :, None]
+            return np.broadcast_to(tile, (n, c, h, kh, w, kw)).reshape(n, c, h * kh, w * kw)
         return _separable(x, ah, aw)
 
     @staticmethod
     def backward(ctx, grad):
         ah, aw = ctx.saved
+        if ctx.repeat:
+            (kh, kw), (n, c, oh, ow) = ctx.repeat, grad.shape
+            return (grad.reshape(n, c, oh // kh, kh, ow // kw, kw).sum(axis=(3, 5)),)
         return (_separable(grad, ah.T, aw.T),)
+
+
+def _repeats(ah, aw):
+    """(kh, kw) when the nearest matrices repeat every input pixel k times, else None."""
+    ks = []
+    for m in (ah, aw):
+        out, size = m.shape
+        k = out // size
+        if k * size != out or not np.array_equal(m.argmax(axis=1), np.arange(out) // k):
+            return None
+        ks.append(k)
+    return tuple(ks)

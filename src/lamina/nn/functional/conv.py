@@ -88,8 +88,11 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     if weight.ndim != 3:
         raise ValueError(f"conv1d: expected weight (O, C/groups, k), got shape {weight.shape}")
     s, d = _single(stride, "stride"), _single(dilation, "dilation")
-    pad = _conv_padding(padding, weight.shape[2:], (s,), (d,), "conv1d")
-    pad = (0, 0, *pad) if isinstance(pad, tuple) else (0, 0, *([_single(pad, "padding")] * 2))
+    if isinstance(padding, str):  # 'valid' -> 0, 'same' -> (left, right)
+        pad = _conv_padding(padding, weight.shape[2:], (s,), (d,), "conv1d")
+        pad = (0, 0, *pad) if isinstance(pad, tuple) else 0
+    else:
+        pad = (0, _single(padding, "padding"))
     out = apply(C.Conv2d, x.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), pad, (1, d), groups)
     return _unbatch(out.squeeze(2), added)
 

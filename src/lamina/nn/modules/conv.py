@@ -57,17 +57,11 @@ class _ConvNd(Module):
         self.stride = _ntuple(stride, n, "stride")
         self.dilation = _ntuple(dilation, n, "dilation")
         self.output_padding = _ntuple(output_padding, n, "output_padding")
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"{name}: padding {padding!r} must be 'same', 'valid' or ints")
-            if padding == "same" and any(s != 1 for s in self.stride):
-                raise ValueError(f"{name}: padding='same' needs stride 1, got {self.stride}")
-            self.padding = padding
-        else:
-            self.padding = _ntuple(padding, n, "padding")
+        self.padding = self._parse_padding(padding)
         self.padding_mode = padding_mode
         shape = (
-            (in_channels, out_channels // groups) if self.transposed
+            (in_channels, out_channels // groups)
+            if self.transposed
             else (out_channels, in_channels // groups)
         ) + self.kernel_size
         self.weight = Parameter(np.empty(shape, dtype=dtype))
@@ -76,6 +70,17 @@ class _ConvNd(Module):
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
+
+    def _parse_padding(self, padding):
+        """torch keeps 'same'/'valid' as strings and ints as an n-tuple."""
+        if not isinstance(padding, str):
+            return _ntuple(padding, self._n, "padding")
+        name = type(self).__name__
+        if padding not in ("same", "valid"):
+            raise ValueError(f"{name}: padding {padding!r} must be 'same', 'valid' or ints")
+        if padding == "same" and any(s != 1 for s in self.stride):
+            raise ValueError(f"{name}: padding='same' needs stride 1, got {self.stride}")
+        return padding
 
     def reset_parameters(self) -> None:
         # torch: kaiming_uniform_(a=sqrt(5)), i.e. U(+-1/sqrt(fan_in)); the same bound for bias
@@ -144,8 +149,18 @@ class Conv2d(_ConvNd):
         padding_mode: str = "zeros",
         dtype=np.float32,
     ) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, dtype=dtype)
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            dtype=dtype,
+        )
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input(input)
@@ -155,8 +170,9 @@ class Conv2d(_ConvNd):
             x = _pad(x, (pads[2], pads[3], pads[0], pads[1]), mode=self.padding_mode)
             out = F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
             return out if input.ndim == 4 else out.squeeze(0)
-        return F.conv2d(input, self.weight, self.bias, self.stride, pads, self.dilation,
-                        self.groups)
+        return F.conv2d(
+            input, self.weight, self.bias, self.stride, pads, self.dilation, self.groups
+        )
 
 
 class Conv1d(_ConvNd):
@@ -177,14 +193,25 @@ class Conv1d(_ConvNd):
         padding_mode: str = "zeros",
         dtype=np.float32,
     ) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, dtype=dtype)
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            dtype=dtype,
+        )
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input(input)
         if self.padding_mode == "zeros":
-            return F.conv1d(input, self.weight, self.bias, self.stride, self.padding,
-                            self.dilation, self.groups)
+            return F.conv1d(
+                input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+            )
         x = input if input.ndim == 3 else input.unsqueeze(0)
         x = _pad(x, self._explicit_padding(), mode=self.padding_mode)  # (pl, pr)
         out = F.conv1d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
@@ -218,8 +245,19 @@ class ConvTranspose2d(_ConvNd):
                 f"ConvTranspose2d: only padding_mode='zeros' and int padding are supported, "
                 f"got padding_mode={padding_mode!r}, padding={padding!r}"
             )
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, dtype=dtype)
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            output_padding,
+            dtype=dtype,
+        )
 
     def _output_padding(self, input, output_size):
         if output_size is None:
@@ -227,8 +265,12 @@ class ConvTranspose2d(_ConvNd):
         want = tuple(output_size)[-2:]
         opad = []
         for a in range(2):
-            base = ((input.shape[-2 + a] - 1) * self.stride[a] - 2 * self.padding[a]
-                    + self.dilation[a] * (self.kernel_size[a] - 1) + 1)
+            base = (
+                (input.shape[-2 + a] - 1) * self.stride[a]
+                - 2 * self.padding[a]
+                + self.dilation[a] * (self.kernel_size[a] - 1)
+                + 1
+            )
             if not base <= want[a] < base + self.stride[a]:
                 raise ValueError(
                     f"requested output_size {tuple(output_size)} is not reachable: "
@@ -240,8 +282,16 @@ class ConvTranspose2d(_ConvNd):
     def forward(self, input: Tensor, output_size=None) -> Tensor:
         self._check_input(input)
         opad = self._output_padding(input, output_size)
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                  opad, self.groups, self.dilation)
+        return F.conv_transpose2d(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            opad,
+            self.groups,
+            self.dilation,
+        )
 
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose2d"]

@@ -18,7 +18,12 @@ def _check(x, ranks, name_dims):
 
 class _MaxPoolNd(Module):
     def __init__(
-        self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        return_indices=False,
         ceil_mode=False,
     ) -> None:
         super().__init__()
@@ -39,8 +44,15 @@ class MaxPool2d(_MaxPoolNd):
 
     def forward(self, input):
         _check(input, (3, 4), "(N, C, H, W)")
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                            self.ceil_mode, self.return_indices)
+        return F.max_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -48,15 +60,27 @@ class MaxPool1d(_MaxPoolNd):
 
     def forward(self, input):
         _check(input, (2, 3), "(N, C, L)")
-        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                            self.ceil_mode, self.return_indices)
+        return F.max_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
 
 
 class AvgPool2d(Module):
     """Mean over kernel windows of (N, C, H, W), torch.nn.AvgPool2d."""
 
     def __init__(
-        self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode=False,
+        count_include_pad=True,
         divisor_override=None,
     ) -> None:
         super().__init__()
@@ -67,8 +91,15 @@ class AvgPool2d(Module):
 
     def forward(self, input):
         _check(input, (3, 4), "(N, C, H, W)")
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+        return F.avg_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -92,8 +123,14 @@ class AvgPool1d(Module):
 
     def forward(self, input):
         _check(input, (2, 3), "(N, C, L)")
-        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad)
+        return F.avg_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+        )
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -141,7 +178,11 @@ class Upsample(Module):
     """Resize by size or scale_factor, torch.nn.Upsample (nearest, linear, bilinear)."""
 
     def __init__(
-        self, size=None, scale_factor=None, mode="nearest", align_corners=None,
+        self,
+        size=None,
+        scale_factor=None,
+        mode="nearest",
+        align_corners=None,
         recompute_scale_factor=None,
     ) -> None:
         super().__init__()
@@ -154,8 +195,14 @@ class Upsample(Module):
         self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, input):
-        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
-                             self.recompute_scale_factor)
+        return F.interpolate(
+            input,
+            self.size,
+            self.scale_factor,
+            self.mode,
+            self.align_corners,
+            self.recompute_scale_factor,
+        )
 
     def extra_repr(self) -> str:
         if self.scale_factor is not None:
