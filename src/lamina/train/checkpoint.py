@@ -10,10 +10,11 @@ same dict with ``torch.save``; Keras has ``BackupAndRestore``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any
 
-from ..io import is_checkpoint, load_checkpoint, save_checkpoint
+from ..io import LaminaFileError, is_checkpoint, load_checkpoint, save_checkpoint
 from ..random import get_rng_state, set_rng_state
 
 __all__ = ["FORMAT", "training_state", "save_training_checkpoint", "load_training_checkpoint"]
@@ -50,6 +51,8 @@ def load_training_checkpoint(path: str | os.PathLike, trainer: Any) -> int:
     Raises:
         ValueError: the file is not a lamina training checkpoint, or a part of it does
             not fit the trainer (a missing optimizer or scheduler, a key mismatch).
+        LaminaFileError: (a ValueError) a part is malformed: an epoch that is not an int,
+            an optimizer/scheduler/RNG/history state of the wrong structure.
     """
     state = load_checkpoint(path) if is_checkpoint(path) else None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
@@ -61,12 +64,32 @@ def load_training_checkpoint(path: str | os.PathLike, trainer: Any) -> int:
     missing = [k for k in _KEYS if k not in state]
     if missing:
         raise ValueError(f"{os.fspath(path)}: training checkpoint lacks {missing}")
+    epoch = state["epoch"]
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+        raise LaminaFileError(
+            path, f"training checkpoint epoch {epoch!r:.40}, expected an int >= 0"
+        )
     trainer.model.load_state_dict(state["model"])
     _load_part(path, "optimizer", trainer.optimizer, state["optimizer"])
     _load_part(path, "scheduler", getattr(trainer, "scheduler", None), state["scheduler"])
-    set_rng_state(state["rng"])
-    trainer.history.load_state_dict(state["history"])
-    return int(state["epoch"])
+    with _malformed(path, "rng"):
+        set_rng_state(state["rng"])
+    with _malformed(path, "history"):
+        trainer.history.load_state_dict(state["history"])
+    return epoch
+
+
+@contextlib.contextmanager
+def _malformed(path: Any, name: str):
+    """A well-formed file whose ``name`` part is not what lamina wrote: LaminaFileError."""
+    try:
+        yield
+    except (TypeError, KeyError, IndexError, AttributeError, ValueError) as e:
+        if isinstance(e, LaminaFileError):
+            raise
+        raise LaminaFileError(
+            path, f"training checkpoint part {name!r} cannot be restored ({type(e).__name__}: {e})"
+        ) from e
 
 
 def _load_part(path: Any, name: str, obj: Any, saved: Any) -> None:
@@ -77,4 +100,5 @@ def _load_part(path: Any, name: str, obj: Any, saved: Any) -> None:
             f"is {type(obj).__name__}"
         )
     if obj is not None:
-        obj.load_state_dict(saved)
+        with _malformed(path, name):
+            obj.load_state_dict(saved)
