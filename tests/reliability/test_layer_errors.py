@@ -248,3 +248,14 @@ def test_conv_errors_name_layer(case):
     msg = str(info.value)
     for part in parts:
         assert part in msg, f"{part!r} not in {msg!r}"
+
+
+def test_conv_refuses_integer_input_naming_the_layer():
+    import pytest as _pytest
+
+    import lamina as _L
+    from lamina import nn as _nn
+
+    model = _nn.Sequential(_nn.Conv2d(1, 2, 3))
+    with _pytest.raises(TypeError, match=r"^0 \(Conv2d\): expected a floating point input.*int64"):
+        model(_L.zeros(1, 1, 5, 5, dtype=_L.int64))
