@@ -1,4 +1,4 @@
-"""The ``lamina`` command: ``lamina demo [NAME...]`` (more commands join as they land)."""
+"""The ``lamina`` command: ``lamina demo [NAME...]`` and ``lamina predict IMAGE...``."""
 
 from __future__ import annotations
 
@@ -38,6 +38,12 @@ def main(argv=None) -> int:
     demo.add_argument("names", nargs="*", help="which demos (default: all)")
     demo.add_argument("--out", default="lamina_out", help="folder for weights, logs, plots")
     demo.set_defaults(func=_demo)
+    from .models.predict_cli import add_arguments as predict_arguments
+    from .models.predict_cli import run as predict_run
+
+    predict = sub.add_parser("predict", help="ImageNet top-k classes of images with a zoo model")
+    predict_arguments(predict)
+    predict.set_defaults(func=predict_run)
     args = parser.parse_args(argv)
     return args.func(args)
 

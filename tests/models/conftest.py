@@ -36,6 +36,11 @@ class _ZeroRng:
 
     normal = uniform
 
+    def random(self, size=None, dtype=None):
+        return np.float32(0)
+
+    standard_normal = random
+
 
 @pytest.fixture
 def cheap_init(monkeypatch):

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io._atomic import atomic_write_bytes
+from ..io.errors import LaminaFileError
+
 __all__ = [
     "CharTokenizer",
     "WordTokenizer",
@@ -85,19 +88,50 @@ class _Vocab:
         return {"kind": self.kind, "itos": self.itos, "unk_token": self.unk_token}
 
     def save(self, path) -> None:
-        """Write the vocabulary and settings as JSON."""
-        Path(path).write_text(json.dumps(self._config(), ensure_ascii=False))
+        """Write the vocabulary and settings as JSON (atomically: temp file, then rename)."""
+        atomic_write_bytes(path, json.dumps(self._config(), ensure_ascii=False).encode())
 
     @classmethod
     def load(cls, path):
-        """Read a tokenizer written by ``save``."""
-        cfg = json.loads(Path(path).read_text())
-        if cfg.get("kind") != cls.kind:
-            raise ValueError(
-                f"{path}: holds a {cfg.get('kind')!r} tokenizer, expected {cls.kind!r}"
-            )
-        cfg.pop("kind")
-        return cls(**cfg)
+        """Read a tokenizer written by ``save``.
+
+        Raises:
+            LaminaFileError: (a ValueError) the file is not UTF-8 JSON, holds another kind
+                of tokenizer, or has a malformed field (unknown key, a vocabulary that is not
+                a list of distinct strings, an unk_token outside it, a non-bool ``lower``).
+        """
+        return cls(**_read_config(path, cls.kind, cls._fields))
+
+
+def _read_config(path, kind: str, fields: tuple) -> dict:
+    """Parse and check a tokenizer file; every fault is a LaminaFileError naming the file."""
+    path = Path(path)
+    try:
+        cfg = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:  # JSONDecodeError: ValueError
+        raise LaminaFileError(path, f"not a UTF-8 JSON tokenizer file ({str(e)[:200]})") from None
+    if not isinstance(cfg, dict):
+        raise LaminaFileError(path, f"holds a JSON {type(cfg).__name__}, expected an object")
+    if cfg.get("kind") != kind:
+        raise LaminaFileError(path, f"holds a {cfg.get('kind')!r} tokenizer, expected {kind!r}")
+    cfg = {k: v for k, v in cfg.items() if k != "kind"}
+    extra = sorted(set(cfg) - set(fields))
+    if extra:
+        raise LaminaFileError(path, f"unexpected keys {extra[:5]}, expected {list(fields)}")
+    itos = cfg.get("itos")
+    if not isinstance(itos, list) or not all(isinstance(t, str) for t in itos):
+        raise LaminaFileError(path, "'itos' must be a list of strings (the vocabulary)")
+    if len(set(itos)) != len(itos):
+        dup = next(t for i, t in enumerate(itos) if t in itos[:i])
+        raise LaminaFileError(path, f"token {dup[:40]!r} appears twice in 'itos'")
+    unk = cfg.get("unk_token")
+    if "unk_token" not in cfg or not (unk is None or isinstance(unk, str)):
+        raise LaminaFileError(path, f"'unk_token' must be a string or null, got {unk!r:.40}")
+    if unk is not None and unk not in itos:
+        raise LaminaFileError(path, f"unk_token {unk[:40]!r} is not in the vocabulary")
+    if not isinstance(cfg.get("lower", True), bool):
+        raise LaminaFileError(path, f"'lower' must be true or false, got {cfg['lower']!r:.40}")
+    return cfg
 
 
 class CharTokenizer(_Vocab):
@@ -107,6 +141,7 @@ class CharTokenizer(_Vocab):
     """
 
     kind = "char"
+    _fields = ("itos", "unk_token")
 
     @classmethod
     def fit(cls, text: str, min_freq: int = 1, unk_token: str | None = None):
@@ -134,6 +169,7 @@ class WordTokenizer(_Vocab):
     """
 
     kind = "word"
+    _fields = ("itos", "unk_token", "lower")
 
     def __init__(self, itos=None, unk_token: str | None = "<unk>", lower: bool = True) -> None:
         self.lower = lower

@@ -6,9 +6,12 @@ import importlib
 
 # name -> (module, one-line description); `lamina demo` alone runs them all in this order
 DEMOS = {
+    "ann": ("lamina.demos.ann", "an MLP (ReLU, softmax, Adam) learns the 8x8 digits, >= 97% test"),
     "cnn": ("lamina.demos.cnn", "a CNN on the 8x8 digits, with kernels and feature maps as PNG"),
-    "rnn": ("lamina.models.rnn_demo", "a word-level LSTM language model of Shakespeare: "
-            "perplexity, autocomplete, generated text"),
+    "rnn": (
+        "lamina.models.rnn_demo",
+        "a word-level LSTM language model of Shakespeare: perplexity, autocomplete, generated text",
+    ),
     "gan": ("lamina.demos.gan", "a DCGAN learns to draw the 8x8 digits, quality measured"),
     "xor": ("lamina.demos.xor", "a 2-2-1 sigmoid network learns XOR by backpropagation"),
 }

@@ -5,6 +5,8 @@ or ``.safetensors`` file without torch (see docs/models.md).
 """
 
 from .alexnet import AlexNet, alexnet
+from .gan import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, dcgan, mlp_gan
+from .lenet import LeNet5, lenet5
 from .resnet import (
     BasicBlock,
     Bottleneck,
@@ -17,6 +19,7 @@ from .resnet import (
     resnext50_32x4d,
     wide_resnet50_2,
 )
+from .rnn import RNNForecaster, RNNLanguageModel
 from .vgg import (
     VGG,
     vgg11,
@@ -28,5 +31,3 @@ from .vgg import (
     vgg19,
     vgg19_bn,
 )
-
-# lenet / gan / rnn models are added here by their owners (one import line each)

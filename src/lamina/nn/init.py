@@ -53,12 +53,24 @@ def _fill(t, arr):
     return t
 
 
+def _float(t):
+    """Draw in the tensor's own float type: no float64 temporary for float32 weights."""
+    return t.data.dtype if t.data.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+
+
 def uniform_(t, a: float = 0.0, b: float = 1.0):
-    return _fill(t, default_rng().uniform(a, b, t.shape))
+    dt = _float(t)
+    u = default_rng().random(t.shape, dtype=dt)
+    u *= b - a  # in place: stays in the tensor's dtype
+    u += a
+    return _fill(t, u)
 
 
 def normal_(t, mean: float = 0.0, std: float = 1.0):
-    return _fill(t, default_rng().normal(mean, std, t.shape))
+    z = default_rng().standard_normal(t.shape, dtype=_float(t))
+    z *= std
+    z += mean
+    return _fill(t, z)
 
 
 def trunc_normal_(t, mean=0.0, std=1.0, a=-2.0, b=2.0):

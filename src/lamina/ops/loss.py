@@ -339,7 +339,14 @@ class BCE(_Pointwise):
             logp = np.maximum(np.log(p), -100.0)
             log1mp = np.maximum(np.log1p(-p), -100.0)
         loss = -(t * logp + (1.0 - t) * log1mp)
-        dldx = (p - t) / np.maximum((1.0 - p) * p, p.dtype.type(1e-12))
+        # torch's eps 1e-12 is 0 in float16: floor it at the smallest subnormal and clip
+        # the (then possibly overflowing) slope to the dtype's range, so grads stay finite
+        fi = np.finfo(p.dtype)
+        eps = p.dtype.type(max(1e-12, float(fi.smallest_subnormal)))
+        with np.errstate(over="ignore"):
+            dldx = (p - t) / np.maximum((1.0 - p) * p, eps)
+        if p.dtype.itemsize < 4:
+            dldx = np.clip(dldx, -fi.max, fi.max)
         return _weighted(loss, dldx, log1mp - logp, ctx.opts.get("weight"), p.dtype)
 
 

@@ -33,7 +33,9 @@ def pil_loader(path: str | Path) -> Any:
     try:
         with image_mod.open(path) as img:
             return img.convert("RGB")  # convert() decodes the whole image
-    except (OSError, SyntaxError, ValueError) as e:  # UnidentifiedImageError is an OSError
+    # UnidentifiedImageError is an OSError; a header claiming > 2 * MAX_IMAGE_PIXELS pixels
+    # raises DecompressionBombError before any pixel is decoded
+    except (OSError, SyntaxError, ValueError, image_mod.DecompressionBombError) as e:
         raise DatasetFileError(f"{path}: cannot read image ({type(e).__name__}: {e})") from e
 
 

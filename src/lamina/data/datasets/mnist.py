@@ -55,9 +55,10 @@ def _read_header(f: IO[bytes], path: Path) -> tuple[np.dtype, tuple[int, ...], i
 
 def _read_exact(f: IO[bytes], nbytes: int, path: Path, shape: tuple, dtype: np.dtype) -> bytearray:
     """Read exactly ``nbytes``, chunk by chunk (memory follows the data actually present)."""
-    buf = bytearray()
+    buf, step = bytearray(), 1 << 16  # grow the read size: gzip's read(n) allocates n bytes
     while len(buf) < nbytes:
-        chunk = f.read(min(_CHUNK, nbytes - len(buf)))
+        chunk = f.read(min(step, nbytes - len(buf)))
+        step = min(2 * step, _CHUNK)
         if not chunk:
             raise DatasetFileError(
                 f"{path}: data truncated: {len(buf)} bytes, header shape {shape} of "

@@ -59,6 +59,12 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 def _softmax_dim(name: str, ndim: int, dim):
     if dim is not None:
+        n = max(ndim, 1)
+        if not hasattr(dim, "__index__") or not -n <= dim < n:  # torch raises IndexError
+            raise IndexError(
+                f"{name}: dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                f"but got {dim!r})"
+            )
         return dim
     warnings.warn(
         f"Implicit dimension choice for {name} has been deprecated. "

@@ -96,6 +96,10 @@ class _ConvNd(Module):
         shape = tuple(getattr(x, "shape", ()))
         if not isinstance(x, Tensor):
             raise TypeError(f"expected a Tensor input, got {type(x).__name__}")
+        if x.dtype.kind != "f":
+            raise TypeError(
+                f"expected a floating point input, got dtype {x.dtype} (convert with .float())"
+            )
         if len(shape) not in (n + 1, n + 2) or shape[-n - 1] != self.in_channels:
             expected = dims.replace("C", str(self.in_channels))
             raise ValueError(

@@ -50,6 +50,12 @@ class Linear(Module):
                 f"in_features={self.in_features}, got shape "
                 f"{tuple(shape) if shape is not None else type(x).__name__}"
             )
+        dtype = np.dtype(getattr(x, "dtype", np.float32))
+        if dtype.kind != "f":  # torch: "mat1 and mat2 must have the same dtype"
+            raise TypeError(
+                f"expected a floating-point input (the weight is {self.weight.dtype}), got "
+                f"dtype {dtype}; convert it with .float()"
+            )
         return apply(L.Linear, x, self.weight, self.bias)
 
     def extra_repr(self) -> str:

@@ -1,0 +1,378 @@
+"""Trainer: Keras's ``fit`` / ``evaluate`` / ``predict`` over a lamina (PyTorch-style) module.
+
+One straight loop: for each epoch, for each batch: forward, loss, backward, optimizer
+step, metrics; then validation under ``no_grad`` in eval mode, the scheduler step and
+the callbacks. The module stays an ordinary ``lamina.nn.Module``; the Trainer holds what
+Keras's ``compile`` would (loss, optimizer, metrics, scheduler).
+
+Example:
+    >>> trainer = Trainer(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters()),
+    ...                   metrics=["accuracy"])
+    >>> history = trainer.fit(X, y, epochs=10, validation_split=0.1)
+    >>> trainer.evaluate(X_test, y_test)
+    {'loss': 0.08, 'accuracy': 0.97}
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+from ..autograd.grad_mode import no_grad
+from ..data import DataLoader, Dataset, Subset, TensorDataset
+from ..tensor import Tensor
+from . import checkpoint as ckpt
+from .callbacks import Callback, CallbackList, History
+from .metrics import Metric, get_metric
+from .progress import EpochProgress
+
+__all__ = ["Trainer"]
+
+_LOSS_NAMES = {
+    "cross_entropy": "cross_entropy",
+    "categorical_crossentropy": "cross_entropy",
+    "sparse_categorical_crossentropy": "cross_entropy",
+    "mse": "mse_loss",
+    "mean_squared_error": "mse_loss",
+    "mae": "l1_loss",
+    "l1": "l1_loss",
+    "mean_absolute_error": "l1_loss",
+    "bce": "binary_cross_entropy",
+    "binary_crossentropy": "binary_cross_entropy",
+    "bce_with_logits": "binary_cross_entropy_with_logits",
+    "huber": "huber_loss",
+    "nll": "nll_loss",
+}
+
+
+def _resolve_loss(loss: Any) -> Callable[[Any, Any], Tensor]:
+    if isinstance(loss, str):
+        from ..nn import functional as F
+
+        name = _LOSS_NAMES.get(loss.lower(), loss.lower())
+        fn = getattr(F, name, None)
+        if fn is None:
+            raise ValueError(
+                f"Trainer: unknown loss {loss!r}; expected one of {sorted(_LOSS_NAMES)}"
+            )
+        return fn
+    if not callable(loss):
+        raise TypeError(f"Trainer: loss must be callable or a name, got {type(loss).__name__}")
+    return loss
+
+
+def _is_dataset(x: Any) -> bool:
+    return isinstance(x, Dataset) or (
+        hasattr(x, "__getitem__") and hasattr(x, "__len__") and not _is_array(x)
+    )
+
+
+def _is_array(x: Any) -> bool:
+    return isinstance(x, (np.ndarray, Tensor, list))
+
+
+def _split_batch(batch: Any) -> tuple[tuple, Any]:
+    """(model inputs, target or None) from a DataLoader batch."""
+    if isinstance(batch, (list, tuple)):
+        if len(batch) == 1:
+            return (batch[0],), None
+        return tuple(batch[:-1]), batch[-1]
+    return (batch,), None
+
+
+def _array(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+class Trainer:
+    """Fit a module with a loss, an optimizer and metrics (keras.Model.compile + fit).
+
+    Args:
+        model: a ``lamina.nn.Module`` (any callable with ``parameters()``, ``train()``,
+            ``eval()``, ``state_dict()`` works).
+        loss: ``loss(output, target) -> scalar Tensor`` such as ``nn.CrossEntropyLoss()``,
+            or a name: ``"cross_entropy"``, ``"mse"``, ``"mae"``, ``"bce"`` ...
+        optimizer: a ``lamina.optim`` optimizer over the model's parameters (only
+            ``evaluate``/``predict`` work without one).
+        metrics: names (``"accuracy"``, ``"top5"``, ``"mae"``, ``"f1"`` ...), Metric objects
+            or functions ``fn(y_pred, y_true) -> float``; see :mod:`lamina.train.metrics`.
+        scheduler: a ``lamina.optim.lr_scheduler`` stepped after every epoch;
+            ``ReduceLROnPlateau`` is stepped with ``logs[scheduler_monitor]``.
+        scheduler_monitor: the logs key for ``ReduceLROnPlateau``; default ``"val_loss"``
+            when there is validation data, else ``"loss"``.
+
+    Attributes:
+        history: the :class:`History` of the last ``fit``.
+        stop_training: set by a callback to end ``fit`` after the current batch.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        loss: Any,
+        optimizer: Any = None,
+        metrics: Iterable[Any] = (),
+        scheduler: Any = None,
+        scheduler_monitor: str | None = None,
+    ) -> None:
+        if isinstance(metrics, (str, Metric)) or callable(metrics):
+            metrics = [metrics]
+        self.model, self.loss_fn, self.optimizer = model, _resolve_loss(loss), optimizer
+        self.metrics = [get_metric(m) for m in metrics]
+        names = [m.name for m in self.metrics]
+        if len(set(names)) != len(names) or "loss" in names:
+            raise ValueError(f"Trainer: metric names must be distinct and not 'loss', got {names}")
+        self._val_metrics = copy.deepcopy(self.metrics)
+        self.scheduler, self.scheduler_monitor = scheduler, scheduler_monitor
+        self.history = History()
+        self.stop_training = False
+
+    # ---- data -------------------------------------------------------------------------
+    def _loader(self, x: Any, y: Any, batch_size: int, shuffle: bool, where: str) -> Any:
+        """A DataLoader over arrays (x, y), a Dataset, or a DataLoader given as is."""
+        if isinstance(x, DataLoader) or (
+            hasattr(x, "__iter__") and not _is_dataset(x) and not _is_array(x)
+        ):
+            if y is not None:
+                raise TypeError(f"{where}: y must be None when x is a DataLoader (got y={y!r})")
+            return x
+        if _is_dataset(x):
+            if y is not None:
+                raise TypeError(f"{where}: y must be None when x is a Dataset (got y={y!r})")
+            return DataLoader(x, batch_size=batch_size, shuffle=shuffle)
+        arrays = [_array(x)] + ([] if y is None else [_array(y)])
+        if len(arrays) == 2 and len(arrays[0]) != len(arrays[1]):
+            raise ValueError(
+                f"{where}: x has {len(arrays[0])} samples but y has {len(arrays[1])}; "
+                "expected the same number"
+            )
+        return DataLoader(TensorDataset(*arrays), batch_size=batch_size, shuffle=shuffle)
+
+    def _fit_data(self, x, y, batch_size, shuffle, validation_data, validation_split):
+        if not 0.0 <= validation_split < 1.0:
+            raise ValueError(f"fit: validation_split={validation_split!r}, expected 0 <= s < 1")
+        if validation_split and validation_data is None:
+            if isinstance(x, DataLoader) or not (_is_array(x) or _is_dataset(x)):
+                raise ValueError("fit: validation_split needs arrays or a Dataset, not a loader")
+            n = len(x)
+            cut = int(n * (1.0 - validation_split))  # the LAST share is held out, as Keras
+            if _is_array(x):
+                xa, ya = _array(x), None if y is None else _array(y)
+                validation_data = (xa[cut:], None if ya is None else ya[cut:])
+                x, y = xa[:cut], None if ya is None else ya[:cut]
+            else:
+                x, validation_data = Subset(x, range(cut)), Subset(x, range(cut, n))
+        train = self._loader(x, y, batch_size, shuffle, "fit")
+        if validation_data is None:
+            return train, None
+        if isinstance(validation_data, tuple):
+            vx, vy = validation_data if len(validation_data) == 2 else (validation_data[0], None)
+            return train, self._loader(vx, vy, batch_size, False, "fit validation_data")
+        return train, self._loader(validation_data, None, batch_size, False, "fit validation_data")
+
+    # ---- steps ------------------------------------------------------------------------
+    def train_step(self, batch: Any) -> tuple[float, int]:
+        """One update on one batch; returns (mean loss of the batch, batch size)."""
+        inputs, target = _split_batch(batch)
+        if target is None:
+            raise ValueError("fit: batches must hold (inputs, target); got inputs only")
+        self.optimizer.zero_grad()
+        output = self.model(*inputs)
+        loss = self.loss_fn(output, target)
+        loss.backward()
+        self.optimizer.step()
+        for m in self.metrics:
+            m.update(_array(output), _array(target))
+        return float(loss.item()), len(_array(target))
+
+    def test_step(self, batch: Any, metrics: list[Metric]) -> tuple[float, int]:
+        """Loss and metrics on one batch, no update (call under no_grad)."""
+        inputs, target = _split_batch(batch)
+        if target is None:
+            raise ValueError("evaluate: batches must hold (inputs, target); got inputs only")
+        output = self.model(*inputs)
+        for m in metrics:
+            m.update(_array(output), _array(target))
+        return float(self.loss_fn(output, target).item()), len(_array(target))
+
+    # ---- fit --------------------------------------------------------------------------
+    def fit(
+        self,
+        x: Any,
+        y: Any = None,
+        epochs: int = 1,
+        batch_size: int = 32,
+        validation_data: Any = None,
+        validation_split: float = 0.0,
+        shuffle: bool = True,
+        callbacks: Iterable[Callback] = (),
+        verbose: int = 1,
+        initial_epoch: int = 0,
+        resume_from: str | os.PathLike | None = None,
+    ) -> History:
+        """Train for ``epochs`` epochs (keras.Model.fit); returns the :class:`History`.
+
+        Args:
+            x: inputs as an array/Tensor (with ``y``), a Dataset yielding (input, target),
+                or a DataLoader (then ``batch_size`` and ``shuffle`` are its own).
+            y: targets when ``x`` is an array.
+            epochs: the index of the last epoch (with ``initial_epoch``), as Keras.
+            batch_size: samples per update.
+            validation_data: ``(x_val, y_val)``, a Dataset or a DataLoader.
+            validation_split: share of ``x`` (its last samples) held out for validation.
+            shuffle: reshuffle every epoch, drawing from lamina's global RNG.
+            callbacks: Callback objects; a History is always added first.
+            verbose: 0 silent, 1 progress bar (one line per epoch when not a terminal),
+                2 one line per epoch.
+            initial_epoch: epoch to start at (0-based).
+            resume_from: a training checkpoint (see :meth:`save_checkpoint`); restores
+                model, optimizer, scheduler, RNG and history and continues after its epoch.
+        """
+        if self.optimizer is None:
+            raise ValueError("fit: the Trainer has no optimizer; pass optimizer=...")
+        train, val = self._fit_data(x, y, batch_size, shuffle, validation_data, validation_split)
+        self.history = History()
+        if resume_from is not None:
+            initial_epoch = self.load_checkpoint(resume_from)
+        cbs = CallbackList([self.history, *callbacks], self)
+        self.stop_training = False
+        self.model.__dict__["stop_training"] = False
+        logs: dict[str, Any] = {}
+        cbs.call("on_train_begin", logs)
+        for epoch in range(initial_epoch, epochs):
+            logs = self._fit_epoch(epoch, epochs, train, val, cbs, verbose)
+            if self._stopping():
+                break
+        cbs.call("on_train_end", logs)
+        return self.history
+
+    def _stopping(self) -> bool:
+        return self.stop_training or bool(self.model.__dict__.get("stop_training", False))
+
+    def _fit_epoch(self, epoch, epochs, train, val, cbs, verbose) -> dict[str, Any]:
+        start = time.perf_counter()
+        cbs.call("on_epoch_begin", epoch, {})
+        lr = float(self.optimizer.param_groups[0]["lr"])  # the lr this epoch trains with
+        total = len(train) if hasattr(train, "__len__") else None
+        bar = EpochProgress(verbose, epoch, epochs, total)
+        logs = self._train_epoch(train, cbs, bar)
+        if val is not None:
+            val_logs = self._evaluate_loader(val)
+            logs.update({f"val_{k}": v for k, v in val_logs.items()})
+        logs["lr"] = lr
+        self._step_scheduler(logs)
+        logs["seconds"] = time.perf_counter() - start
+        cbs.call("on_epoch_end", epoch, logs)
+        bar.close(logs)
+        return logs
+
+    def _train_epoch(self, loader: Any, cbs: CallbackList, bar: EpochProgress) -> dict[str, Any]:
+        self.model.train()
+        for m in self.metrics:
+            m.reset()
+        loss_sum, count, logs = 0.0, 0, {}
+        for b, batch in enumerate(loader):
+            cbs.call("on_train_batch_begin", b, {})
+            loss, n = self.train_step(batch)
+            loss_sum, count = loss_sum + loss * n, count + n  # exact mean over samples
+            logs = {"loss": loss_sum / count, **{m.name: m.result() for m in self.metrics}}
+            cbs.call("on_train_batch_end", b, logs)
+            bar.update(logs)
+            if self._stopping():
+                break
+        if count == 0:
+            raise ValueError("fit: the training data gave no batches")
+        return dict(logs)
+
+    def _step_scheduler(self, logs: dict[str, Any]) -> None:
+        if self.scheduler is None:
+            return
+        if type(self.scheduler).__name__ == "ReduceLROnPlateau":
+            key = self.scheduler_monitor or ("val_loss" if "val_loss" in logs else "loss")
+            if key not in logs:
+                raise ValueError(f"fit: scheduler_monitor {key!r} is not in logs {sorted(logs)}")
+            if math.isfinite(logs[key]):
+                self.scheduler.step(logs[key])
+        else:
+            self.scheduler.step()
+
+    # ---- evaluate / predict -----------------------------------------------------------
+    def _modes(self) -> list[tuple[Any, bool]]:
+        mods = self.model.modules() if hasattr(self.model, "modules") else [self.model]
+        return [(m, m.training) for m in mods]
+
+    def _evaluate_loader(self, loader: Any) -> dict[str, float]:
+        modes = self._modes()
+        self.model.eval()
+        for m in self._val_metrics:
+            m.reset()
+        loss_sum, count = 0.0, 0
+        try:
+            with no_grad():
+                for batch in loader:
+                    loss, n = self.test_step(batch, self._val_metrics)
+                    loss_sum, count = loss_sum + loss * n, count + n
+        finally:
+            for mod, training in modes:
+                mod.__dict__["training"] = training
+        if count == 0:
+            raise ValueError("evaluate: the data gave no batches")
+        return {"loss": loss_sum / count, **{m.name: m.result() for m in self._val_metrics}}
+
+    def evaluate(self, x: Any, y: Any = None, batch_size: int = 32, verbose: int = 0) -> dict:
+        """Loss and metrics over a whole data set (keras.Model.evaluate, return_dict=True).
+
+        Runs in eval mode under ``no_grad``; the model's modes are restored afterwards.
+        Returns ``{"loss": ..., <metric name>: ...}``, exact over all samples.
+        """
+        logs = self._evaluate_loader(self._loader(x, y, batch_size, False, "evaluate"))
+        if verbose:
+            from .progress import format_logs
+
+            print(f"evaluate - {format_logs(logs)}")
+        return logs
+
+    def predict(self, x: Any, batch_size: int = 32) -> np.ndarray | tuple[np.ndarray, ...]:
+        """The model's outputs for ``x`` as NumPy (keras.Model.predict), in eval mode, no_grad.
+
+        A Dataset or DataLoader yielding (input, target) pairs is accepted; targets are
+        ignored. A model returning a tuple gives a tuple of arrays.
+        """
+        loader = self._loader(x, None, batch_size, False, "predict")
+        modes, outputs = self._modes(), []
+        self.model.eval()
+        try:
+            with no_grad():
+                for batch in loader:
+                    inputs, _ = _split_batch(batch)
+                    outputs.append(self.model(*inputs))
+        finally:
+            for mod, training in modes:
+                mod.__dict__["training"] = training
+        if not outputs:
+            raise ValueError("predict: the data gave no batches")
+        if isinstance(outputs[0], tuple):
+            return tuple(
+                np.concatenate([_array(o[i]) for o in outputs]) for i in range(len(outputs[0]))
+            )
+        return np.concatenate([_array(o) for o in outputs])
+
+    # ---- checkpoints ------------------------------------------------------------------
+    def save_checkpoint(self, path: str | os.PathLike, epoch: int | None = None) -> None:
+        """Write a training checkpoint after ``epoch`` finished epochs (default: as recorded)."""
+        done = (
+            epoch
+            if epoch is not None
+            else (self.history.epoch[-1] + 1 if self.history.epoch else 0)
+        )
+        ckpt.save_training_checkpoint(path, self, done)
+
+    def load_checkpoint(self, path: str | os.PathLike) -> int:
+        """Restore a training checkpoint; returns the epoch to continue from."""
+        return ckpt.load_training_checkpoint(path, self)

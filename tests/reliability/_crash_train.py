@@ -1,0 +1,133 @@
+"""Training script run (and SIGKILLed) by test_crash_safety.py; not a test module.
+
+usage: python _crash_train.py DIR EPOCHS BALLAST_MB trainer|loop [slow]
+
+Trains a small MLP with dropout and Adam on shuffled batches, saves a checkpoint (model
+with a BALLAST_MB buffer so that writes take long enough to be interrupted, optimizer, RNG
+state, epoch) to DIR/last.safetensors after every epoch, resumes from it when present, and
+writes the final weights to DIR/final.safetensors. ``trainer`` uses lamina.train's
+``fit(resume_from=...)`` with ``ModelCheckpoint(save_weights_only=False)``; ``loop`` a
+plain loop over lamina.io.save_checkpoint / load_checkpoint. Prints one line per event
+(``saving k``, ``saved k seconds``, ``resumed k``, ``done``) for the parent to time kills.
+"""
+
+import os
+import sys
+import time
+
+import numpy as np
+
+import lamina
+import lamina.nn.functional as F
+from lamina import nn, optim
+from lamina.data import DataLoader, TensorDataset
+from lamina.io import load_checkpoint, save_checkpoint, save_file
+from lamina.random import get_rng_state, set_rng_state
+
+
+def say(*words) -> None:
+    print(*words, flush=True)
+
+
+def slow_disk(chunk: int = 1 << 18, pause: float = 0.002) -> None:
+    """Fault injection: safetensors writes land 256 KiB at a time, 2 ms apart, as on a slow
+    disk, so a kill can fall between the first and last byte of a checkpoint write.
+
+    lamina's own path (temp file, fsync, rename) is unchanged; only the byte writer is.
+    """
+    import safetensors.numpy as stn
+
+    def save_file(arrays, filename, metadata=None):
+        data = stn.save(arrays, metadata=metadata)
+        with open(filename, "wb") as f:
+            for i in range(0, len(data), chunk):
+                f.write(data[i : i + chunk])
+                f.flush()
+                time.sleep(pause)
+
+    stn.save_file = save_file
+
+
+def setup(ballast_mb: float):
+    """Data, model (with a ballast buffer so checkpoints take a while to write), optimizer."""
+    lamina.manual_seed(0)
+    data = np.random.default_rng(123)  # the data set is fixed, independent of lamina's RNG
+    x = data.standard_normal((256, 8)).astype(np.float32)
+    y = (x[:, :3].argmax(axis=1)).astype(np.int64)
+    model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.2), nn.Linear(32, 3))
+    model.register_buffer("ballast", lamina.zeros(int(ballast_mb * 2**20) // 4))
+    return x, y, model, optim.Adam(model.parameters(), lr=1e-2)
+
+
+def own_loop(ckpt: str, epochs: int, x, y, model, opt) -> None:
+    """A plain loop over lamina.io.save_checkpoint / load_checkpoint."""
+    start = 0
+    if os.path.exists(ckpt):
+        state = load_checkpoint(ckpt)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        set_rng_state(state["rng"])
+        start = state["epoch"]
+        say("resumed", start)
+    loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
+    for epoch in range(start, epochs):
+        model.train()
+        for xb, yb in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(xb), yb).backward()
+            opt.step()
+        state = {"model": model.state_dict(), "optimizer": opt.state_dict()}
+        state.update(rng=get_rng_state(), epoch=epoch + 1)
+        say("saving", epoch + 1)
+        t0 = time.perf_counter()
+        save_checkpoint(state, ckpt)
+        say("saved", epoch + 1, f"{time.perf_counter() - t0:.4f}")
+
+
+def trainer_loop(ckpt: str, epochs: int, x, y, model, opt) -> None:
+    """lamina.train: fit with ModelCheckpoint(save_weights_only=False) and resume_from."""
+    from lamina.train import Callback, ModelCheckpoint, Trainer
+
+    class Announce(Callback):
+        def __init__(self, before: bool) -> None:
+            self.before, self.t0 = before, [0.0]
+
+        def on_epoch_end(self, epoch, logs=None) -> None:
+            if self.before:
+                say("saving", epoch + 1)
+                self.t0[0] = time.perf_counter()
+            else:
+                say("saved", epoch + 1, f"{time.perf_counter() - self.t0[0]:.4f}")
+
+    before = Announce(True)
+    after = Announce(False)
+    after.t0 = before.t0
+    save = ModelCheckpoint(ckpt, save_weights_only=False)
+    resume = ckpt if os.path.exists(ckpt) else None
+    if resume:
+        say("resumed", load_checkpoint(ckpt)["epoch"])
+    trainer = Trainer(model, nn.CrossEntropyLoss(), optimizer=opt)
+    trainer.fit(
+        x,
+        y,
+        epochs=epochs,
+        batch_size=32,
+        callbacks=[before, save, after],
+        verbose=0,
+        resume_from=resume,
+    )
+
+
+def main(folder: str, epochs: int, ballast_mb: float, mode: str) -> None:
+    ckpt = os.path.join(folder, "last.safetensors")
+    x, y, model, opt = setup(ballast_mb)
+    (trainer_loop if mode == "trainer" else own_loop)(ckpt, epochs, x, y, model, opt)
+    final = {k: np.asarray(getattr(v, "data", v)) for k, v in model.state_dict().items()}
+    save_file(final, os.path.join(folder, "final.safetensors"))
+    say("done")
+
+
+if __name__ == "__main__":
+    if "slow" in sys.argv[5:]:
+        slow_disk()
+    main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4])
