@@ -37,8 +37,9 @@ columns would pass ``WORKSPACE_BYTES`` (256 MiB) the batch is done in chunks of 
 Only the padded input is kept for backward, which rebuilds the columns (one copy; a
 VGG-style stack keeps ~kh*kw times less memory alive between forward and backward), except
 columns of at most ``KEEP_COLS_BYTES`` (16 MiB), which are kept: the rebuild was ~20% of a
-LeNet-5 step (peak memory +18 MB on resnet18_cifar at batch 16). Backward allocates the columns, the column gradient (same size) and
-the padded input gradient; ConvTranspose2d keeps its input.
+LeNet-5 step (peak memory +18 MB on resnet18_cifar at batch 16). Backward allocates the
+columns, the column gradient (same size) and the padded input gradient; ConvTranspose2d
+keeps its input.
 
 Padding is an int, a pair (ph, pw) or a 4-tuple (pt, pb, pl, pr) of zeros; other padding
 modes go through ``lamina.ops.shape.Pad`` first (torch's ``padding_mode``).
