@@ -86,12 +86,21 @@ def main(argv=None) -> int:
     )
     p.add_argument("--tolerance", type=float, default=0.25)
     p.add_argument(
+        "--no-fast",
+        action="store_true",
+        help="run lamina on its pure-NumPy path even when numba is installed",
+    )
+    p.add_argument(
         "--no-process",
         action="store_true",
         help="skip the fresh-process rows (import time, peak memory)",
     )
     args = p.parse_args(argv)
     names = args.names or list(WORKLOADS)
+    import lamina.ops.fast as fast
+
+    if args.no_fast:
+        fast.set_enabled(False)
     try:
         import torch
 
@@ -99,7 +108,11 @@ def main(argv=None) -> int:
         tv = torch.__version__
     except ImportError:
         tv = "not installed"
-    print(f"lamina vs torch {tv}; {blas_threads()} BLAS threads; median of {args.steps} steps")
+    path = "numba kernels" if fast.is_enabled() else "pure NumPy"
+    print(
+        f"lamina ({path}) vs torch {tv}; {blas_threads()} BLAS threads; "
+        f"median of {args.steps} steps"
+    )
     print(f"{'workload':22s} {'lamina':>11s} {'torch':>11s} {'ratio':>7s}")
     rows = []
     for n in names:

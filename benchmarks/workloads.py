@@ -218,7 +218,7 @@ def _resnet18_cifar(fw):
     return m
 
 
-def _torch_resnet18_cifar():
+def _torch_resnet18_cifar(cifar=True, num_classes=10):
     """torchvision's ResNet-18 rebuilt with plain torch.nn (torchvision can't import here)."""
     from torch import nn
 
@@ -241,12 +241,21 @@ def _torch_resnet18_cifar():
             out = self.relu(self.bn1(self.conv1(x)))
             return self.relu(self.bn2(self.conv2(out)) + idt)
 
-    layers = [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True)]
+    layers = (
+        [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True)]
+        if cifar
+        else [
+            nn.Conv2d(3, 64, 7, 2, 3, bias=False),
+            nn.BatchNorm2d(64),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, 2, 1),
+        ]
+    )
     cin = 64
     for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
         layers += [Block(cin, cout, stride), Block(cout, cout, 1)]
         cin = cout
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10)]
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, num_classes)]
     return nn.Sequential(*layers)
 
 
@@ -376,3 +385,33 @@ workload("mlp_infer_b1", "MLP inference latency, batch 1, no_grad")(_latency(_ml
 workload("lenet5_infer_b1", "LeNet-5 inference latency, batch 1, no_grad")(
     _latency(_lenet, (1, 1, 28, 28))
 )
+
+
+@workload("resnet18_infer_b1", "ResNet-18 (ImageNet layout) inference, 1x3x224x224, no_grad")
+class ResNet18Infer:
+    @staticmethod
+    def lamina():
+        import lamina as L
+        from lamina import models
+
+        m = models.resnet18().eval()
+        x = L.tensor(np.zeros((1, 3, 224, 224), np.float32))
+
+        def step():
+            with L.no_grad():
+                m(x)
+
+        return step
+
+    @staticmethod
+    def torch():
+        import torch
+
+        m = _torch_resnet18_cifar(cifar=False, num_classes=1000).eval()
+        x = torch.zeros(1, 3, 224, 224)
+
+        def step():
+            with torch.no_grad():
+                m(x)
+
+        return step
