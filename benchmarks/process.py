@@ -7,14 +7,16 @@ import subprocess
 import sys
 import time
 
+# VmHWM of the child's own address space: ru_maxrss would carry over the parent's peak
+# across fork + exec on Linux and so report the runner's memory, not the workload's.
 _MEM_SCRIPT = """
-import resource, sys
+import sys
 sys.path[:0] = {path!r}
 from benchmarks.workloads import WORKLOADS
 step = WORKLOADS[{name!r}][{fw!r}]()
 for _ in range(3):
     step()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print([l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM")][0])
 """
 
 
