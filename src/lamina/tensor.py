@@ -202,9 +202,10 @@ class Tensor(ShapeMixin):
         if self._ctx is not None:
             self._ctx.retained = (self._ctx.retained or []) + [(self._idx, self)]
 
-    def _accumulate(self, g) -> None:
+    def _accumulate(self, g, owned: bool = False) -> None:
+        """Add ``g`` into ``.grad``; an ``owned`` array (fresh, unshared) is adopted uncopied."""
         if self.grad is None:
-            self.grad = _make(np.array(g, dtype=self.data.dtype, copy=True))
+            self.grad = _make(g if owned else np.array(g, dtype=self.data.dtype, copy=True))
         else:
             self.grad.data = self.grad.data + g
 

@@ -190,3 +190,17 @@ def test_diamond_graph_sums_both_paths():
     b = a * 3
     L.stack([a, b]).sum().backward()
     np.testing.assert_allclose(x.grad.data, [8.0, 8.0])
+
+
+def test_leaf_gradients_never_share_memory():
+    # Add hands the same gradient array to both inputs; each leaf must own its own copy
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    y = L.tensor([3.0, 4.0], requires_grad=True)
+    (x + y).sum().backward()
+    assert not np.shares_memory(x.grad.data, y.grad.data)
+    x.grad.data += 10
+    assert y.grad.tolist() == [1.0, 1.0]
+    g = np.array([1.0, 1.0], np.float32)
+    z = L.tensor([1.0, 1.0], requires_grad=True)
+    z.backward(gradient=g)  # a leaf root: the caller's array is copied, not adopted
+    assert not np.shares_memory(z.grad.data, g)

@@ -64,6 +64,7 @@ def run_backward(tensor, grad, retain_graph=False):
     pending = {id(root): [None] * len(root.out_meta)}
     pending[id(root)][tensor._idx] = grad
     check = anomaly.is_enabled()
+    adopted = set()  # ids of gradient arrays already handed to a leaf in this pass
     for ctx in _topo_order(root):
         outs = pending.pop(id(ctx), None)
         if outs is None:
@@ -95,7 +96,12 @@ def run_backward(tensor, grad, retain_graph=False):
                 g = g.astype(inp.data.dtype)
             c = inp._ctx
             if c is None:
-                inp._accumulate(g)
+                # adopt a fresh array the op made (no copy); a view, a read-only or a
+                # repeated array (Add hands one g to both inputs) is copied instead
+                owned = g.base is None and g.flags.writeable and id(g) not in adopted
+                if owned:
+                    adopted.add(id(g))
+                inp._accumulate(g, owned)
             else:
                 slot = pending.setdefault(id(c), [None] * len(c.out_meta))
                 prev = slot[inp._idx]

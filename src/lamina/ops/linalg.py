@@ -7,6 +7,12 @@ import numpy as np
 from ..autograd.function import Function
 
 
+def _dense(g):
+    """A gradient BLAS can take: a broadcast view (``x.sum()``'s backward hands one down)
+    has zero strides, and NumPy's matmul falls back to a slow loop on it."""
+    return g if g.flags.c_contiguous or 0 not in g.strides else np.ascontiguousarray(g)
+
+
 class MatMul(Function):
     """a @ b with NumPy's matmul semantics (torch.matmul)."""
 
@@ -19,6 +25,7 @@ class MatMul(Function):
     def backward(ctx, g):
         a, b = ctx.saved
         need = ctx.needs_input_grad
+        g = _dense(g)
         if a.ndim == 1 and b.ndim == 1:  # dot product
             return (g * b if need[0] else None), (g * a if need[1] else None)
         a2 = a[None, :] if a.ndim == 1 else a  # promote vectors as matmul does
@@ -57,6 +64,7 @@ class Linear(Function):
     def backward(ctx, g):
         x, weight = ctx.saved
         need = ctx.needs_input_grad
+        g = _dense(g)
         g2 = g.reshape(-1, g.shape[-1])
         dx = g @ weight if need[0] else None
         dw = g2.T @ x.reshape(-1, x.shape[-1]) if need[1] else None
