@@ -218,45 +218,18 @@ def _resnet18_cifar(fw):
     return m
 
 
-def _torch_resnet18_cifar(cifar=True, num_classes=10):
-    """torchvision's ResNet-18 rebuilt with plain torch.nn (torchvision can't import here)."""
+def _torch_resnet18_cifar():
+    """The same change on torchvision's layout (rebuilt in plain torch.nn in bench_zoo)."""
+    import torch
     from torch import nn
 
-    class Block(nn.Module):
-        def __init__(self, cin, cout, stride):
-            super().__init__()
-            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-            self.bn1 = nn.BatchNorm2d(cout)
-            self.relu = nn.ReLU(inplace=True)
-            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-            self.bn2 = nn.BatchNorm2d(cout)
-            self.downsample = None
-            if stride != 1 or cin != cout:
-                self.downsample = nn.Sequential(
-                    nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
-                )
+    from .bench_zoo import torch_resnet18
 
-        def forward(self, x):
-            idt = x if self.downsample is None else self.downsample(x)
-            out = self.relu(self.bn1(self.conv1(x)))
-            return self.relu(self.bn2(self.conv2(out)) + idt)
-
-    layers = (
-        [nn.Conv2d(3, 64, 3, 1, 1, bias=False), nn.BatchNorm2d(64), nn.ReLU(inplace=True)]
-        if cifar
-        else [
-            nn.Conv2d(3, 64, 7, 2, 3, bias=False),
-            nn.BatchNorm2d(64),
-            nn.ReLU(inplace=True),
-            nn.MaxPool2d(3, 2, 1),
-        ]
-    )
-    cin = 64
-    for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
-        layers += [Block(cin, cout, stride), Block(cout, cout, 1)]
-        cin = cout
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, num_classes)]
-    return nn.Sequential(*layers)
+    m = torch_resnet18(torch)
+    m.conv1 = nn.Conv2d(3, 64, 3, 1, 1, bias=False)
+    m.maxpool = nn.Identity()
+    m.fc = nn.Linear(512, 10)
+    return m
 
 
 @workload(
@@ -407,7 +380,9 @@ class ResNet18Infer:
     def torch():
         import torch
 
-        m = _torch_resnet18_cifar(cifar=False, num_classes=1000).eval()
+        from .bench_zoo import torch_resnet18  # torchvision's layout and key names
+
+        m = torch_resnet18(torch).eval()
         x = torch.zeros(1, 3, 224, 224)
 
         def step():
