@@ -20,6 +20,13 @@ def _expand(g, shape, axis, keepdim):
     return g
 
 
+def _drop(y, axis, keepdim):
+    """A result reduced with keepdims=True, shaped as the caller's keepdim asks."""
+    if keepdim:
+        return y
+    return y.reshape(()) if axis is None else np.squeeze(y, axis)
+
+
 def _count(shape, axis):
     if axis is None:
         return int(np.prod(shape))
@@ -107,9 +114,7 @@ class LogSumExp(Function):
         s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
         ctx.save_for_backward(x, s)
         ctx.axis, ctx.keepdim = axis, keepdim
-        if keepdim:
-            return s
-        return s.reshape(()) if axis is None else np.squeeze(s, axis)
+        return _drop(s, axis, keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -124,9 +129,7 @@ class Prod(Function):
         y = np.prod(x, axis=axis, keepdims=True)
         ctx.save_for_backward(x, y)
         ctx.axis, ctx.keepdim = axis, keepdim
-        if keepdim:
-            return y
-        return y.reshape(()) if axis is None else np.squeeze(y, axis)
+        return _drop(y, axis, keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -180,9 +183,7 @@ class Norm(Function):
             y = np.sum(ax**p, axis=axis, keepdims=True) ** (1.0 / p)
         ctx.save_for_backward(x, y)
         ctx.p, ctx.axis, ctx.keepdim = p, axis, keepdim
-        if keepdim:
-            return y
-        return y.reshape(()) if axis is None else np.squeeze(y, axis)
+        return _drop(y, axis, keepdim)
 
     @staticmethod
     def backward(ctx, g):
