@@ -222,7 +222,13 @@ class ParameterDict(Module):
         return self._parameters.pop(key)
 
     def update(self, parameters) -> None:
-        items = parameters.items() if hasattr(parameters, "items") else parameters
+        """Add key/value pairs; a plain dict is added in sorted key order, as torch does."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif hasattr(parameters, "items"):
+            items = sorted(parameters.items())
+        else:
+            items = parameters
         for k, v in items:
             self[k] = v
 
