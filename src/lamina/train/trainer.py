@@ -101,7 +101,7 @@ class Trainer:
         optimizer: a ``lamina.optim`` optimizer over the model's parameters (only
             ``evaluate``/``predict`` work without one).
         metrics: names (``"accuracy"``, ``"top5"``, ``"mae"``, ``"f1"`` ...), Metric objects
-            or functions ``fn(y_pred, y_true) -> float``; see :mod:`lamina.train.metrics`.
+            or functions ``fn(y_true, y_pred) -> float``; see :mod:`lamina.train.metrics`.
         scheduler: a ``lamina.optim.lr_scheduler`` stepped after every epoch;
             ``ReduceLROnPlateau`` is stepped with ``logs[scheduler_monitor]``.
         scheduler_monitor: the logs key for ``ReduceLROnPlateau``; default ``"val_loss"``
@@ -188,7 +188,7 @@ class Trainer:
         loss.backward()
         self.optimizer.step()
         for m in self.metrics:
-            m.update(_array(output), _array(target))
+            m.update(_array(target), _array(output))
         return float(loss.item()), len(_array(target))
 
     def test_step(self, batch: Any, metrics: list[Metric]) -> tuple[float, int]:
@@ -198,7 +198,7 @@ class Trainer:
             raise ValueError("evaluate: batches must hold (inputs, target); got inputs only")
         output = self.model(*inputs)
         for m in metrics:
-            m.update(_array(output), _array(target))
+            m.update(_array(target), _array(output))
         return float(self.loss_fn(output, target).item()), len(_array(target))
 
     # ---- fit --------------------------------------------------------------------------
