@@ -45,12 +45,12 @@ def _torch_skip(report) -> bool:
 def pytest_report_teststatus(report, config):
     # a torch skip is counted in the summary line below, not listed one by one
     if _torch_skip(report) and report.when in ("setup", "call"):
-        return "torch_skipped", "s", "SKIPPED"
+        return "skipped (no torch)", "s", "SKIPPED"
     return None
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    n = len(terminalreporter.stats.get("torch_skipped", []))
+    n = len(terminalreporter.stats.get("skipped (no torch)", []))
     if n:
         terminalreporter.write_line(
             f"{n} parity tests skipped: torch (the test oracle) is not installed; "
