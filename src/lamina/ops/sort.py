@@ -66,12 +66,14 @@ def multinomial(p: np.ndarray, n: int, replacement: bool, rng) -> np.ndarray:
     out = np.empty((rows.shape[0], n), np.int64)
     for i, w in enumerate(rows.astype(np.float64)):
         if w.sum() <= 0:
-            raise RuntimeError(f"multinomial: row {i} of the weights sums to 0")
-        if not replacement and n > np.count_nonzero(w):
-            raise RuntimeError(
-                "multinomial: not enough non-zero weights to draw without replacement"
-            )
-        out[i] = rng.choice(len(w), size=n, replace=replacement, p=w / w.sum())
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        if replacement:
+            out[i] = rng.choice(len(w), size=n, replace=True, p=w / w.sum())
+        else:
+            # torch's draw without replacement: the n largest w / Exp(1) keys; categories of
+            # weight 0 come last, in index order, once the others are used up
+            keys = w / rng.exponential(size=len(w))
+            out[i] = np.argsort(-keys, kind="stable")[:n]
     return out.reshape(n) if p.ndim == 1 else out
 
 
