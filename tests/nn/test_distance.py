@@ -21,7 +21,7 @@ def test_normalize_numpy_gradcheck_torch():
     ref = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     np.testing.assert_allclose(F.normalize(lamina.tensor(x)).numpy(), ref)
     for kw in ({}, {"p": 1.0, "dim": 0}, {"dim": -1}):
-        same_as_torch(lambda T, a: _f(T).normalize(a, **kw), x)
+        same_as_torch(lambda T, a, kw=kw: _f(T).normalize(a, **kw), x)
     assert gradcheck(lambda a: F.normalize(a), [lamina.tensor(x[:2], requires_grad=True)])
 
 
@@ -41,7 +41,7 @@ def test_pairwise_distance_numpy_torch():
     ref = np.linalg.norm(a - b + 1e-6, axis=-1)
     np.testing.assert_allclose(F.pairwise_distance(lamina.tensor(a), lamina.tensor(b)).numpy(), ref)
     for kw in ({}, {"p": 1.0}, {"keepdim": True}):
-        same_as_torch(lambda T, x, y: _f(T).pairwise_distance(x, y, **kw), a, b)
+        same_as_torch(lambda T, x, y, kw=kw: _f(T).pairwise_distance(x, y, **kw), a, b)
     ta, tb = (lamina.tensor(v, requires_grad=True) for v in (a, b))
     assert gradcheck(lambda x, y: F.pairwise_distance(x, y), [ta, tb])
 
