@@ -221,7 +221,7 @@ class Clone(Op):
         return (g,)
 
 
-class NanToNum(Function):
+class NanToNum(Op):
     """NaN, +inf and -inf replaced by numbers; the gradient passes where x was finite."""
 
     ctx_attrs = ("finite",)

@@ -217,7 +217,7 @@ class Norm(Op):
         return (gx.astype(x.dtype),)
 
 
-class AMaxMin(Function):
+class AMaxMin(Op):
     """amax/amin over ``axis`` (None, an int or a tuple); tied extremes share the gradient."""
 
     ctx_attrs = ("axis", "keepdim")
