@@ -28,6 +28,7 @@ from .conv import (
     max_pool1d,
     max_pool2d,
 )
+from .distance import cosine_similarity, normalize, pairwise_distance
 from .linear import embedding, linear, one_hot, pad
 from .loss import (
     binary_cross_entropy,
