@@ -312,3 +312,20 @@ def test_rms_norm_matches_torch(shape, kw):
 def test_rms_norm_errors():
     with pytest.raises(RuntimeError, match="normalized_shape"):
         nn.RMSNorm(5)(lamina.zeros(2, 4))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **kw: nn.MultiheadAttention(8, 2, **kw),
+        lambda **kw: nn.TransformerEncoderLayer(8, 2, 16, **kw),
+        lambda **kw: nn.TransformerDecoderLayer(8, 2, 16, **kw),
+        lambda **kw: nn.Transformer(8, 2, 1, 1, 16, **kw),
+        lambda **kw: nn.RMSNorm(8, **kw),
+    ],
+)
+def test_device_and_dtype_keywords(make):
+    assert {p.dtype for p in make(dtype=np.float64).parameters()} == {np.dtype(np.float64)}
+    assert {p.dtype for p in make(device="cpu").parameters()} == {np.dtype(np.float32)}
+    with pytest.raises(RuntimeError, match="CPU only"):
+        make(device="cuda")

@@ -16,11 +16,12 @@ import time
 
 import numpy as np
 
-from .. import manual_seed, no_grad
+from ..autograd.grad_mode import no_grad
 from ..data.text import load_shakespeare
 from ..io import save
 from ..nn.utils import clip_grad_norm_
 from ..optim import AdamW
+from ..random import manual_seed
 from .gpt import GPT, GPTConfig
 
 RECIPE = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import init
+from .._device import check_device, float_dtype
 from ..functional.rms_norm import rms_norm
 from ..module import Module
 from ..parameter import Parameter
@@ -25,7 +26,8 @@ class RMSNorm(Module):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
-        dt = np.dtype(np.float32 if dtype is None else dtype)
+        check_device(device, type(self).__name__)
+        dt = float_dtype(dtype, type(self).__name__)
         if elementwise_affine:
             self.weight = Parameter(np.ones(self.normalized_shape, dt))
         else:

@@ -15,9 +15,10 @@ import numpy as np
 
 from ...tensor import Tensor
 from .. import init
+from .._device import check_device, float_dtype
 from ..functional import activation as Fa
 from ..module import Module
-from .attention import MultiheadAttention, _dtype
+from .attention import MultiheadAttention
 from .container import ModuleList
 from .dropout import Dropout
 from .linear import Linear
@@ -78,7 +79,8 @@ class TransformerEncoderLayer(Module):
         device=None, dtype=None,
     ) -> None:  # fmt: skip
         super().__init__()
-        dt = _dtype(dtype)
+        check_device(device, type(self).__name__)
+        dt = float_dtype(dtype, type(self).__name__)
         self.self_attn = MultiheadAttention(
             d_model, nhead, dropout=dropout, bias=bias, batch_first=batch_first, dtype=dt
         )
@@ -122,7 +124,8 @@ class TransformerDecoderLayer(Module):
         device=None, dtype=None,
     ) -> None:  # fmt: skip
         super().__init__()
-        dt = _dtype(dtype)
+        check_device(device, type(self).__name__)
+        dt = float_dtype(dtype, type(self).__name__)
         kw = {"dropout": dropout, "batch_first": batch_first, "bias": bias, "dtype": dt}
         self.self_attn = MultiheadAttention(d_model, nhead, **kw)
         self.multihead_attn = MultiheadAttention(d_model, nhead, **kw)
@@ -226,7 +229,8 @@ class TransformerDecoder(Module):
 
 def generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
     """(sz, sz) float mask: 0 on and below the diagonal, -inf above (torch's)."""
-    dt = _dtype(dtype)
+    check_device(device, "generate_square_subsequent_mask")
+    dt = float_dtype(dtype, "generate_square_subsequent_mask")
     return Tensor(np.triu(np.full((sz, sz), -np.inf, dt), 1).astype(dt))
 
 
@@ -248,7 +252,8 @@ class Transformer(Module):
         super().__init__()
         args = (d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps)
         kw = {"batch_first": batch_first, "norm_first": norm_first, "bias": bias}
-        kw["dtype"] = dt = _dtype(dtype)
+        check_device(device, type(self).__name__)
+        kw["dtype"] = dt = float_dtype(dtype, type(self).__name__)
         if custom_encoder is not None:
             self.encoder = custom_encoder
         else:
