@@ -128,3 +128,26 @@ def test_complete_continues_a_prompt(tmp_path):
     _hf(tmp_path, vocab=len(vocab))
     out = gpt2.complete(tmp_path, "To be, or", max_new_tokens=5, seed=1)
     assert out.startswith("To be, or") and len(out) > len("To be, or")
+
+
+def test_lamina_complete_cli(tmp_path, capsys):
+    from lamina.cli import main
+
+    _bpe_files(tmp_path)
+    _hf(tmp_path, vocab=len(json.loads((tmp_path / "vocab.json").read_text())))
+    assert main(["complete", "To be", "--model-dir", str(tmp_path), "--tokens", "3"]) == 0
+    assert capsys.readouterr().out.startswith("To be")
+    assert main(["complete", "x", "--model-dir", str(tmp_path / "missing")]) == 2
+
+
+def test_lamina_complete_with_the_char_demo_model(tmp_path, capsys):
+    from lamina.cli import main
+    from lamina.models import gpt_demo
+
+    recipe = {"max_iters": 1, "eval_iters": 1, "n_layer": 1, "n_embd": 8, "n_head": 2,
+              "block_size": 16}  # fmt: skip
+    model, chars, _ = gpt_demo.train(recipe, text="to be or not to be\n" * 30, log=str)
+    gpt_demo.save_model(model, chars, str(tmp_path))
+    assert main(["complete", "to be", "--model-dir", str(tmp_path), "--tokens", "4"]) == 0
+    assert capsys.readouterr().out.startswith("to be")
+    assert main(["complete", "XYZ", "--model-dir", str(tmp_path)]) == 2

@@ -42,6 +42,8 @@ def char_data(text: str):
 
 
 def get_batch(data: np.ndarray, block: int, batch: int, rng: np.random.Generator):
+    if len(data) <= block:
+        raise ValueError(f"gpt demo: {len(data)} characters cannot fill a block of {block} + 1")
     starts = rng.integers(0, len(data) - block, batch)
     x = np.stack([data[s : s + block] for s in starts])
     y = np.stack([data[s + 1 : s + 1 + block] for s in starts])
