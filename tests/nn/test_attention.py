@@ -223,3 +223,13 @@ def test_memory_keeps_one_score_matrix_per_head(monkeypatch):
     tracemalloc.stop()
     assert q.grad is not None and k.grad is not None and v.grad is not None
     assert peak < 1.5 * scores, f"peak {peak / 2**20:.1f} MiB vs P {scores / 2**20:.1f} MiB"
+
+
+def test_grouped_query_attention_as_torch():
+    q, _, _ = _qkv((2, 4), (2, 4), dtype=np.float32)
+    _, k, v = _qkv((2, 2), (2, 2), dtype=np.float32)
+    for t, lam in _torch_pair(q, k, v, None, enable_gqa=True, is_causal=True):
+        np.testing.assert_allclose(lam.numpy(), t.numpy(), rtol=1e-4, atol=1e-5)
+    bad = [lamina.tensor(a) for a in (q, k[:, :1].repeat(3, 1), v[:, :1].repeat(3, 1))]
+    with pytest.raises(RuntimeError, match="must divide"):
+        F.scaled_dot_product_attention(*bad, enable_gqa=True)
