@@ -329,3 +329,22 @@ def test_device_and_dtype_keywords(make):
     assert {p.dtype for p in make(device="cpu").parameters()} == {np.dtype(np.float32)}
     with pytest.raises(RuntimeError, match="CPU only"):
         make(device="cuda")
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+def test_save_load_round_trip_and_parameter_counts(tmp_path):
+    lamina.manual_seed(0)
+    for make, tmake in [
+        (lambda: nn.MultiheadAttention(8, 2, kdim=6, vdim=5, add_bias_kv=True),
+         lambda: torch.nn.MultiheadAttention(8, 2, kdim=6, vdim=5, add_bias_kv=True)),
+        (lambda: nn.Transformer(8, 2, 1, 1, 16), lambda: torch.nn.Transformer(8, 2, 1, 1, 16)),
+    ]:  # fmt: skip
+        m = make()
+        assert sum(p.numel() for p in m.parameters()) == sum(
+            p.numel() for p in tmake().parameters()
+        )
+        lamina.save(m, tmp_path / "m.safetensors")
+        again = make()
+        again.load_state_dict(lamina.load(tmp_path / "m.safetensors"))
+        for (k, a), (_, b) in zip(m.state_dict().items(), again.state_dict().items()):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=k)
