@@ -199,7 +199,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     def apply(self, fn) -> Module:
         for m in self.children():
@@ -211,8 +211,8 @@ class Module:
         dtype = kwargs.get("dtype", next((a for a in args if a not in ("cpu", None)), None))
         if dtype is not None:
             for t in list(self.parameters()) + list(self.buffers()):
-                if t.data.dtype.kind == "f":
-                    t.data = t.data.astype(dtype)
+                if t._data.dtype.kind == "f":
+                    t._data = t._data.astype(dtype)
         return self
 
     def float(self) -> Module:
@@ -232,10 +232,10 @@ class Module:
             base = prefix + (mp + "." if mp else "")
             for n, p in m._parameters.items():
                 if p is not None:
-                    out[base + n] = p if keep_vars else p.data.copy()
+                    out[base + n] = p if keep_vars else p._data.copy()
             for n, b in m._buffers.items():
                 if b is not None and n not in m._non_persistent:
-                    out[base + n] = b if keep_vars else b.data.copy()
+                    out[base + n] = b if keep_vars else b._data.copy()
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True):

@@ -17,7 +17,7 @@ from ..tensor import Tensor
 
 
 def _sigmoid_mean(logits: Tensor) -> float:
-    z = np.clip(logits.data, -60, 60)
+    z = np.clip(logits._data, -60, 60)
     return float(np.mean(1 / (1 + np.exp(-z))))
 
 
@@ -150,6 +150,6 @@ class GANTrainer:
         """Generated images (eval mode, no graph) as an ndarray."""
         self.G.eval()
         with no_grad():
-            out = self.G(noise if noise is not None else self.noise(n)).data
+            out = self.G(noise if noise is not None else self.noise(n))._data
         self.G.train()
         return out

@@ -87,7 +87,7 @@ def _split_batch(batch: Any) -> tuple[tuple, Any]:
 
 
 def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 class Trainer:
