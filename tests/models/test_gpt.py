@@ -83,7 +83,7 @@ def test_keys_shapes_and_tied_head():
     assert m.lm_head.weight is m.transformer.wte.weight
     n = sum(p.numel() for p in t.parameters())  # torch counts the tied weight once
     assert m.num_parameters(non_embedding=False) == n
-    std = m.transformer.h[0].attn.c_proj.weight.numpy().std()
+    std = m.transformer.h[0].attn.c_proj.weight.detach().numpy().std()
     assert abs(std - 0.02 / np.sqrt(2 * CFG.n_layer)) < 0.004  # GPT-2's scaled init
 
 
@@ -100,14 +100,18 @@ def test_logits_loss_and_gradients_match_torch(approximate):
     tloss = torch.nn.functional.cross_entropy(
         tl.reshape(-1, cfg.vocab_size), torch.tensor(tgt).reshape(-1), ignore_index=-1
     )
-    np.testing.assert_allclose(logits.numpy(), tl.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(logits.detach().numpy(), tl.detach().numpy(), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(loss.item(), tloss.item(), rtol=1e-5)
     loss.backward()
     tloss.backward()
     tp = dict(t.named_parameters())
     for name, p in m.named_parameters():
         np.testing.assert_allclose(
-            p.grad.numpy(), tp[name].grad.numpy(), rtol=1e-4, atol=1e-6, err_msg=name
+            p.grad.detach().numpy(),
+            tp[name].grad.detach().numpy(),
+            rtol=1e-4,
+            atol=1e-6,
+            err_msg=name,
         )
 
 
@@ -116,10 +120,10 @@ def test_cached_forward_equals_full_forward():
     m.eval()
     idx = RNG.integers(0, CFG.vocab_size, (2, 12))
     with lamina.no_grad():
-        full = m(idx)[0].numpy()
+        full = m(idx)[0].detach().numpy()
         cache = KVCache(CFG, 2)
-        steps = [m(idx[:, :5], cache=cache)[0].numpy()]
-        steps += [m(idx[:, i : i + 1], cache=cache)[0].numpy() for i in range(5, 12)]
+        steps = [m(idx[:, :5], cache=cache)[0].detach().numpy()]
+        steps += [m(idx[:, i : i + 1], cache=cache)[0].detach().numpy() for i in range(5, 12)]
     np.testing.assert_allclose(np.concatenate(steps, axis=1), full, rtol=1e-5, atol=1e-6)
     assert cache.length == 12
     with pytest.raises(ValueError, match="block_size"):
@@ -152,7 +156,7 @@ def test_greedy_generation_follows_argmax():
     idx = prompt
     with lamina.no_grad():
         for _ in range(5):
-            nxt = m(idx)[0].numpy()[:, -1].argmax(-1)
+            nxt = m(idx)[0].detach().numpy()[:, -1].argmax(-1)
             idx = np.concatenate([idx, nxt[:, None]], axis=1)
     np.testing.assert_array_equal(out, idx)
 
@@ -176,10 +180,10 @@ def test_top_k_and_top_p_filters():
 def test_dropout_trains_and_eval_is_deterministic():
     m = _model(GPTConfig(**{**CFG.to_dict(), "dropout": 0.3}))
     idx = RNG.integers(0, CFG.vocab_size, (2, 8))
-    a, b = m(idx)[0].numpy(), m(idx)[0].numpy()
+    a, b = m(idx)[0].detach().numpy(), m(idx)[0].detach().numpy()
     assert not np.allclose(a, b)
     m.eval()
-    np.testing.assert_array_equal(m(idx)[0].numpy(), m(idx)[0].numpy())
+    np.testing.assert_array_equal(m(idx)[0].detach().numpy(), m(idx)[0].detach().numpy())
 
 
 def test_char_demo_smoke(tmp_path):
@@ -194,6 +198,6 @@ def test_char_demo_smoke(tmp_path):
     again = GPT(GPTConfig(**meta["config"]))
     again.load_state_dict(lamina.load(str(tmp_path / "gpt.safetensors")))
     idx = np.array([[1, 2, 3]])
-    np.testing.assert_array_equal(again(idx)[0].numpy(), model(idx)[0].numpy())
+    np.testing.assert_array_equal(again(idx)[0].detach().numpy(), model(idx)[0].detach().numpy())
     assert gpt_demo.lr_at(0, gpt_demo.RECIPE) < gpt_demo.lr_at(99, gpt_demo.RECIPE) <= 1e-3
     assert abs(gpt_demo.lr_at(2000, gpt_demo.RECIPE) - 1e-4) < 1e-12

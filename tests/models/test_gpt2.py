@@ -36,7 +36,7 @@ def _hf(tmp_path, act="gelu_new", vocab=60, seed=0):
 
 def _logits(hf, idx):
     with torch.no_grad():
-        return hf(torch.tensor(idx)).logits.numpy()
+        return hf(torch.tensor(idx)).logits.detach().numpy()
 
 
 def _rel_err(a, b):
@@ -48,14 +48,14 @@ def test_logits_match_transformers(tmp_path, act):
     hf = _hf(tmp_path, act)
     model = gpt2.from_pretrained(tmp_path)
     idx = np.random.default_rng(0).integers(0, 60, (3, 20))
-    assert _rel_err(model(idx)[0].numpy(), _logits(hf, idx)) <= 1e-4
+    assert _rel_err(model(idx)[0].detach().numpy(), _logits(hf, idx)) <= 1e-4
     assert not model.training
 
 
 def test_original_layout_and_shards(tmp_path):
     """The 'gpt2' repository's keys (no 'transformer.' prefix, attn.bias buffers), sharded."""
     hf = _hf(tmp_path)
-    sd = {k.removeprefix("transformer."): v.numpy() for k, v in hf.state_dict().items()}
+    sd = {k.removeprefix("transformer."): v.detach().numpy() for k, v in hf.state_dict().items()}
     sd.pop("lm_head.weight", None)
     sd["h.0.attn.bias"] = np.tril(np.ones((1, 1, 32, 32), np.float32))
     names = sorted(sd)
@@ -66,7 +66,9 @@ def test_original_layout_and_shards(tmp_path):
     weight_map = {k: "a.safetensors" if i < half else "b.safetensors" for i, k in enumerate(names)}
     (tmp_path / "model.safetensors.index.json").write_text(json.dumps({"weight_map": weight_map}))
     idx = np.arange(12).reshape(1, 12)
-    assert _rel_err(gpt2.from_pretrained(tmp_path)(idx)[0].numpy(), _logits(hf, idx)) <= 1e-4
+    assert (
+        _rel_err(gpt2.from_pretrained(tmp_path)(idx)[0].detach().numpy(), _logits(hf, idx)) <= 1e-4
+    )
 
 
 def test_cached_generation_on_a_loaded_checkpoint(tmp_path):

@@ -47,7 +47,7 @@ def _compare(tm, lm, inputs, kwargs=None, pick=lambda o: o):
     assert len(touts) == len(louts)
     tl = ll = 0
     for to, lo in zip(touts, louts):
-        _close(lo.numpy(), to.detach().numpy(), "output")
+        _close(lo.detach().numpy(), to.detach().numpy(), "output")
         assert np.isfinite(to.detach().numpy()).all()
         g = RNG.standard_normal(tuple(to.shape)).astype(np.float32)
         tl = tl + (to * torch.tensor(g)).sum()
@@ -58,10 +58,10 @@ def _compare(tm, lm, inputs, kwargs=None, pick=lambda o: o):
         if isinstance(a, torch.Tensor) and a.requires_grad:
             assert (a.grad is None) == (b.grad is None), f"input {i}: a gradient on one side"
             if a.grad is not None:
-                _close(b.grad.numpy(), a.grad.numpy(), f"grad of input {i}")
+                _close(b.grad.detach().numpy(), a.grad.detach().numpy(), f"grad of input {i}")
     tp = dict(tm.named_parameters())
     for name, p in lm.named_parameters():
-        _close(p.grad.numpy(), tp[name].grad.numpy(), f"grad of {name}")
+        _close(p.grad.detach().numpy(), tp[name].grad.detach().numpy(), f"grad of {name}")
 
 
 def _mha_inputs(bf, batched=True, kdim=8, vdim=8, N=3, L=4, S=5):
@@ -118,11 +118,11 @@ def test_mha_self_attention_same_tensor_and_unbatched():
     x = RNG.standard_normal((5, 8)).astype(np.float32)
     tx, lx = torch.tensor(x, requires_grad=True), lamina.tensor(x, requires_grad=True)
     (to, tw), (lo, lw) = tm(tx, tx, tx), lm(lx, lx, lx)  # one tensor: the packed path
-    _close(lo.numpy(), to.detach().numpy(), "out")
-    _close(lw.numpy(), tw.detach().numpy(), "weights")
+    _close(lo.detach().numpy(), to.detach().numpy(), "out")
+    _close(lw.detach().numpy(), tw.detach().numpy(), "weights")
     to.sum().backward()
     lo.sum().backward()
-    _close(lx.grad.numpy(), tx.grad.numpy(), "grad x")
+    _close(lx.grad.detach().numpy(), tx.grad.detach().numpy(), "grad x")
     mask = RNG.random((4, 5, 5)).astype(np.float32)  # unbatched 3-D mask: (heads, L, S)
     with pytest.warns(UserWarning, match="mismatched key_padding_mask"):  # torch warns too
         _compare(tm, lm, [x, x, x], {"attn_mask": mask, "key_padding_mask": KPM[0][:5]})
@@ -143,7 +143,7 @@ def test_mha_fully_masked_rows_as_torch():
         lo, _ = lm(*(lamina.tensor(a) for a in (q, k, v)), key_padding_mask=lamina.tensor(kpm),
                    need_weights=need)  # fmt: skip
         assert np.isnan(to.detach().numpy()[1]).all() == need
-        _close(lo.numpy(), to.detach().numpy(), f"need_weights={need}")
+        _close(lo.detach().numpy(), to.detach().numpy(), f"need_weights={need}")
 
 
 def test_mha_gradcheck_float64():
@@ -163,10 +163,10 @@ def test_mha_dropout_is_training_only():
     m = nn.MultiheadAttention(8, 2, dropout=0.5, batch_first=True)
     q, k, v = (lamina.tensor(a) for a in _mha_inputs(True))
     _, w = m(q, k, v, average_attn_weights=False)
-    assert (w.numpy() == 0).mean() > 0.3  # about half of the weights dropped
+    assert (w.detach().numpy() == 0).mean() > 0.3  # about half of the weights dropped
     m.eval()
     _, w1 = m(q, k, v, average_attn_weights=False)
-    np.testing.assert_allclose(w1.numpy().sum(-1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(w1.detach().numpy().sum(-1), 1.0, rtol=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -228,7 +228,7 @@ def test_encoder_layer_and_encoder(kw, bf):
     tenc = torch.nn.TransformerEncoder(tl, 2, torch.nn.LayerNorm(16), enable_nested_tensor=False)
     lenc = nn.TransformerEncoder(ll, 2, nn.LayerNorm(16), enable_nested_tensor=False)
     _copy_weights(tenc, lenc)
-    mask = torch.nn.Transformer.generate_square_subsequent_mask(5).numpy()
+    mask = torch.nn.Transformer.generate_square_subsequent_mask(5).detach().numpy()
     _compare(tenc, lenc, [x], {"mask": np.isinf(mask), "src_key_padding_mask": kpm})
     _compare(tenc, lenc, [x], {"mask": mask, "is_causal": True})
 
@@ -241,7 +241,7 @@ def test_decoder_layer_and_decoder(kw):
     _copy_weights(tl, ll)
     tgt = RNG.standard_normal((3, 4, 16)).astype(np.float32)
     mem = RNG.standard_normal((3, 5, 16)).astype(np.float32)
-    tmask = nn.Transformer.generate_square_subsequent_mask(4).numpy()
+    tmask = nn.Transformer.generate_square_subsequent_mask(4).detach().numpy()
     masks = {"tgt_mask": tmask, "memory_key_padding_mask": KPM, "memory_mask": MASK}
     _compare(tl, ll, [tgt, mem], masks)
     tdec = torch.nn.TransformerDecoder(tl, 2, torch.nn.LayerNorm(16))
@@ -261,8 +261,10 @@ def test_transformer_matches_torch(kw):
     src = RNG.standard_normal((5, 3, 16)).astype(np.float32)
     tgt = RNG.standard_normal((4, 3, 16)).astype(np.float32)
     tmask = torch.nn.Transformer.generate_square_subsequent_mask(4)
-    np.testing.assert_array_equal(nn.Transformer.generate_square_subsequent_mask(4).numpy(), tmask)
-    _compare(tm, lm, [src, tgt], {"tgt_mask": tmask.numpy(), "src_key_padding_mask": KPM,
+    np.testing.assert_array_equal(
+        nn.Transformer.generate_square_subsequent_mask(4).detach().numpy(), tmask
+    )
+    _compare(tm, lm, [src, tgt], {"tgt_mask": tmask.detach().numpy(), "src_key_padding_mask": KPM,
                                   "memory_key_padding_mask": KPM})  # fmt: skip
 
 
@@ -284,10 +286,10 @@ def test_transformer_defaults_and_errors():
 def test_transformer_init_is_xavier_and_layers_start_equal():
     lamina.manual_seed(0)
     enc = nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 2)
-    w0, w1 = (enc.layers[i].linear1.weight.numpy() for i in range(2))
+    w0, w1 = (enc.layers[i].linear1.weight.detach().numpy() for i in range(2))
     np.testing.assert_array_equal(w0, w1)  # clones of one layer, as torch
     m = nn.Transformer(64, 2, 1, 1, 64)
-    w = m.encoder.layers[0].linear1.weight.numpy()
+    w = m.encoder.layers[0].linear1.weight.detach().numpy()
     bound = np.sqrt(6 / (64 + 64))
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound
 

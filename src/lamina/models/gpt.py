@@ -94,8 +94,8 @@ class CausalSelfAttention(nn.Module):
         causal = True
         if cache is not None:
             start = cache.length
-            cache.k[layer][:, :, start : start + T] = k.numpy()
-            cache.v[layer][:, :, start : start + T] = v.numpy()
+            cache.k[layer][:, :, start : start + T] = k.detach().numpy()
+            cache.v[layer][:, :, start : start + T] = v.detach().numpy()
             k = Tensor(cache.k[layer][:, :, : start + T])
             v = Tensor(cache.v[layer][:, :, : start + T])
             causal = T > 1  # one new query sees every cached key

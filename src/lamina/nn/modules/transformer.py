@@ -45,7 +45,7 @@ def _causal(mask, is_causal, x: Tensor, layers) -> bool:
         return is_causal is True
     batch_first = getattr(getattr(layers[0], "self_attn", None), "batch_first", False)
     size = x.shape[0] if x.ndim == 2 else x.shape[1 if batch_first else 0]
-    m = np.asarray(mask.numpy() if isinstance(mask, Tensor) else mask)
+    m = np.asarray(mask.detach().numpy() if isinstance(mask, Tensor) else mask)
     if m.dtype == np.bool_:
         m = np.where(m, -np.inf, 0.0)
     causal = np.triu(np.full((size, size), -np.inf), 1)
