@@ -60,52 +60,52 @@ def apply(fn, *args, **kwargs):
     ``args`` are the op's tensor inputs (Tensors, arrays, numbers or None), ``kwargs`` its
     options; see ``lamina.autograd.function`` for the contract.
     """
-    if kwargs or len(args) > len(fn._inputs):
+    names = fn._inputs
+    if (len(args) > len(names) and not fn._varargs) or (
+        kwargs and not kwargs.keys().isdisjoint(names)
+    ):
         args = _bind(fn, args, kwargs)
-    arrays, record = [], False
+    arrays, needs, record = [], [], False
     for a in args:
         if isinstance(a, Tensor):
             arrays.append(a._data)
-            record = record or a.requires_grad
+            r = a.requires_grad
+            needs.append(r)
+            record = record or r
         else:
             arrays.append(a)
+            needs.append(False)
     record = record and _state.grad.enabled
     ctx = fn._Ctx(fn)
-    n = len(args) if fn._varargs else len(fn._inputs)
+    n = len(args) if fn._varargs else len(names)
     if record:
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        ctx.needs_input_grad = needs + (False,) * (n - len(args)) if n > len(args) else needs
+        ctx.needs_input_grad = tuple(needs) + (False,) * (n - len(args))
     else:
         ctx.needs_input_grad = (False,) * n
     out = fn.forward(ctx, *arrays, **kwargs)
-    multi = isinstance(out, tuple)
-    outs = tuple(_make(o, record) for o in out) if multi else (_make(out, record),)
+    if type(out) is tuple:
+        outs = tuple(_make(o, record) for o in out)
+    else:
+        outs = (_make(out, record),)
     if fn.is_view:
-        src = args[0]
-        for t in outs:
-            if t._data.base is not None:  # NumPy made a view: aliases share the version
-                t._version, t._view = src._version, True
+        _share_versions(args[0], outs)
     if record:
         ctx.inputs = args
-        ctx.out_meta = tuple((t._data.shape, t._data.dtype) for t in outs)
+        ctx.out_meta = [(t._data.shape, t._data.dtype) for t in outs]
         for i, t in enumerate(outs):
             t._ctx, t._idx = ctx, i
-        if ctx.saved:
-            ctx.versions = _saved_versions(ctx.saved, args, outs)
-    return outs if multi else outs[0]
+        if ctx.saved:  # backward checks that these inputs were not modified in place since
+            ctx.versions = [
+                (a._version, a._version[0]) if isinstance(a, Tensor) else None for a in args
+            ]
+    return outs if type(out) is tuple else outs[0]
 
 
-def _saved_versions(saved, args, outs):
-    """(version counter, value) of each input or output whose array backward will read."""
-    vs = []
-    for t in (*args, *outs):
-        if isinstance(t, Tensor):
-            arr = t._data
-            for s in saved:
-                if s is arr:
-                    vs.append((t._version, t._version[0], tuple(arr.shape), arr.dtype))
-                    break
-    return tuple(vs) or None
+def _share_versions(src, outs) -> None:
+    """Views NumPy made of ``src`` share its version counter, so in-place changes show."""
+    for t in outs:
+        if t._data.base is not None:
+            t._version, t._view = src._version, True
 
 
 def _make(arr, requires_grad=False):
