@@ -13,6 +13,7 @@ import numpy as np
 
 from . import dtypes as D
 from .device import as_device
+from .ops import einsum as Ein
 from .ops import elementwise as E
 from .ops import shape as S
 from .random import default_rng
@@ -218,6 +219,14 @@ def where(condition, input=None, other=None):
     return apply(E.Where, cond.astype(bool, copy=False), a, b)
 
 
+def einsum(equation: str, *operands) -> Tensor:
+    """Einstein summation (torch.einsum); operands as arguments or as one list."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ts = [t if isinstance(t, Tensor) else tensor(t) for t in operands]
+    return apply(Ein.Einsum, *ts, equation=equation)
+
+
 def pad(input: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
     """torch.nn.functional.pad: ``pad`` lists (left, right) pairs from the last dim back."""
     x = input
@@ -282,6 +291,7 @@ __all__ = [
     "cat",
     "stack",
     "where",
+    "einsum",
     "pad",
     "result_type",
     "promote_types",

@@ -15,9 +15,14 @@ import numpy as np
 from . import _state
 from . import dtypes as D
 from .autograd import engine
-from .device import CPU, DeviceError, as_device
+from .device import CPU
 from .ops import elementwise as E
-from .tensor_math import MathMixin
+from .ops import reduce as R
+from .ops import scan as Scan
+from .ops import sort as Sel
+from .ops.dims import wrap_dim, wrap_dims
+from .tensor_convert import ConvertMixin
+from .tensor_math import MathMixin, ValuesIndices
 from .tensor_shape import ShapeMixin
 
 
@@ -140,7 +145,7 @@ def promote(*operands):
     return out
 
 
-class Tensor(MathMixin, ShapeMixin):
+class Tensor(ConvertMixin, MathMixin, ShapeMixin):
     """A multi-dimensional array with autograd (torch.Tensor)."""
 
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_idx", "_version", "_view")
@@ -365,115 +370,120 @@ class Tensor(MathMixin, ShapeMixin):
                 )
         engine.run_backward(self, g, retain_graph)
 
-    # ---- dtype and device ---------------------------------------------------------------
-    def astype(self, dtype) -> Tensor:
-        """This tensor in ``dtype`` (itself if it already is); differentiable."""
-        dtype = np.dtype(dtype)
-        if dtype == self._data.dtype:
-            return self
-        return apply(E.Cast, self, dtype=dtype)
+    # ---- sorting, scanning, selection (ops helper) ----------------------------------------
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False):
+        """Sorted values and their int64 indices along ``dim`` (torch.Tensor.sort)."""
+        x = self.reshape(1) if self.ndim == 0 else self
+        axis = wrap_dim(dim, self.ndim)
+        idx = Sel.sort_indices(x._data, axis, descending)
+        values = apply(Sel.Take, x, index=idx, axis=axis)
+        if self.ndim == 0:
+            return ValuesIndices(values.reshape(()), _make(idx.reshape(())))
+        return ValuesIndices(values, _make(idx))
 
-    def to(self, *args, dtype=None, device=None, copy: builtins.bool = False, **kwargs) -> Tensor:
-        """torch.Tensor.to: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype if dtype is None else dtype
-            elif isinstance(a, str) or a is CPU or type(a).__name__ == "device":
-                device = a
-            elif isinstance(a, builtins.int) and not isinstance(a, builtins.bool):
-                device = a
-            else:
-                dtype = a
-        as_device(device)
-        out = self if dtype is None else self.astype(D.as_dtype(dtype))
-        return out.clone() if copy and out is self else out
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        """Indices that sort ``dim`` (torch.Tensor.argsort); ties keep their order."""
+        return self.sort(dim, descending, stable).indices
 
-    def type(self, dtype=None, non_blocking: builtins.bool = False):
-        """Without an argument, the type string (``'lamina.FloatTensor'``); else cast."""
-        if dtype is None:
-            return D.tensor_type(self._data.dtype)
-        return self.astype(D.parse_type(dtype))
+    def msort(self) -> Tensor:
+        """Sorted along dim 0 (torch.Tensor.msort)."""
+        return self.sort(0).values
 
-    def type_as(self, other: Tensor) -> Tensor:
-        """This tensor in ``other``'s dtype (torch.Tensor.type_as)."""
-        return self.astype(other.dtype)
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+        """The k largest (or smallest) values and their indices along ``dim`` (torch.topk)."""
+        x = self.reshape(1) if self.ndim == 0 else self
+        axis = wrap_dim(dim, self.ndim)
+        idx = Sel.topk_indices(x._data, int(k), axis, largest, sorted)
+        values = apply(Sel.Take, x, index=idx, axis=axis)
+        if self.ndim == 0:
+            return ValuesIndices(values.reshape(idx.shape[:0]), _make(idx.reshape(())))
+        return ValuesIndices(values, _make(idx))
 
-    def float(self) -> Tensor:
-        """Cast to float32."""
-        return self.astype(np.float32)
+    def cumsum(self, dim: int, dtype=None) -> Tensor:
+        """Running sum along ``dim``; integer and bool inputs give int64 (torch.cumsum)."""
+        x = self.astype(dtype) if dtype is not None else self
+        if x._data.dtype.kind in "biu":
+            x = x.astype(np.int64)
+        return apply(Scan.CumSum, x, axis=wrap_dim(dim, self.ndim))
 
-    def double(self) -> Tensor:
-        """Cast to float64."""
-        return self.astype(np.float64)
+    def cumprod(self, dim: int, dtype=None) -> Tensor:
+        """Running product along ``dim``; integer and bool inputs give int64 (torch.cumprod)."""
+        x = self.astype(dtype) if dtype is not None else self
+        if x._data.dtype.kind in "biu":
+            x = x.astype(np.int64)
+        return apply(Scan.CumProd, x, axis=wrap_dim(dim, self.ndim))
 
-    def half(self) -> Tensor:
-        """Cast to float16."""
-        return self.astype(np.float16)
+    def nonzero(self, *, as_tuple: bool = False):
+        """Indices of the non-zero elements, one row each (torch.nonzero)."""
+        d = self._data.reshape(1) if self.ndim == 0 else self._data
+        idx = np.nonzero(d)
+        if as_tuple:
+            return tuple(_make(i.astype(np.int64)) for i in idx)
+        out = np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((0, 0), np.int64)
+        return _make(out if self.ndim else out[:, :0])
 
-    def long(self) -> Tensor:
-        """Cast to int64."""
-        return self.astype(np.int64)
+    def argwhere(self) -> Tensor:
+        """nonzero() as a (n, ndim) tensor (torch.argwhere)."""
+        return self.nonzero()
 
-    def int(self) -> Tensor:
-        """Cast to int32."""
-        return self.astype(np.int32)
+    def isinf(self) -> Tensor:
+        """True where the element is +inf or -inf (torch.isinf)."""
+        return _make(np.isinf(self._data))
 
-    def bool(self) -> Tensor:
-        """Cast to bool."""
-        return self.astype(np.bool_)
+    def isposinf(self) -> Tensor:
+        """True where the element is +inf (torch.isposinf)."""
+        return _make(np.isposinf(self._data))
 
-    def is_floating_point(self) -> builtins.bool:
-        """Whether the dtype is a float type."""
-        return self._data.dtype.kind == "f"
+    def isneginf(self) -> Tensor:
+        """True where the element is -inf (torch.isneginf)."""
+        return _make(np.isneginf(self._data))
 
-    def cpu(self) -> Tensor:
-        """Itself: lamina tensors live on the CPU."""
-        return self
+    def nan_to_num(self, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
+        """NaN and infinities replaced by numbers (torch.nan_to_num)."""
+        if self._data.dtype.kind not in "fc":
+            return self.clone()
+        return apply(E.NanToNum, self, nan=nan, posinf=posinf, neginf=neginf)
 
-    def cuda(self, device=None, non_blocking: builtins.bool = False) -> Tensor:
-        """Raises: lamina runs on the CPU (see lamina.device)."""
-        raise DeviceError(
-            "lamina runs on the CPU only; .cuda() is not available "
-            "(lamina.cuda.is_available() is False)"
-        )
+    def multinomial(self, num_samples: int, replacement: bool = False, generator=None) -> Tensor:
+        """Category indices drawn from rows of non-negative weights (torch.multinomial)."""
+        from .random import default_rng
 
-    def contiguous(self) -> Tensor:
-        """A row-major copy if this tensor is not contiguous, else itself."""
-        return self if self._data.flags.c_contiguous else apply(E.Clone, self)
+        return _make(Sel.multinomial(self._data, num_samples, replacement, default_rng()))
 
-    def clone(self) -> Tensor:
-        """A copy with its own memory; differentiable (torch.Tensor.clone)."""
-        return apply(E.Clone, self)
+    def mm(self, mat2) -> Tensor:
+        """Matrix product of two 2-D tensors (torch.mm)."""
+        Sel.check_matmul_dims("mm", self.shape, np.shape(mat2), 2)
+        return self @ mat2
 
-    # ---- new tensors like this one ------------------------------------------------------
-    def _new(self, arr, dtype, device, requires_grad) -> Tensor:
-        as_device(device)
-        t = _make(arr.astype(self._data.dtype if dtype is None else dtype, copy=False))
-        return t.requires_grad_(True) if requires_grad else t
+    def bmm(self, mat2) -> Tensor:
+        """Batched product of (b, n, m) and (b, m, p) tensors (torch.bmm)."""
+        Sel.check_matmul_dims("bmm", self.shape, np.shape(mat2), 3)
+        return self @ mat2
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        """Zeros with this tensor's dtype (torch.Tensor.new_zeros)."""
-        return self._new(np.zeros(_sizes(size)), dtype, device, requires_grad)
+    def amax(self, dim=(), keepdim: bool = False) -> Tensor:  # noqa: F811 - tuple dims, tie split
+        """Max over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
+        return apply(R.AMaxMin, self, axis=_reduce_dims(dim, self.ndim), keepdim=keepdim)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        """Ones with this tensor's dtype (torch.Tensor.new_ones)."""
-        return self._new(np.ones(_sizes(size)), dtype, device, requires_grad)
+    def amin(self, dim=(), keepdim: bool = False) -> Tensor:  # noqa: F811 - tuple dims, tie split
+        """Min over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
+        axis = _reduce_dims(dim, self.ndim)
+        return apply(R.AMaxMin, self, axis=axis, keepdim=keepdim, largest=False)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        """Uninitialised values with this tensor's dtype (torch.Tensor.new_empty)."""
-        return self._new(np.empty(_sizes(size)), dtype, device, requires_grad)
+    def max(self, dim=None, keepdim: bool = False):  # noqa: F811 - adds max(other)
+        """Max of all elements, (values, indices) along ``dim``, or elementwise with a tensor."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        return self._maxmin(dim, keepdim, True)
 
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-        """``fill_value`` everywhere, in this tensor's dtype (torch.Tensor.new_full)."""
-        return self._new(np.full(tuple(size), fill_value), dtype, device, requires_grad)
-
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
-        """A copy of ``data`` in this tensor's dtype (torch.Tensor.new_tensor)."""
-        arr = np.array(data._data if isinstance(data, Tensor) else data)
-        return self._new(arr, dtype, device, requires_grad)
+    def min(self, dim=None, keepdim: bool = False):  # noqa: F811 - adds min(other)
+        """Min of all elements, (values, indices) along ``dim``, or elementwise with a tensor."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        return self._maxmin(dim, keepdim, False)
 
 
-def _sizes(size) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(size[0])
-    return tuple(size)
+def _reduce_dims(dim, ndim: int):
+    """torch's reduction dims as a NumPy axis: () and [] mean every dim."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return None
+    return wrap_dims(dim, ndim) if ndim else None
