@@ -184,7 +184,7 @@ def bmm(input, mat2):
     return _t(input).bmm(mat2)
 
 
-NAMES = (
+__all__ = NAMES = [
     "sort",
     "argsort",
     "msort",
@@ -219,4 +219,4 @@ NAMES = (
     "masked_fill",
     "tril",
     "triu",
-)
+]
