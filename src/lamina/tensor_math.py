@@ -31,9 +31,16 @@ class MathMixin:
 
     # ---- arithmetic -------------------------------------------------------------------
     def _binary(self, fn, other, reverse=False, true_div=False):
-        if not _is_operand(other):
+        kind = self._data.dtype.kind
+        od = getattr(other, "_data", None)
+        if od is not None and od.dtype == self._data.dtype:
+            a, b = self, other  # one dtype: nothing to promote (the common case)
+        elif type(other) is float and kind == "f" or type(other) is int and kind in "fiu":
+            a, b = self, other  # a Python scalar of a lower or equal category
+        elif not _is_operand(other):
             return NotImplemented
-        a, b = self._promote(self, other)
+        else:
+            a, b = self._promote(self, other)
         if true_div and a.dtype.kind not in "fc":
             a = a.astype(np.float32)  # int / int gives the default float dtype, as torch
             b = b.astype(np.float32) if isinstance(b, np.ndarray) or hasattr(b, "_data") else b

@@ -122,7 +122,7 @@ def test_torch_parity_outputs_and_grads(bq, bk, mask, kw):
         m = np.where(RNG.random((5, 6)) > 0.4, 0, -np.inf).astype(np.float32)
         m[2] = -np.inf
     for t, lam in _torch_pair(q, k, v, m, **kw):
-        np.testing.assert_allclose(lam.numpy(), t.numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(lam.detach().numpy(), t.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_fully_masked_rows_are_zero_like_torch():
@@ -130,8 +130,8 @@ def test_fully_masked_rows_are_zero_like_torch():
     m = np.ones((5, 6), bool)
     m[[0, 3]] = False
     for t, lam in _torch_pair(q, k, v, m):
-        np.testing.assert_allclose(lam.numpy(), t.numpy(), rtol=1e-4, atol=1e-6)
-        assert np.isfinite(lam.numpy()).all()
+        np.testing.assert_allclose(lam.detach().numpy(), t.detach().numpy(), rtol=1e-4, atol=1e-6)
+        assert np.isfinite(lam.detach().numpy()).all()
     out = F.scaled_dot_product_attention(*(lamina.tensor(a) for a in (q, k, v)), lamina.tensor(m))
     assert (out.numpy()[:, [0, 3]] == 0).all()
 
@@ -142,8 +142,8 @@ def test_long_rows_and_large_logits_stay_finite():
     q *= 300.0
     pairs = _torch_pair(q, k, v, None)
     for t, lam in pairs:
-        assert np.isfinite(lam.numpy()).all()
-        np.testing.assert_allclose(lam.numpy(), t.numpy(), rtol=1e-4, atol=2e-4)
+        assert np.isfinite(lam.detach().numpy()).all()
+        np.testing.assert_allclose(lam.detach().numpy(), t.detach().numpy(), rtol=1e-4, atol=2e-4)
 
 
 def test_blocks_give_the_same_result(monkeypatch):

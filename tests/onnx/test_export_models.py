@@ -61,7 +61,7 @@ def export_and_run(model, example, run_inputs, tmp_path, dynamic=True):
 def flatten(out):
     if isinstance(out, (tuple, list)):
         return [a for o in out if o is not None for a in flatten(o)]
-    return [out.data]
+    return [out.detach().numpy()]
 
 
 def slim_head(model, width=64):

@@ -5,8 +5,8 @@ lamina's ops are classes whose ``forward(ctx, ...)`` works on plain arrays (see
 each outermost call is logged with its arguments bound to ``forward``'s parameter names
 (whether the caller passed them by position or keyword); every module's ``forward`` is
 wrapped on the instance to keep the dotted path of the module running. Array identity links
-the log into a graph: ``tensor.apply`` hands an op the ``.data`` array of each input Tensor
-and wraps the returned array as the output Tensor's ``.data`` without copying. Everything
+the log into a graph: ``tensor.apply`` hands an op the array (``_data``) of each input Tensor
+and wraps the returned array as the output Tensor's array without copying. Everything
 is restored afterwards, also on error.
 """
 

@@ -100,10 +100,10 @@ class Adadelta(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["square_avg"] = np.zeros_like(p.data)
-                    state["acc_delta"] = np.zeros_like(p.data)
+                    state["square_avg"] = np.zeros_like(p._data)
+                    state["acc_delta"] = np.zeros_like(p._data)
                 state["step"] += 1
                 adadelta_update(
-                    p.data, p.grad.data, state["square_avg"], state["acc_delta"], **opts
+                    p._data, p.grad._data, state["square_avg"], state["acc_delta"], **opts
                 )
         return loss

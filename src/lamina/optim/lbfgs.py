@@ -85,7 +85,9 @@ class LBFGS(Optimizer):
     def _gather_flat_grad(self) -> np.ndarray:
         return np.concatenate(
             [
-                np.zeros(p.data.size, p.data.dtype) if p.grad is None else p.grad.data.reshape(-1)
+                np.zeros(p._data.size, p._data.dtype)
+                if p.grad is None
+                else p.grad._data.reshape(-1)
                 for p in self._params
             ]
         )
@@ -93,9 +95,9 @@ class LBFGS(Optimizer):
     def _add_grad(self, step_size, update: np.ndarray) -> None:
         offset = 0
         for p in self._params:
-            n = p.data.size
-            step = np.asarray(step_size, p.data.dtype)
-            p.data += step * update[offset : offset + n].reshape(p.data.shape)
+            n = p._data.size
+            step = np.asarray(step_size, p._data.dtype)
+            p._data += step * update[offset : offset + n].reshape(p._data.shape)
             offset += n
 
     def _directional_evaluate(self, closure, x, t, d):
@@ -104,7 +106,7 @@ class LBFGS(Optimizer):
             loss = float(closure())
         flat_grad = self._gather_flat_grad()
         for p, saved in zip(self._params, x):
-            p.data[...] = saved
+            p._data[...] = saved
         return loss, flat_grad
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # noqa: C901 - torch's loop
@@ -156,7 +158,7 @@ class LBFGS(Optimizer):
                 break
             ls_evals = 0
             if g["line_search_fn"] is not None:
-                x_init = [p.data.copy() for p in self._params]
+                x_init = [p._data.copy() for p in self._params]
 
                 def obj_func(x, t, d):
                     return self._directional_evaluate(closure, x, t, d)
