@@ -14,6 +14,7 @@ import numpy as np
 from lamina.autograd.function import Function
 
 from ._util import array_module
+from .dims import wrap_dim
 from .special import erf
 
 _SQRT_2 = math.sqrt(2.0)
@@ -181,7 +182,8 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, x, dim=-1):
         xp = array_module(x)
-        e = xp.exp(x - x.max(axis=dim, keepdims=True))
+        dim = wrap_dim(dim, x.ndim) if x.ndim else None
+        e = xp.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))
         y = e / e.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(y)
         ctx.dim = dim
@@ -199,7 +201,8 @@ def log_softmax_array(x: np.ndarray, axis: int, with_softmax: bool = False):
     With ``with_softmax`` also returns softmax(x) (reusing the exponentials).
     """
     xp = array_module(x)
-    shifted = x - x.max(axis=axis, keepdims=True)
+    # initial=-inf: a size-0 dim has no max (torch returns the empty result)
+    shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
     with np.errstate(under="ignore"):
         e = xp.exp(shifted)
     s = e.sum(axis=axis, keepdims=True)
@@ -215,6 +218,7 @@ class LogSoftmax(Function):
 
     @staticmethod
     def forward(ctx, x, dim=-1):
+        dim = wrap_dim(dim, x.ndim) if x.ndim else None
         y = log_softmax_array(x, dim)
         ctx.save_for_backward(y)
         ctx.dim = dim

@@ -70,11 +70,16 @@ class Neg(Function):
 
 
 class Pow(Function):
-    """a ** b for tensor or scalar a and b."""
+    """a ** b for tensor or scalar a and b, with torch's gradient conventions: no gradient
+    to ``a`` where b == 0, none to ``b`` where a == 0 and b >= 0; NaN for a < 0 as torch."""
 
     @staticmethod
     def forward(ctx, a, b):
-        y = np.power(a, b)
+        if np.asarray(a).dtype.kind in "iu" and np.asarray(b).dtype.kind in "iu":
+            y = _int_pow(np.asarray(a), b)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                y = np.power(a, b)
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -82,12 +87,29 @@ class Pow(Function):
     def backward(ctx, g):
         a, b, y = ctx.saved
         need = ctx.needs_input_grad
-        ga = g * b * np.power(a, b - 1) if need[0] else None
-        gb = None
-        if need[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = g * y * np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0).astype(y.dtype)
+        zero = np.zeros((), g.dtype)
+        ga = gb = None
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if need[0]:
+                ga = np.where(np.equal(b, 0), zero, g * b * np.power(a, b - 1))
+            if len(need) > 1 and need[1]:
+                cond = np.equal(a, 0) & np.greater_equal(b, 0)
+                gb = np.where(cond, zero, g * y * np.log(a))
         return ga, gb
+
+
+def _int_pow(a: np.ndarray, b) -> np.ndarray:
+    """Integer power as torch's: a negative exponent of an integer tensor truncates
+    (1 and -1 keep their value, others give 0); a negative Python exponent raises."""
+    if np.isscalar(b) or np.ndim(b) == 0 and not isinstance(b, np.ndarray):
+        if b < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return np.power(a, b)
+    b = np.asarray(b)
+    neg = b < 0
+    y = np.power(a, np.where(neg, -b, b))
+    trunc = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0))
+    return np.where(neg, trunc.astype(y.dtype), y)
 
 
 def _unary(name, f, df, save="x"):
@@ -117,29 +139,45 @@ Rsqrt = _unary("Rsqrt", lambda x: 1 / np.sqrt(x), lambda x, y, g: -0.5 * g * y *
 Sin = _unary("Sin", np.sin, lambda x, y, g: g * np.cos(x))
 Cos = _unary("Cos", np.cos, lambda x, y, g: -g * np.sin(x))
 Abs = _unary("Abs", np.abs, lambda x, y, g: g * np.sign(x))
-Sign = _unary("Sign", np.sign, lambda x, y, g: np.zeros_like(g))
+Sign = _unary(
+    "Sign",
+    lambda x: (
+        x.copy() if x.dtype == np.bool_ else np.sign(np.nan_to_num(x, nan=0.0, posinf=1, neginf=-1))
+    ),
+    lambda x, y, g: np.zeros_like(g),
+)
 
 
 class Clamp(Function):
-    """clamp(x, min, max); gradient flows where min <= x <= max, as torch."""
+    """clamp(x, min, max) with scalar or tensor bounds that broadcast either way; where
+    min > max the result is max. Gradients follow torch: x where min <= x <= max, min where
+    x < min (and min < max), max where x > max (or max < min)."""
 
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
         ctx.save_for_backward(x, lo, hi)
-        return np.clip(x, lo, hi)
+        y = x if lo is None else np.maximum(x, lo)
+        y = y if hi is None else np.minimum(y, hi)
+        return np.array(y, dtype=np.result_type(y), copy=True)
 
     @staticmethod
     def backward(ctx, g):
         x, lo, hi = ctx.saved
         need = ctx.needs_input_grad
-        inside = np.ones(x.shape, dtype=bool)
+        zero = np.zeros((), g.dtype)
+        inside = True
         if lo is not None:
-            inside &= x >= lo
+            inside = np.greater_equal(x, lo)
         if hi is not None:
-            inside &= x <= hi
-        gx = g * inside if need[0] else None
-        glo = g * (x < lo) if len(need) > 1 and need[1] else None
-        ghi = g * (x > hi) if len(need) > 2 and need[2] else None
+            inside = np.logical_and(inside, np.less_equal(x, hi))
+        gx = np.where(inside, g, zero) if need[0] else None
+        glo = ghi = None
+        if len(need) > 1 and need[1]:
+            below = np.less(x, lo)
+            glo = np.where(below if hi is None else below & np.less(lo, hi), g, zero)
+        if len(need) > 2 and need[2]:
+            above = np.greater(x, hi)
+            ghi = np.where(above if lo is None else above | np.less(hi, lo), g, zero)
         return gx, glo, ghi
 
 

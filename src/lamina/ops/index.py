@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from .dims import wrap_dim
 
 
 def _is_basic(key) -> bool:
@@ -12,11 +13,19 @@ def _is_basic(key) -> bool:
     return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)) for k in keys)
 
 
+def _int_empty(k):
+    """``x[[]]``: an empty list reads as a float array in NumPy; torch takes it as indices."""
+    if isinstance(k, np.ndarray) and k.size == 0 and k.dtype.kind == "f":
+        return k.astype(np.intp)
+    return k
+
+
 class GetItem(Function):
     """x[key]; with integer-array or mask keys a repeated index accumulates its gradient."""
 
     @staticmethod
     def forward(ctx, x, key):
+        key = tuple(_int_empty(k) for k in key) if isinstance(key, tuple) else _int_empty(key)
         ctx.shape, ctx.key, ctx.dtype = x.shape, key, x.dtype
         return x[key]
 
@@ -30,17 +39,48 @@ class GetItem(Function):
         return gx, None
 
 
+def check_gather_index(x_shape: tuple, axis: int, index: np.ndarray, name: str) -> int:
+    """torch's rules for gather/scatter indices; returns the wrapped axis."""
+    axis = wrap_dim(axis, len(x_shape))
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}")
+    if index.ndim != len(x_shape) and not (index.ndim <= 1 and len(x_shape) <= 1):
+        raise RuntimeError(
+            f"{name}(): Index tensor must have the same number of dimensions as input tensor "
+            f"({index.ndim} vs {len(x_shape)})"
+        )
+    for d, (n, m) in enumerate(zip(index.shape, x_shape)):
+        if d != axis and n > m:
+            raise RuntimeError(
+                f"{name}(): Size does not match at dimension {d}: index {n} > input {m}"
+            )
+    size = x_shape[axis] if x_shape else 1
+    if index.size and (index.min() < 0 or index.max() >= size):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {axis} with size {size}")
+    return axis
+
+
 class Gather(Function):
-    """torch.gather(x, dim, index)."""
+    """torch.gather(x, dim, index): the result has the index's shape; off the gather dim
+    the index may be smaller than x (only its leading part of x is read)."""
 
     @staticmethod
     def forward(ctx, x, axis, index):
+        axis = check_gather_index(x.shape, axis, index, "gather")
         ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
-        return np.take_along_axis(x, index, axis=axis)
+        if x.ndim == 0:
+            return x.reshape(index.shape).copy()
+        part = x[
+            tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(index.shape))
+        ]
+        return np.take_along_axis(part, index, axis=axis)
 
     @staticmethod
     def backward(ctx, g):
         gx = np.zeros(ctx.shape, dtype=g.dtype)
+        if gx.ndim == 0:
+            return g.sum().astype(g.dtype), None, None
         _scatter_add(gx, ctx.axis, ctx.index, g)
         return gx, None, None
 

@@ -8,6 +8,24 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from .dims import wrap_dims
+
+
+def norm_axis(axis, ndim: int):
+    """torch's reduction dims as a NumPy axis: None, () and [] reduce every dim, negative
+    dims wrap, a 0-d array takes dim 0 or -1 (reducing its one element); IndexError when
+    out of range."""
+    if axis is None or (isinstance(axis, (tuple, list)) and len(axis) == 0):
+        return None
+    dims = wrap_dims(axis, ndim)
+    if ndim == 0:
+        return None
+    return dims[0] if isinstance(axis, int) else dims
+
+
+def float_only(x: np.ndarray, what: str) -> None:
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"{what} only supports floating point and complex dtypes, got {x.dtype}")
 
 
 def _expand(g, shape, axis, keepdim):
@@ -37,6 +55,7 @@ def _count(shape, axis):
 class Sum(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdim=False):
+        axis = norm_axis(axis, x.ndim)
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         return np.sum(x, axis=axis, keepdims=keepdim)
 
@@ -49,6 +68,7 @@ class Sum(Function):
 class Mean(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdim=False):
+        axis = norm_axis(axis, x.ndim)
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         return np.mean(x, axis=axis, keepdims=keepdim)
 
@@ -64,6 +84,8 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, axis=None, correction=1, keepdim=False):
+        float_only(x, "std and var")
+        axis = norm_axis(axis, x.ndim)
         mu = np.mean(x, axis=axis, keepdims=True)
         d = x - mu
         n = _count(x.shape, axis)
@@ -80,11 +102,33 @@ class Var(Function):
             return (g * d * np.asarray(2.0 / ctx.denom if ctx.denom else np.inf, d.dtype),)
 
 
+class Std(Function):
+    """Standard deviation with ``correction``; where it is 0 (constant data) the gradient
+    is 0, not NaN, as torch's std_backward."""
+
+    @staticmethod
+    def forward(ctx, x, axis=None, correction=1, keepdim=False):
+        y = np.sqrt(Var.forward(ctx, x, axis=axis, correction=correction, keepdim=keepdim))
+        ctx.std = y
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gv = np.where(ctx.std == 0, np.zeros((), g.dtype), g / (2 * ctx.std))
+        return Var.backward(ctx, gv)
+
+
 class MaxMin(Function):
     """max or min over all elements (ties share the gradient) or one dim (to the index)."""
 
     @staticmethod
     def forward(ctx, x, axis=None, keepdim=False, largest=True):
+        if x.ndim == 0 and axis is not None:  # max(dim=0) of a 0-d tensor is the tensor
+            norm_axis(axis, 0)
+            ctx.shape, ctx.axis, ctx.keepdim = x.shape, None, keepdim
+            ctx.save_for_backward(np.ones((), bool))
+            return x.copy()
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         if axis is None:
             y = np.max(x) if largest else np.min(x)
@@ -109,7 +153,8 @@ class MaxMin(Function):
 class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdim=False):
-        m = np.max(x, axis=axis, keepdims=True)
+        axis = norm_axis(axis, x.ndim)
+        m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
         m = np.where(np.isfinite(m), m, 0)
         s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
         ctx.save_for_backward(x, s)
@@ -126,6 +171,7 @@ class LogSumExp(Function):
 class Prod(Function):
     @staticmethod
     def forward(ctx, x, axis=None, keepdim=False):
+        axis = norm_axis(axis, x.ndim)
         y = np.prod(x, axis=axis, keepdims=True)
         ctx.save_for_backward(x, y)
         ctx.axis, ctx.keepdim = axis, keepdim
@@ -172,8 +218,16 @@ class Norm(Function):
 
     @staticmethod
     def forward(ctx, x, p=2, axis=None, keepdim=False):
+        if x.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                f"Got {x.dtype}"
+            )
+        axis = norm_axis(axis, x.ndim)
         ax = x if p == 2 else np.abs(x)
-        if p == 2:
+        if p == 0:
+            y = np.sum(x != 0, axis=axis, keepdims=True).astype(x.dtype)
+        elif p == 2:
             y = np.sqrt(np.sum(x * x, axis=axis, keepdims=True))
         elif p == 1:
             y = np.sum(ax, axis=axis, keepdims=True)
@@ -189,6 +243,8 @@ class Norm(Function):
     def backward(ctx, g):
         x, y = ctx.saved
         p = ctx.p
+        if p == 0:  # a count: torch leaves the input's gradient undefined
+            return (None,)
         g = _expand(g, x.shape, ctx.axis, ctx.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 2:
@@ -210,6 +266,7 @@ class AMaxMin(Function):
 
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdim=False, largest=True):
+        axis = norm_axis(axis, x.ndim)
         f = np.max if largest else np.min
         y = f(x, axis=axis, keepdims=True)
         ctx.axis, ctx.keepdim = axis, keepdim
