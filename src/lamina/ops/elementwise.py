@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
-class Add(Function):
+class Add(Op):
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -21,7 +21,7 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(Op):
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -31,7 +31,7 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -44,7 +44,7 @@ class Mul(Function):
         return (g * b if need[0] else None), (g * a if need[1] else None)
 
 
-class Div(Function):
+class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -59,7 +59,7 @@ class Div(Function):
         return ga, gb
 
 
-class Neg(Function):
+class Neg(Op):
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -69,7 +69,7 @@ class Neg(Function):
         return (-g,)
 
 
-class Pow(Function):
+class Pow(Op):
     """a ** b for tensor or scalar a and b, with torch's gradient conventions: no gradient
     to ``a`` where b == 0, none to ``b`` where a == 0 and b >= 0; NaN for a < 0 as torch."""
 
@@ -92,7 +92,7 @@ class Pow(Function):
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if need[0]:
                 ga = np.where(np.equal(b, 0), zero, g * b * np.power(a, b - 1))
-            if len(need) > 1 and need[1]:
+            if need[1]:
                 cond = np.equal(a, 0) & np.greater_equal(b, 0)
                 gb = np.where(cond, zero, g * y * np.log(a))
         return ga, gb
@@ -126,7 +126,7 @@ def _unary(name, f, df, save="x"):
 
     return type(
         name,
-        (Function,),
+        (Op,),
         {"forward": staticmethod(forward), "backward": staticmethod(backward), "__doc__": name},
     )
 
@@ -148,7 +148,7 @@ Sign = _unary(
 )
 
 
-class Clamp(Function):
+class Clamp(Op):
     """clamp(x, min, max) with scalar or tensor bounds that broadcast either way; where
     min > max the result is max. Gradients follow torch: x where min <= x <= max, min where
     x < min (and min < max), max where x > max (or max < min)."""
@@ -172,16 +172,16 @@ class Clamp(Function):
             inside = np.logical_and(inside, np.less_equal(x, hi))
         gx = np.where(inside, g, zero) if need[0] else None
         glo = ghi = None
-        if len(need) > 1 and need[1]:
+        if need[1]:
             below = np.less(x, lo)
             glo = np.where(below if hi is None else below & np.less(lo, hi), g, zero)
-        if len(need) > 2 and need[2]:
+        if need[2]:
             above = np.greater(x, hi)
             ghi = np.where(above if lo is None else above | np.less(hi, lo), g, zero)
         return gx, glo, ghi
 
 
-class Where(Function):
+class Where(Op):
     """where(cond, a, b)."""
 
     @staticmethod
@@ -200,7 +200,7 @@ class Where(Function):
         return None, ga, gb
 
 
-class Maximum(Function):
+class Maximum(Op):
     """Elementwise max; ties share the gradient equally, as torch."""
 
     @staticmethod
@@ -218,7 +218,7 @@ class Maximum(Function):
         return ga, gb
 
 
-class Minimum(Function):
+class Minimum(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -234,20 +234,22 @@ class Minimum(Function):
         return ga, gb
 
 
-class Cast(Function):
+class Cast(Op):
     """Change dtype; the gradient is cast back to the input's dtype."""
 
+    ctx_attrs = ("src",)
+
     @staticmethod
-    def forward(ctx, x, dtype):
+    def forward(ctx, x, *, dtype):
         ctx.src = x.dtype
         return x.astype(dtype)
 
     @staticmethod
     def backward(ctx, g):
-        return g.astype(ctx.src), None
+        return (g.astype(ctx.src),)
 
 
-class Clone(Function):
+class Clone(Op):
     @staticmethod
     def forward(ctx, x):
         return x.copy()
@@ -257,7 +259,7 @@ class Clone(Function):
         return (g,)
 
 
-class NanToNum(Function):
+class NanToNum(Op):
     """NaN, +inf and -inf replaced by numbers; the gradient passes where x was finite."""
 
     ctx_attrs = ("finite",)

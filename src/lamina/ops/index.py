@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 from .dims import wrap_dim
 
 
@@ -20,13 +20,15 @@ def _int_empty(k):
     return k
 
 
-class GetItem(Function):
+class GetItem(Op):
     """x[key]; with integer-array or mask keys a repeated index accumulates its gradient."""
 
+    ctx_attrs = ("shape", "key")
+
     @staticmethod
-    def forward(ctx, x, key):
+    def forward(ctx, x, *, key):
         key = tuple(_int_empty(k) for k in key) if isinstance(key, tuple) else _int_empty(key)
-        ctx.shape, ctx.key, ctx.dtype = x.shape, key, x.dtype
+        ctx.shape, ctx.key = x.shape, key
         return x[key]
 
     @staticmethod
@@ -36,7 +38,7 @@ class GetItem(Function):
             gx[ctx.key] = g
         else:
             np.add.at(gx, ctx.key, g)
-        return gx, None
+        return (gx,)
 
 
 def check_gather_index(x_shape: tuple, axis: int, index: np.ndarray, name: str) -> int:
@@ -61,12 +63,14 @@ def check_gather_index(x_shape: tuple, axis: int, index: np.ndarray, name: str) 
     return axis
 
 
-class Gather(Function):
+class Gather(Op):
     """torch.gather(x, dim, index): the result has the index's shape; off the gather dim
     the index may be smaller than x (only its leading part of x is read)."""
 
+    ctx_attrs = ("shape", "axis", "index")
+
     @staticmethod
-    def forward(ctx, x, axis, index):
+    def forward(ctx, x, index, *, axis):
         axis = check_gather_index(x.shape, axis, index, "gather")
         ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
         if x.ndim == 0:
@@ -80,9 +84,9 @@ class Gather(Function):
     def backward(ctx, g):
         gx = np.zeros(ctx.shape, dtype=g.dtype)
         if gx.ndim == 0:
-            return g.sum().astype(g.dtype), None, None
+            return g.sum().astype(g.dtype), None
         _scatter_add(gx, ctx.axis, ctx.index, g)
-        return gx, None, None
+        return gx, None
 
 
 def _scatter_add(out, axis, index, src):
@@ -92,11 +96,13 @@ def _scatter_add(out, axis, index, src):
     np.add.at(out, tuple(idx), src[tuple(slice(0, s) for s in index.shape)])
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Op):
     """torch.scatter_add(x, dim, index, src)."""
 
+    ctx_attrs = ("axis", "index", "src_shape")
+
     @staticmethod
-    def forward(ctx, x, axis, index, src):
+    def forward(ctx, x, index, src, *, axis):
         ctx.axis, ctx.index, ctx.src_shape = axis, index, src.shape
         out = x.copy()
         _scatter_add(out, axis, index, src)
@@ -105,16 +111,18 @@ class ScatterAdd(Function):
     @staticmethod
     def backward(ctx, g):
         gsrc = None
-        if ctx.needs_input_grad[3]:
+        if ctx.needs_input_grad[2]:
             gsrc = np.zeros(ctx.src_shape, dtype=g.dtype)
             sl = tuple(slice(0, s) for s in ctx.index.shape)
             gsrc[sl] = np.take_along_axis(g, ctx.index, axis=ctx.axis)
-        return g, None, None, gsrc
+        return g, None, gsrc
 
 
-class IndexSelect(Function):
+class IndexSelect(Op):
+    ctx_attrs = ("shape", "axis", "index")
+
     @staticmethod
-    def forward(ctx, x, axis, index):
+    def forward(ctx, x, index, *, axis):
         ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
         return np.take(x, index, axis=axis)
 
@@ -124,30 +132,34 @@ class IndexSelect(Function):
         key = [slice(None)] * len(ctx.shape)
         key[ctx.axis] = ctx.index
         np.add.at(gx, tuple(key), g)
-        return gx, None, None
+        return gx, None
 
 
-class MaskedFill(Function):
+class MaskedFill(Op):
+    ctx_attrs = ("mask",)
+
     @staticmethod
-    def forward(ctx, x, mask, value):
+    def forward(ctx, x, mask, *, value):
         mask = np.asarray(mask, dtype=bool)
         ctx.mask = mask
         return np.where(mask, np.asarray(value, dtype=x.dtype), x)
 
     @staticmethod
     def backward(ctx, g):
-        return np.where(ctx.mask, np.zeros((), g.dtype), g), None, None
+        return np.where(ctx.mask, np.zeros((), g.dtype), g), None
 
 
-class Tri(Function):
+class Tri(Op):
     """tril (upper=False) or triu (upper=True) of the last two dims, with diagonal offset."""
 
+    ctx_attrs = ("diagonal", "upper")
+
     @staticmethod
-    def forward(ctx, x, diagonal=0, upper=False):
+    def forward(ctx, x, *, diagonal=0, upper=False):
         ctx.diagonal, ctx.upper = diagonal, upper
         return np.triu(x, diagonal) if upper else np.tril(x, diagonal)
 
     @staticmethod
     def backward(ctx, g):
         f = np.triu if ctx.upper else np.tril
-        return f(g, ctx.diagonal), None, None
+        return (f(g, ctx.diagonal),)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
 def _dense(g):
@@ -32,7 +32,7 @@ def check_matmul(a: tuple, b: tuple) -> None:
             )
 
 
-class MatMul(Function):
+class MatMul(Op):
     """a @ b with NumPy's matmul semantics (torch.matmul)."""
 
     @staticmethod
@@ -69,7 +69,7 @@ class MatMul(Function):
         return ga, gb
 
 
-class Linear(Function):
+class Linear(Op):
     """y = x @ weight.T + bias; weight is (out, in) as in torch.nn.Linear."""
 
     @staticmethod
@@ -88,5 +88,5 @@ class Linear(Function):
         g2 = g.reshape(-1, g.shape[-1])
         dx = g @ weight if need[0] else None
         dw = g2.T @ x.reshape(-1, x.shape[-1]) if need[1] else None
-        db = g2.sum(axis=0) if len(need) > 2 and need[2] else None
+        db = g2.sum(axis=0) if need[2] else None
         return dx, dw, db

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 from .dims import wrap_dims
 
 
@@ -52,9 +52,11 @@ def _count(shape, axis):
     return int(np.prod([shape[a] for a in axes]))
 
 
-class Sum(Function):
+class Sum(Op):
+    ctx_attrs = ("shape", "axis", "keepdim")
+
     @staticmethod
-    def forward(ctx, x, axis=None, keepdim=False):
+    def forward(ctx, x, *, axis=None, keepdim=False):
         axis = norm_axis(axis, x.ndim)
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         return np.sum(x, axis=axis, keepdims=keepdim)
@@ -65,9 +67,11 @@ class Sum(Function):
         return (np.broadcast_to(g, ctx.shape),)
 
 
-class Mean(Function):
+class Mean(Op):
+    ctx_attrs = ("shape", "axis", "keepdim")
+
     @staticmethod
-    def forward(ctx, x, axis=None, keepdim=False):
+    def forward(ctx, x, *, axis=None, keepdim=False):
         axis = norm_axis(axis, x.ndim)
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         return np.mean(x, axis=axis, keepdims=keepdim)
@@ -79,11 +83,13 @@ class Mean(Function):
         return (np.broadcast_to(g, ctx.shape),)
 
 
-class Var(Function):
+class Var(Op):
     """Variance with torch's ``correction`` (1 = unbiased, the default)."""
 
+    ctx_attrs = ("axis", "keepdim", "denom")
+
     @staticmethod
-    def forward(ctx, x, axis=None, correction=1, keepdim=False):
+    def forward(ctx, x, *, axis=None, correction=1, keepdim=False):
         float_only(x, "std and var")
         axis = norm_axis(axis, x.ndim)
         mu = np.mean(x, axis=axis, keepdims=True)
@@ -102,12 +108,14 @@ class Var(Function):
             return (g * d * np.asarray(2.0 / ctx.denom if ctx.denom else np.inf, d.dtype),)
 
 
-class Std(Function):
+class Std(Var):
     """Standard deviation with ``correction``; where it is 0 (constant data) the gradient
     is 0, not NaN, as torch's std_backward."""
 
+    ctx_attrs = ("std",)
+
     @staticmethod
-    def forward(ctx, x, axis=None, correction=1, keepdim=False):
+    def forward(ctx, x, *, axis=None, correction=1, keepdim=False):
         y = np.sqrt(Var.forward(ctx, x, axis=axis, correction=correction, keepdim=keepdim))
         ctx.std = y
         return y
@@ -119,11 +127,13 @@ class Std(Function):
         return Var.backward(ctx, gv)
 
 
-class MaxMin(Function):
+class MaxMin(Op):
     """max or min over all elements (ties share the gradient) or one dim (to the index)."""
 
+    ctx_attrs = ("shape", "axis", "keepdim", "idx")
+
     @staticmethod
-    def forward(ctx, x, axis=None, keepdim=False, largest=True):
+    def forward(ctx, x, *, axis=None, keepdim=False, largest=True):
         if x.ndim == 0 and axis is not None:  # max(dim=0) of a 0-d tensor is the tensor
             norm_axis(axis, 0)
             ctx.shape, ctx.axis, ctx.keepdim = x.shape, None, keepdim
@@ -150,13 +160,16 @@ class MaxMin(Function):
         return (gx,)
 
 
-class LogSumExp(Function):
+class LogSumExp(Op):
+    ctx_attrs = ("axis", "keepdim")
+
     @staticmethod
-    def forward(ctx, x, axis=None, keepdim=False):
+    def forward(ctx, x, *, axis=None, keepdim=False):
         axis = norm_axis(axis, x.ndim)
         m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
         m = np.where(np.isfinite(m), m, 0)
-        s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+        with np.errstate(divide="ignore"):  # an empty or all -inf slice gives -inf
+            s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
         ctx.save_for_backward(x, s)
         ctx.axis, ctx.keepdim = axis, keepdim
         return _drop(s, axis, keepdim)
@@ -168,9 +181,11 @@ class LogSumExp(Function):
         return (g * np.exp(x - s),)
 
 
-class Prod(Function):
+class Prod(Op):
+    ctx_attrs = ("axis", "keepdim")
+
     @staticmethod
-    def forward(ctx, x, axis=None, keepdim=False):
+    def forward(ctx, x, *, axis=None, keepdim=False):
         axis = norm_axis(axis, x.ndim)
         y = np.prod(x, axis=axis, keepdims=True)
         ctx.save_for_backward(x, y)
@@ -213,11 +228,13 @@ class Prod(Function):
         return (g * left * right,)
 
 
-class Norm(Function):
-    """p-norm over axis (p=2 default; 'fro' is 2 over all; 1; inf)."""
+class Norm(Op):
+    """p-norm over axis (p=2 default; 'fro' is 2 over all; 1; inf; 0 counts non-zeros)."""
+
+    ctx_attrs = ("p", "axis", "keepdim")
 
     @staticmethod
-    def forward(ctx, x, p=2, axis=None, keepdim=False):
+    def forward(ctx, x, *, p=2, axis=None, keepdim=False):
         if x.dtype.kind not in "fc":
             raise RuntimeError(
                 f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
@@ -259,7 +276,7 @@ class Norm(Function):
         return (gx.astype(x.dtype),)
 
 
-class AMaxMin(Function):
+class AMaxMin(Op):
     """amax/amin over ``axis`` (None, an int or a tuple); tied extremes share the gradient."""
 
     ctx_attrs = ("axis", "keepdim")
