@@ -14,6 +14,7 @@ import numpy as np
 from lamina.autograd.function import Op
 
 from .dims import wrap_dim
+from .elementwise import as_float
 from .special import erf
 
 _SQRT_2 = math.sqrt(2.0)
@@ -37,7 +38,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = sigmoid_array(x)
+        y = sigmoid_array(as_float(x))
         ctx.save_for_backward(y)
         return y
 
@@ -52,7 +53,7 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.tanh(x)
+        y = np.tanh(as_float(x))
         ctx.save_for_backward(y)
         return y
 
@@ -67,6 +68,8 @@ class ReLU(Op):
 
     @staticmethod
     def forward(ctx, x):
+        if x.dtype == np.bool_:
+            raise RuntimeError("Boolean inputs not supported for relu")
         y = np.maximum(x, 0).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
@@ -176,6 +179,12 @@ class Softplus(Op):
         return (np.where(bx > ctx.threshold, grad, grad * sigmoid_array(bx)),)
 
 
+def _float_kernel(x: np.ndarray, name: str) -> None:
+    """softmax/log_softmax have no integer kernel in torch (an empty input is let through)."""
+    if x.dtype.kind not in "fc" and x.size:
+        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for {x.dtype}')
+
+
 class Softmax(Op):
     """Softmax along ``dim`` with the max subtracted (torch.softmax)."""
 
@@ -183,6 +192,7 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, x, *, dim=-1):
+        _float_kernel(x, "softmax")
         dim = wrap_dim(dim, x.ndim) if x.ndim else None
         e = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))
         y = e / e.sum(axis=dim, keepdims=True)
@@ -220,6 +230,7 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, x, *, dim=-1):
+        _float_kernel(x, "log_softmax")
         dim = wrap_dim(dim, x.ndim) if x.ndim else None
         y = log_softmax_array(x, dim)
         ctx.save_for_backward(y)

@@ -11,9 +11,24 @@ import numpy as np
 from ..autograd.function import Op
 
 
+def check_broadcast(a, b) -> None:
+    """Raise torch's RuntimeError when two operands' shapes cannot broadcast."""
+    sa, sb = np.shape(a), np.shape(b)
+    if sa == sb:
+        return
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        x, y = sa[-i], sb[-i]
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
+                f"at non-singleton dimension {max(len(sa), len(sb)) - i}"
+            )
+
+
 class Add(Op):
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(a, b)
         return a + b
 
     @staticmethod
@@ -24,6 +39,12 @@ class Add(Op):
 class Sub(Op):
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(a, b)
+        if np.asarray(a).dtype == np.bool_ and np.asarray(b).dtype == np.bool_:
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with two bool tensors is not supported. "
+                "Use the `^` or `logical_xor()` operator instead."
+            )
         return a - b
 
     @staticmethod
@@ -34,6 +55,7 @@ class Sub(Op):
 class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(a, b)
         ctx.save_for_backward(a, b)
         return a * b
 
@@ -47,8 +69,10 @@ class Mul(Op):
 class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(a, b)
         ctx.save_for_backward(a, b)
-        return a / b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a / b
 
     @staticmethod
     def backward(ctx, g):
@@ -62,6 +86,12 @@ class Div(Op):
 class Neg(Op):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype == np.bool_:
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. "
+                "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                "instead."
+            )
         return -a
 
     @staticmethod
@@ -75,6 +105,7 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(a, b)
         if np.asarray(a).dtype.kind in "iu" and np.asarray(b).dtype.kind in "iu":
             y = _int_pow(np.asarray(a), b)
         else:
@@ -112,11 +143,21 @@ def _int_pow(a: np.ndarray, b) -> np.ndarray:
     return np.where(neg, trunc.astype(y.dtype), y)
 
 
-def _unary(name, f, df, save="x"):
-    """Build a unary op; df(x, y, g) gives the input gradient."""
+def as_float(x: np.ndarray) -> np.ndarray:
+    """Integer and bool inputs of a floating function compute in float32, as torch's
+    (the default dtype); float inputs pass unchanged."""
+    return x.astype(np.float32) if x.dtype.kind in "biu" else x
+
+
+def _unary(name, f, df, floating=True):
+    """Build a unary op; df(x, y, g) gives the input gradient. A ``floating`` op takes
+    integer input to float32 (exp, log, sin, ...); the others keep the dtype (abs, sign)."""
 
     def forward(ctx, x):
-        y = f(x)
+        if floating:
+            x = as_float(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = f(x)
         ctx.save_for_backward(x, y)
         return y
 
@@ -138,13 +179,14 @@ Sqrt = _unary("Sqrt", np.sqrt, lambda x, y, g: g / (2 * y))
 Rsqrt = _unary("Rsqrt", lambda x: 1 / np.sqrt(x), lambda x, y, g: -0.5 * g * y * y * y)
 Sin = _unary("Sin", np.sin, lambda x, y, g: g * np.cos(x))
 Cos = _unary("Cos", np.cos, lambda x, y, g: -g * np.sin(x))
-Abs = _unary("Abs", np.abs, lambda x, y, g: g * np.sign(x))
+Abs = _unary("Abs", np.abs, lambda x, y, g: g * np.sign(x), floating=False)
 Sign = _unary(
     "Sign",
     lambda x: (
         x.copy() if x.dtype == np.bool_ else np.sign(np.nan_to_num(x, nan=0.0, posinf=1, neginf=-1))
     ),
     lambda x, y, g: np.zeros_like(g),
+    floating=False,
 )
 
 
@@ -187,6 +229,8 @@ class Where(Op):
     @staticmethod
     def forward(ctx, cond, a, b):
         cond = np.asarray(cond, dtype=bool)
+        check_broadcast(a, b)
+        check_broadcast(cond, np.broadcast_to(a, np.broadcast_shapes(np.shape(a), np.shape(b))))
         ctx.save_for_backward(cond)
         return np.where(cond, a, b)
 
@@ -205,6 +249,7 @@ class Maximum(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(a, b)
         ctx.save_for_backward(a, b)
         return np.maximum(a, b)
 
@@ -221,6 +266,7 @@ class Maximum(Op):
 class Minimum(Op):
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(a, b)
         ctx.save_for_backward(a, b)
         return np.minimum(a, b)
 

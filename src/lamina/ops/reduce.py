@@ -23,6 +23,20 @@ def norm_axis(axis, ndim: int):
     return dims[0] if isinstance(axis, int) else dims
 
 
+def check_nonempty(x: np.ndarray, axis, name: str) -> None:
+    """max/min-like reductions have no identity: reducing a size-0 dim raises as torch."""
+    if x.size:
+        return
+    if axis is None:
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+            "Specify the reduction dim with the 'dim' argument."
+        )
+    axes = (axis,) if isinstance(axis, int) else axis
+    if any(x.shape[a] == 0 for a in axes):
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+
+
 def float_only(x: np.ndarray, what: str) -> None:
     if x.dtype.kind not in "fc":
         raise RuntimeError(f"{what} only supports floating point and complex dtypes, got {x.dtype}")
@@ -139,6 +153,9 @@ class MaxMin(Op):
             ctx.shape, ctx.axis, ctx.keepdim = x.shape, None, keepdim
             ctx.save_for_backward(np.ones((), bool))
             return x.copy()
+        check_nonempty(
+            x, None if axis is None else norm_axis(axis, x.ndim), "max" if largest else "min"
+        )
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         if axis is None:
             y = np.max(x) if largest else np.min(x)
@@ -165,6 +182,7 @@ class LogSumExp(Op):
 
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdim=False):
+        x = x.astype(np.float32) if x.dtype.kind in "biu" else x  # torch: default float
         axis = norm_axis(axis, x.ndim)
         m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
         m = np.where(np.isfinite(m), m, 0)
@@ -284,6 +302,7 @@ class AMaxMin(Op):
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdim=False, largest=True):
         axis = norm_axis(axis, x.ndim)
+        check_nonempty(x, axis, "amax" if largest else "amin")
         f = np.max if largest else np.min
         y = f(x, axis=axis, keepdims=True)
         ctx.axis, ctx.keepdim = axis, keepdim
