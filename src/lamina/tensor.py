@@ -575,8 +575,21 @@ class Tensor(ShapeMixin):
         if dim is None:
             return apply(R.MaxMin, self, largest=largest)
         values = apply(R.MaxMin, self, axis=dim, keepdim=keepdim, largest=largest)
-        idx = _arg(np.argmax if largest else np.argmin, self.data, dim, keepdim)
+        data = self.data.astype(np.int8) if self.dtype == np.bool_ else self.data
+        idx = _arg(np.argmax if largest else np.argmin, data, dim, keepdim)
         return ValuesIndices(values, _make(idx))
+
+    def maximum(self, other) -> Tensor:  # noqa: F811
+        """Elementwise max of two tensors; ties share the gradient (torch.maximum)."""
+        return apply(E.Maximum, self, _tensor_operand("maximum", other))
+
+    def minimum(self, other) -> Tensor:  # noqa: F811
+        """Elementwise min of two tensors; ties share the gradient (torch.minimum)."""
+        return apply(E.Minimum, self, _tensor_operand("minimum", other))
+
+    def square(self) -> Tensor:  # noqa: F811
+        """x * x; bool input gives int64 as torch.square."""
+        return (self.long() if self.dtype == np.bool_ else self) * self
 
     def chunk(self, chunks: int, dim: int = 0):
         """At most ``chunks`` pieces of equal size (the last smaller) along ``dim``;
@@ -589,8 +602,19 @@ class Tensor(ShapeMixin):
         return self.split(-(-n // chunks), dim)
 
 
+def _tensor_operand(name: str, other):
+    """torch.maximum/minimum take a Tensor, not a number."""
+    if not isinstance(other, Tensor):
+        raise TypeError(
+            f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+        )
+    return other
+
+
 def _arg(f, data: np.ndarray, dim, keepdim: bool) -> np.ndarray:
     """argmax/argmin as torch: dim=None flattens; a 0-d array takes dim 0/-1."""
+    if data.dtype == np.bool_:
+        raise RuntimeError(f"{f.__name__}(): does not support bool input")
     if dim is None or data.ndim == 0:
         if dim is not None:
             wrap_dim(dim, 0)

@@ -179,10 +179,11 @@ class Softplus(Op):
         return (np.where(bx > ctx.threshold, grad, grad * sigmoid_array(bx)),)
 
 
-def _float_kernel(x: np.ndarray, name: str) -> None:
+def _float_kernel(x: np.ndarray, name: str) -> bool:
     """softmax/log_softmax have no integer kernel in torch (an empty input is let through)."""
     if x.dtype.kind not in "fc" and x.size:
         raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for {x.dtype}')
+    return x.dtype.kind in "fc"
 
 
 class Softmax(Op):
@@ -192,7 +193,8 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, x, *, dim=-1):
-        _float_kernel(x, "softmax")
+        if not _float_kernel(x, "softmax"):
+            return x.copy()
         dim = wrap_dim(dim, x.ndim) if x.ndim else None
         e = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))
         y = e / e.sum(axis=dim, keepdims=True)
@@ -230,7 +232,8 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, x, *, dim=-1):
-        _float_kernel(x, "log_softmax")
+        if not _float_kernel(x, "log_softmax"):
+            return x.copy()
         dim = wrap_dim(dim, x.ndim) if x.ndim else None
         y = log_softmax_array(x, dim)
         ctx.save_for_backward(y)

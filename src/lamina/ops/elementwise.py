@@ -40,10 +40,17 @@ class Sub(Op):
     @staticmethod
     def forward(ctx, a, b):
         check_broadcast(a, b)
-        if np.asarray(a).dtype == np.bool_ and np.asarray(b).dtype == np.bool_:
+        bools = (np.asarray(a).dtype == np.bool_) + (np.asarray(b).dtype == np.bool_)
+        if bools == 2:
             raise RuntimeError(
                 "Subtraction, the `-` operator, with two bool tensors is not supported. "
                 "Use the `^` or `logical_xor()` operator instead."
+            )
+        if bools:
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. "
+                "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                "instead."
             )
         return a - b
 

@@ -38,6 +38,9 @@ class MatMul(Op):
     @staticmethod
     def forward(ctx, a, b):
         check_matmul(np.shape(a), np.shape(b))
+        da, db = np.asarray(a).dtype, np.asarray(b).dtype
+        if da != db:  # torch's matmul does not promote
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {da} != {db}")
         ctx.save_for_backward(a, b)
         return a @ b
 
