@@ -14,6 +14,7 @@ from .activation import (
     softplus,
     tanh,
 )
+from .attention import scaled_dot_product_attention
 from .conv import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
