@@ -30,6 +30,10 @@ BINARY_OPS = ["+", "-", "*", "/", "**", "==", "<", ">=", "@"]
 BINARY_FUNCS = ["maximum", "minimum", "matmul", "add", "mul", "sub"]
 REDUCTIONS = "sum mean var std amax amin prod logsumexp norm max min argmax argmin all any".split()
 NEW_OPS = "cumsum cumprod softmax log_softmax sort argsort".split()
+MORE_OPS = (
+    "clamp clamp_t permute repeat chunk tril triu masked_fill amax_t nan_to_num mm gather "
+    "index_select maximum_t normalize cosine einsum_t"
+).split()
 
 
 @dataclass
@@ -78,7 +82,10 @@ def _expr(rng, names, env):
     """One random expression over the existing tensor variables."""
     a = names[rng.integers(len(names))]
     t = env[a]
-    kind = str(rng.choice(["unary", "func", "binary", "bfunc", "reduce", "shape", "index", "new"]))
+    kinds = ["unary", "func", "binary", "bfunc", "reduce", "shape", "index", "new", "more"]
+    kind = str(rng.choice(kinds))
+    if kind == "more":
+        return _more(rng, names, a, t)
     if kind == "unary":
         return f"{a}.{rng.choice(UNARY_METHODS)}()"
     if kind == "func":
@@ -144,6 +151,45 @@ def _expr(rng, names, env):
     if op in ("sort",):
         return f"{a}.sort(dim={d})[{rng.integers(2)}]"
     return f"{a}.{op}({d})"
+
+
+def _more(rng, names, a, t):
+    """Ops with more structure: tensor bounds, index tensors, functional helpers."""
+    op = str(rng.choice(MORE_OPS))
+    b = names[rng.integers(len(names))]
+    nd = t.dim()
+    if op == "clamp":
+        return f"{a}.clamp({rng.choice(['-0.5', 'None'])}, {rng.choice(['0.5', '1'])})"
+    if op == "clamp_t":
+        return f"T.clamp({a}, min={b}, max={rng.choice(['None', b + ' + 1'])})"
+    if op == "permute":
+        return f"{a}.permute({', '.join(map(str, rng.permutation(nd)))})" if nd else f"{a}.t()"
+    if op == "repeat":
+        return f"{a}.repeat({', '.join(['2'] + ['1'] * nd)})"
+    if op == "chunk":
+        return f"{a}.chunk({rng.integers(1, 4)}, {_dim(rng, t, False)})[0]"
+    if op in ("tril", "triu"):
+        return f"{a}.{op}({rng.integers(-1, 2)})"
+    if op == "masked_fill":
+        return f"{a}.masked_fill({b} > 0, {rng.choice(['0.0', '-1.5', '2'])})"
+    if op == "amax_t":
+        dims = tuple(int(d) for d in rng.permutation(nd)[: rng.integers(0, nd + 1)])
+        return f"{a}.{rng.choice(['amax', 'amin'])}({dims}, keepdim={bool(rng.random() < 0.5)})"
+    if op == "nan_to_num":
+        return f"T.nan_to_num(T.log({a}), nan=0.5, neginf=-2.0)"
+    if op == "mm":
+        return f"T.mm({a}, {b})" if rng.random() < 0.5 else f"T.matmul({a}, {b}.t())"
+    if op == "gather":
+        return f"{a}.gather({_dim(rng, t, False)}, ({b} > 0).long())"
+    if op == "index_select":
+        return f"{a}.index_select({_dim(rng, t, False)}, T.tensor([0, 0]))"
+    if op == "maximum_t":
+        return f"T.{rng.choice(['max', 'min'])}({a}, {b})"
+    if op == "normalize":
+        return f"T.nn.functional.normalize({a}, dim={_dim(rng, t, False)})"
+    if op == "cosine":
+        return f"T.nn.functional.cosine_similarity({a}, {b}, dim={_dim(rng, t, False)})"
+    return f"T.einsum('{'ij->ji' if nd == 2 else '...->...'}', {a})"
 
 
 def generate(seed: int) -> Program:

@@ -127,6 +127,12 @@ class Pow(Op):
         need = ctx.needs_input_grad
         zero = np.zeros((), g.dtype)
         ga = gb = None
+        if need[0] and np.asarray(b).dtype == np.bool_:  # torch's backward computes b - 1
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. "
+                "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                "instead."
+            )
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if need[0]:
                 ga = np.where(np.equal(b, 0), zero, g * b * np.power(a, b - 1))
@@ -186,7 +192,15 @@ Sqrt = _unary("Sqrt", np.sqrt, lambda x, y, g: g / (2 * y))
 Rsqrt = _unary("Rsqrt", lambda x: 1 / np.sqrt(x), lambda x, y, g: -0.5 * g * y * y * y)
 Sin = _unary("Sin", np.sin, lambda x, y, g: g * np.cos(x))
 Cos = _unary("Cos", np.cos, lambda x, y, g: -g * np.sin(x))
-Abs = _unary("Abs", np.abs, lambda x, y, g: g * np.sign(x), floating=False)
+
+
+def _abs(x):
+    if x.dtype == np.bool_:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return np.abs(x)
+
+
+Abs = _unary("Abs", _abs, lambda x, y, g: g * np.sign(x), floating=False)
 Sign = _unary(
     "Sign",
     lambda x: (
@@ -204,6 +218,9 @@ class Clamp(Op):
 
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
+        for bound in (lo, hi):
+            if bound is not None:
+                check_broadcast(x, bound)
         ctx.save_for_backward(x, lo, hi)
         y = x if lo is None else np.maximum(x, lo)
         y = y if hi is None else np.minimum(y, hi)

@@ -46,6 +46,8 @@ def check_gather_index(x_shape: tuple, axis: int, index: np.ndarray, name: str) 
     axis = wrap_dim(axis, len(x_shape))
     if index.dtype.kind not in "iu":
         raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}")
+    if index.size == 0:  # torch checks nothing else for an empty index
+        return axis
     if index.ndim != len(x_shape) and not (index.ndim <= 1 and len(x_shape) <= 1):
         raise RuntimeError(
             f"{name}(): Index tensor must have the same number of dimensions as input tensor "
@@ -73,6 +75,8 @@ class Gather(Op):
     def forward(ctx, x, index, *, axis):
         axis = check_gather_index(x.shape, axis, index, "gather")
         ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
+        if index.size == 0:
+            return np.zeros(index.shape, x.dtype)
         if x.ndim == 0:
             return x.reshape(index.shape).copy()
         part = x[
@@ -83,6 +87,8 @@ class Gather(Op):
     @staticmethod
     def backward(ctx, g):
         gx = np.zeros(ctx.shape, dtype=g.dtype)
+        if ctx.index.size == 0:
+            return gx, None
         if gx.ndim == 0:
             return g.sum().astype(g.dtype), None
         _scatter_add(gx, ctx.axis, ctx.index, g)
@@ -156,6 +162,9 @@ class Tri(Op):
 
     @staticmethod
     def forward(ctx, x, *, diagonal=0, upper=False):
+        if x.ndim < 2:
+            name = "triu" if upper else "tril"
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
         ctx.diagonal, ctx.upper = diagonal, upper
         return np.triu(x, diagonal) if upper else np.tril(x, diagonal)
 
