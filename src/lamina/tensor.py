@@ -615,6 +615,14 @@ def _arg(f, data: np.ndarray, dim, keepdim: bool) -> np.ndarray:
     """argmax/argmin as torch: dim=None flattens; a 0-d array takes dim 0/-1."""
     if data.dtype == np.bool_:
         raise RuntimeError(f"{f.__name__}(): does not support bool input")
+    if data.size == 0:
+        if dim is None or data.ndim == 0:
+            raise RuntimeError(
+                f"{f.__name__}(): Expected reduction dim to be specified for input.numel() == 0."
+            )
+        d = wrap_dim(dim, data.ndim)
+        if data.shape[d] == 0:
+            raise IndexError(f"{f.__name__}(): Expected reduction dim {d} to have non-zero size.")
     if dim is None or data.ndim == 0:
         if dim is not None:
             wrap_dim(dim, 0)

@@ -127,7 +127,7 @@ class Pow(Op):
         need = ctx.needs_input_grad
         zero = np.zeros((), g.dtype)
         ga = gb = None
-        if need[0] and np.asarray(b).dtype == np.bool_:  # torch's backward computes b - 1
+        if need[0] and isinstance(b, np.ndarray) and b.dtype == np.bool_:  # torch: b - 1
             raise RuntimeError(
                 "Subtraction, the `-` operator, with a bool tensor is not supported. "
                 "If you are trying to invert a mask, use the `~` or `logical_not()` operator "

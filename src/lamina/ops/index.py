@@ -79,6 +79,8 @@ class Gather(Op):
             return np.zeros(index.shape, x.dtype)
         if x.ndim == 0:
             return x.reshape(index.shape).copy()
+        if index.ndim == 0:  # a 1-D input with a 0-d index
+            return x[index].copy()
         part = x[
             tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(index.shape))
         ]
@@ -91,6 +93,9 @@ class Gather(Op):
             return gx, None
         if gx.ndim == 0:
             return g.sum().astype(g.dtype), None
+        if ctx.index.ndim == 0:
+            np.add.at(gx, ctx.index, g)
+            return gx, None
         _scatter_add(gx, ctx.axis, ctx.index, g)
         return gx, None
 
@@ -129,6 +134,21 @@ class IndexSelect(Op):
 
     @staticmethod
     def forward(ctx, x, index, *, axis):
+        axis = wrap_dim(axis, x.ndim)
+        if index.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        n = x.shape[axis] if x.ndim else 1
+        if index.size and (index.min() < 0 or index.max() >= n):
+            raise IndexError("index out of range in self")
+        if x.ndim == 0:
+            if index.size != 1:
+                raise RuntimeError(
+                    f"index_select(): Index to scalar can have only 1 value, got {index.size} "
+                    "value(s)"
+                )
+            x, index, axis = x.reshape(1), index.reshape(1), 0
+            ctx.shape, ctx.axis, ctx.index = (1,), 0, index
+            return x[index].reshape(())
         ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
         return np.take(x, index, axis=axis)
 

@@ -259,6 +259,11 @@ class Norm(Op):
                 f"Got {x.dtype}"
             )
         axis = norm_axis(axis, x.ndim)
+        if p in (np.inf, -np.inf) and x.size == 0:
+            raise RuntimeError(
+                "linalg.vector_norm cannot compute the inf norm on an empty tensor because "
+                "the operation does not have an identity"
+            )
         ax = x if p == 2 else np.abs(x)
         if p == 0:
             y = np.sum(x != 0, axis=axis, keepdims=True).astype(x.dtype)
