@@ -62,6 +62,8 @@ class MathMixin:
     def _binary(self, fn, other, reverse=False, true_div=False):
         if not _is_operand(other):
             return NotImplemented
+        if fn is E.Sub:  # torch checks bool operands before promoting
+            E.check_sub_operands(self._data, getattr(other, "_data", other))
         a, b = self._promote(self, other)
         if true_div and a.dtype.kind not in "fc":
             a = a.astype(np.float32)  # int / int gives the default float dtype, as torch
@@ -106,6 +108,11 @@ class MathMixin:
         return other._matmul(self)
 
     def _matmul(self, other):
+        if not hasattr(other, "_data") and not isinstance(other, (np.ndarray, list, tuple)):
+            raise TypeError(
+                f"matmul(): argument 'other' (position 2) must be Tensor, not "
+                f"{type(other).__name__}"
+            )
         other = other if hasattr(other, "_data") else self._wrap(np.asarray(other))
         if self.ndim == 0 or other.ndim == 0:
             raise RuntimeError(
@@ -121,7 +128,10 @@ class MathMixin:
 
     def __neg__(self):
         if self.dtype == np.bool_:
-            raise TypeError("Negation, the `-` operator, on a bool tensor is not supported.")
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
         return self._apply(E.Neg, self)
 
     def __pos__(self):
@@ -192,7 +202,9 @@ class MathMixin:
     def _cmp(self, other, op):
         if not _is_operand(other):
             return NotImplemented
-        return self._wrap(op(self._data, getattr(other, "_data", other)))
+        other = getattr(other, "_data", other)
+        E.check_broadcast(self._data, other)
+        return self._wrap(op(self._data, other))
 
     def __eq__(self, other):
         return self._cmp(other, np.equal)

@@ -40,23 +40,28 @@ class Sub(Op):
     @staticmethod
     def forward(ctx, a, b):
         check_broadcast(a, b)
-        bools = (np.asarray(a).dtype == np.bool_) + (np.asarray(b).dtype == np.bool_)
-        if bools == 2:
-            raise RuntimeError(
-                "Subtraction, the `-` operator, with two bool tensors is not supported. "
-                "Use the `^` or `logical_xor()` operator instead."
-            )
-        if bools:
-            raise RuntimeError(
-                "Subtraction, the `-` operator, with a bool tensor is not supported. "
-                "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
-                "instead."
-            )
+        check_sub_operands(a, b)
         return a - b
 
     @staticmethod
     def backward(ctx, g):
         return g, (-g if ctx.needs_input_grad[1] else None)
+
+
+def check_sub_operands(a, b) -> None:
+    """torch refuses subtraction with a bool tensor (before any promotion)."""
+    bools = (np.asarray(a).dtype == np.bool_) + (np.asarray(b).dtype == np.bool_)
+    if bools == 2:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    if bools:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+            "instead."
+        )
 
 
 class Mul(Op):
@@ -268,6 +273,16 @@ class Where(Op):
         return None, ga, gb
 
 
+def _extreme_grads(g, a, b, need, a_loses, b_loses):
+    """torch's maximum/minimum backward: a tie splits g in halves, the losing side gets 0,
+    and where neither wins (NaN) both get all of g."""
+    zero = np.zeros((), g.dtype)
+    shared = np.where(np.equal(a, b), g / 2, g)
+    ga = np.where(a_loses(a, b), zero, shared) if need[0] else None
+    gb = np.where(b_loses(a, b), zero, shared) if need[1] else None
+    return ga, gb
+
+
 class Maximum(Op):
     """Elementwise max; ties share the gradient equally, as torch."""
 
@@ -281,10 +296,7 @@ class Maximum(Op):
     def backward(ctx, g):
         a, b = ctx.saved
         need = ctx.needs_input_grad
-        wa = (a > b) + 0.5 * (a == b)
-        ga = g * wa.astype(g.dtype) if need[0] else None
-        gb = g * (1 - wa).astype(g.dtype) if need[1] else None
-        return ga, gb
+        return _extreme_grads(g, a, b, need, np.less, np.greater)
 
 
 class Minimum(Op):
@@ -298,10 +310,7 @@ class Minimum(Op):
     def backward(ctx, g):
         a, b = ctx.saved
         need = ctx.needs_input_grad
-        wa = (a < b) + 0.5 * (a == b)
-        ga = g * wa.astype(g.dtype) if need[0] else None
-        gb = g * (1 - wa).astype(g.dtype) if need[1] else None
-        return ga, gb
+        return _extreme_grads(g, a, b, need, np.greater, np.less)
 
 
 class Cast(Op):
