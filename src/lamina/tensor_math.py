@@ -65,6 +65,8 @@ class MathMixin:
         if fn is E.Sub:  # torch checks bool operands before promoting
             E.check_sub_operands(self._data, getattr(other, "_data", other))
         a, b = self._promote(self, other)
+        if fn is E.Pow and not reverse and getattr(other, "dtype", None) == np.bool_:
+            b = other  # a bool exponent stays bool: torch's backward then refuses it
         if true_div and a.dtype.kind not in "fc":
             a = a.astype(np.float32)  # int / int gives the default float dtype, as torch
             b = b.astype(np.float32) if isinstance(b, np.ndarray) or hasattr(b, "_data") else b

@@ -15,19 +15,9 @@ from tests.fuzz import torchfuzz as F
 
 # class prefix -> why lamina still differs from torch there. Every entry names the work
 # that removes it; a class not listed fails the test with a reproducer.
-KNOWN: dict[str, str] = {
-    "dtype:": "type promotion (torch.result_type) is the engine helper's work, not merged yet",
-    "raise-type:T.stack": "stack/cat raise RuntimeError in the engine helper's functions.py",
-    "raise-type:T.cat": "stack/cat raise RuntimeError in the engine helper's functions.py",
-    "lamina-raises:T.cat": "cat skips legacy empty 1-D tensors in torch; engine's functions.py",
-    "raise-type:T.matmul": "matmul(tensor, number) is a TypeError in torch: engine's binding",
-    "raise-type:==": "comparison broadcast errors: engine's tensor methods",
-    "raise-type:<": "comparison broadcast errors: engine's tensor methods",
-    "lamina-accepts:t": "t() of a 3-D tensor raises in torch: engine's tensor_shape.py",
-    "grad:": "float32 promotion of mixed-dtype graphs (engine), see seeds 162 and 1391",
-}
-# the figure measured at the last merge; raise it as the entries above go
-MIN_AGREEMENT = 0.88
+KNOWN: dict[str, str] = {}
+# issue 12's bar; 3300/3300 programs agreed at the last measurement
+MIN_AGREEMENT = 0.995
 
 
 def _known(cls: str) -> bool:
