@@ -32,6 +32,7 @@ from .modules.loss import (
     SSELoss,
 )
 from .modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .modules.pixelshuffle import PixelShuffle, PixelUnshuffle
 from .modules.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
