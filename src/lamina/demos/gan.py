@@ -62,9 +62,10 @@ def train_gan(epochs: int = 60, seed: int = 0, out_dir: str | None = None, verbo
 
     def snapshot(epoch, logs, t):
         imgs = t.sample(noise=t.fixed_noise)
-        frames.append(make_grid(imgs, nrow=8))
+        frames.append(make_grid(imgs, nrow=8, normalize=True, value_range=(-1, 1)))
         if out_dir and (epoch % 10 == 0 or epoch == epochs):
-            save_image_grid(imgs, os.path.join(out_dir, f"samples_epoch{epoch:03d}.png"), scale=6)
+            path = os.path.join(out_dir, f"samples_epoch{epoch:03d}.png")
+            save_image_grid(imgs, path, scale=6, normalize=True, value_range=(-1, 1))
 
     trainer.fit(x, epochs=epochs, batch_size=64, verbose=verbose, on_epoch_end=snapshot)
     return trainer, frames

@@ -1,6 +1,6 @@
 """lamina.nn: modules, parameters, initialisation and functional ops (torch.nn)."""
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .module import Module
 from .modules.activation import (
     ELU,
