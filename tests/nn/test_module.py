@@ -7,11 +7,7 @@ import pytest
 
 import lamina as L
 from lamina import nn
-
-try:
-    import torch
-except ImportError:  # pragma: no cover
-    torch = None
+from tests.oracle import needs_torch, torch
 
 
 class Net(nn.Module):
@@ -127,7 +123,7 @@ def test_linear_default_init_matches_torch_distribution():
     assert np.abs(lin.bias.data).max() <= bound
 
 
-@pytest.mark.skipif(torch is None, reason="torch not installed")
+@needs_torch
 def test_linear_and_embedding_match_torch():
     lin = nn.Linear(5, 3)
     tl = torch.nn.Linear(5, 3)

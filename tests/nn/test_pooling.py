@@ -6,8 +6,8 @@ import pytest
 import lamina as L
 from lamina import nn
 from lamina.nn import functional as F
+from tests.oracle import needs_torch, torch
 
-torch = pytest.importorskip("torch")
 RNG = np.random.default_rng(1)
 
 
@@ -45,6 +45,7 @@ LAYERS_2D = [
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize("name,kw", LAYERS_2D)
 def test_2d_layers_match_torch(name, kw):
     mine, theirs = getattr(nn, name)(**kw), getattr(torch.nn, name)(**kw)
@@ -64,6 +65,7 @@ LAYERS_1D = [
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize("name,kw", LAYERS_1D)
 def test_1d_layers_match_torch(name, kw):
     mine, theirs = getattr(nn, name)(**kw), getattr(torch.nn, name)(**kw)
@@ -71,6 +73,7 @@ def test_1d_layers_match_torch(name, kw):
     check(mine, theirs, rand(2, 3, 9))
 
 
+@needs_torch
 def test_functional_interpolate_and_indices():
     x = rand(2, 3, 4, 5)
     tx = torch.tensor(x)

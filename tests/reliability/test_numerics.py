@@ -103,8 +103,6 @@ def test_integer_input_is_refused_clearly():
 
 def test_float16_cnn_trains_finite():
     """Conv2d + BatchNorm2d + MaxPool2d + Linear in float16 (model.to(float16)), inputs x100."""
-    if not hasattr(nn, "Conv2d"):
-        pytest.skip("lamina.nn.Conv2d not on this branch yet")
     lamina.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2))
     model.append(nn.Flatten())

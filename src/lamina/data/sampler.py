@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from lamina.random import default_rng
+from ..random import default_rng
 
 __all__ = [
     "BatchSampler",

@@ -14,6 +14,7 @@ from .modules.activation import (
     Softplus,
     Tanh,
 )
+from .modules.attention import MultiheadAttention
 from .modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .modules.conv import Conv1d, Conv2d, ConvTranspose2d
 from .modules.dropout import Dropout, Dropout2d
