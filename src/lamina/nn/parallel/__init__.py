@@ -11,7 +11,7 @@ from typing import Any
 from .._device import check_device
 from ..module import Module
 
-__all__ = ["DataParallel"]
+__all__ = ["DataParallel", "data_parallel"]
 
 
 class DataParallel(Module):
@@ -28,3 +28,18 @@ class DataParallel(Module):
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
         return self.module(*inputs, **kwargs)
+
+
+def data_parallel(
+    module: Module,
+    inputs: Any,
+    device_ids: Any = None,
+    output_device: Any = None,
+    dim: int = 0,
+    module_kwargs: Any = None,
+) -> Any:
+    """torch.nn.parallel.data_parallel on the CPU: ``module(*inputs)``; GPU ids raise."""
+    for d in list(device_ids or []) + ([] if output_device is None else [output_device]):
+        check_device(f"cuda:{d}" if isinstance(d, int) else d, "data_parallel")
+    inputs = inputs if isinstance(inputs, tuple) else (inputs,)
+    return module(*inputs, **(module_kwargs or {}))
