@@ -50,7 +50,10 @@ def _name_layer(e: Exception, module) -> None:
 
 def _set_array(t: Tensor, arr: np.ndarray) -> None:
     """Replace a tensor's storage (dtype casts keep the Parameter object, as torch)."""
-    t.data = arr
+    try:
+        t._data = arr  # the storage slot, where ``.data`` is torch's Tensor view
+    except AttributeError:
+        t.data = arr
 
 
 class Module:
