@@ -107,7 +107,7 @@ class _Shared:
                         {k: torch.from_numpy(v.copy()) for k, v in self.states[i].items()}
                     )
                 else:
-                    self.states.append({k: np.array(v) for k, v in m.state_dict().items()})
+                    self.states.append({k: np.asarray(v).copy() for k, v in m.state_dict().items()})
 
         return on_model
 
@@ -125,6 +125,8 @@ def run(name: str, framework: str, cfg: dict, shared: _Shared, monkeypatch):
         _shared_noise(mp, torch if is_torch else lamina, np.random.default_rng(1234), is_torch)
         ns: dict = {"__name__": f"{framework}_{name}"}
         exec(compile(source, str(HERE / f"{name}.py"), "exec"), ns)
+        if is_torch and cfg.get("save_model"):
+            cfg = dict(cfg, save_model=cfg["save_model"] + ".torch")  # lamina's file stays
         args = SimpleNamespace(**cfg, on_model=shared.hook(is_torch))
         if is_torch:
             args = _to_torch_data(args)
@@ -141,7 +143,7 @@ def _to_torch_data(args):
                 args,
                 key,
                 torch.utils.data.TensorDataset(
-                    *(torch.from_numpy(np.array(t)) for t in value.tensors)
+                    *(torch.from_numpy(np.asarray(t).copy()) for t in value.tensors)
                 ),
             )
     return args
@@ -163,7 +165,7 @@ def _numbers(text: str):
 
 def _weights(model):
     return {
-        k: np.array(v.detach().numpy() if hasattr(v, "detach") else v)
+        k: np.asarray(v.detach().numpy() if hasattr(v, "detach") else v).copy()
         for k, v in model.state_dict().items()
     }
 
@@ -190,7 +192,7 @@ def compare(name, cfg, monkeypatch, rtol=2e-4, atol=2e-5):
         for k in wl:
             np.testing.assert_allclose(wl[k], wt[k], rtol=rtol, atol=atol, err_msg=k)
         assert any(not np.allclose(wl[k], start[k]) for k in wl), "training changed no weight"
-    return out_l
+    return out_l, ours
 
 
 def _images(rng, n, shape, low=0.0):
@@ -218,10 +220,13 @@ def test_mnist(monkeypatch, tmp_path):
         train_set=TD(x[:16], y[:16]),
         test_set=TD(x[16:], y[16:]),
     )
-    out = compare("mnist", cfg, monkeypatch)
+    out, model = compare("mnist", cfg, monkeypatch)
     assert out.count("Train Epoch") == 4 and "Test set" in out
-    saved = lamina.load(str(tmp_path / "mnist_cnn.pt"))
-    assert sorted(saved) == sorted(_weights(torch.nn.Conv2d(1, 1, 1)) and saved)  # a state dict
+    saved = lamina.load(str(tmp_path / "mnist_cnn.pt"))  # torch.save(model.state_dict(), ...)
+    trained = _weights(model)
+    assert sorted(saved) == sorted(trained)  # (safetensors files list keys sorted)
+    for k, v in saved.items():
+        np.testing.assert_array_equal(np.asarray(v), trained[k])
 
 
 @needs_engine
@@ -243,7 +248,7 @@ def test_dcgan(monkeypatch, tmp_path):
         outf=str(tmp_path),
         dataset=lamina.utils.data.TensorDataset(x, np.zeros(8)),
     )
-    compare("dcgan", cfg, monkeypatch)
+    _ = compare("dcgan", cfg, monkeypatch)
     assert (tmp_path / "real_samples.png").exists() and (
         tmp_path / "fake_samples_epoch_000.png"
     ).exists()
@@ -268,13 +273,13 @@ def test_word_language_model(monkeypatch):
         lr=20.0,
         clip=0.25,
     )
-    out = compare("word_language_model", cfg, monkeypatch)
+    out, _ = compare("word_language_model", cfg, monkeypatch)
     assert out.count("| epoch") == 2
 
 
 def test_time_sequence_prediction(monkeypatch):
     cfg = dict(length=30, n=6, steps=2, max_iter=5, future=5)
-    out = compare("time_sequence_prediction", cfg, monkeypatch, rtol=1e-8, atol=1e-10)
+    out, _ = compare("time_sequence_prediction", cfg, monkeypatch, rtol=1e-8, atol=1e-10)
     assert out.count("STEP") == 2
 
 
@@ -293,13 +298,13 @@ def test_vae(monkeypatch, tmp_path):
         train_set=TD(x[:16], np.zeros(16)),
         test_set=TD(x[16:], np.zeros(8)),
     )
-    compare("vae", cfg, monkeypatch)
+    _ = compare("vae", cfg, monkeypatch)
     assert (tmp_path / "reconstruction_1.png").exists() and (tmp_path / "sample_1.png").exists()
 
 
 @needs_engine
 def test_regression(monkeypatch):
-    out = compare("regression", dict(max_batches=30), monkeypatch)
+    out, _ = compare("regression", dict(max_batches=30), monkeypatch)
     assert "after 30 batches" in out
 
 
@@ -321,7 +326,7 @@ def test_super_resolution(monkeypatch):
         train_set=TD(lr_img[:4].astype(np.float32), hr_img[:4].astype(np.float32)),
         test_set=TD(lr_img[4:].astype(np.float32), hr_img[4:].astype(np.float32)),
     )
-    out = compare("super_resolution", cfg, monkeypatch)
+    out, _ = compare("super_resolution", cfg, monkeypatch)
     assert out.count("Avg. PSNR") == 2
 
 
