@@ -50,10 +50,7 @@ def _name_layer(e: Exception, module) -> None:
 
 def _set_array(t: Tensor, arr: np.ndarray) -> None:
     """Replace a tensor's storage (dtype casts keep the Parameter object, as torch)."""
-    try:
-        t._data = arr  # the storage slot, where ``.data`` is torch's Tensor view
-    except AttributeError:
-        t.data = arr
+    t._data = arr
 
 
 class Module:
@@ -277,7 +274,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     def apply(self, fn) -> Module:
         for m in self.children():
