@@ -73,7 +73,7 @@ def test_histograms_of_weights_and_gradients(tmp_path):
 
     def snap(epoch, logs):
         p = dict(trainer.model.named_parameters())["2.weight"]
-        snaps.append((p.data.copy(), p.grad.data.copy()))
+        snaps.append((p.detach().numpy().copy(), p.grad.numpy().copy()))
 
     trainer.fit(
         x, y, epochs=2, batch_size=10, verbose=0,

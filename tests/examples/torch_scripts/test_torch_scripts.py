@@ -23,7 +23,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
 import torch
 from PIL import Image
 
@@ -32,22 +31,6 @@ import lamina
 from ...utils.test_grid import tv_make_grid, tv_pixels
 
 HERE = Path(__file__).parent
-
-
-def _has_engine_features() -> bool:
-    """Device objects and ``.data`` as a Tensor (issue 12, the engine branch) are present."""
-    p = lamina.nn.Parameter(lamina.zeros(1))
-    return hasattr(lamina, "device") and isinstance(p.data, lamina.Tensor)
-
-
-# Until the engine branch lands, the scripts stop at its features (listed per test); the
-# xfail is strict and conditional, so these run as plain tests, and must pass, once it does.
-needs_engine = pytest.mark.xfail(
-    not _has_engine_features(),
-    reason="needs the engine branch: lamina.device, Tensor.to(device), device= in factories, "
-    ".data as a Tensor (p.data.add_), new_zeros, narrow, mm, is_cuda, format() of 0-d tensors",
-    strict=True,
-)
 
 
 def to_lamina(source: str) -> str:
@@ -200,7 +183,6 @@ def _images(rng, n, shape, low=0.0):
     return x * (1 - low) + low if low == 0.0 else x * 2 - 1
 
 
-@needs_engine
 def test_mnist(monkeypatch, tmp_path):
     rng = np.random.default_rng(0)
     x = ((rng.random((24, 1, 28, 28)) - 0.1307) / 0.3081).astype(np.float32)
@@ -229,7 +211,6 @@ def test_mnist(monkeypatch, tmp_path):
         np.testing.assert_array_equal(np.asarray(v), trained[k])
 
 
-@needs_engine
 def test_dcgan(monkeypatch, tmp_path):
     rng = np.random.default_rng(1)
     x = (rng.random((8, 3, 64, 64)) * 2 - 1).astype(np.float32)
@@ -254,7 +235,6 @@ def test_dcgan(monkeypatch, tmp_path):
     ).exists()
 
 
-@needs_engine
 def test_word_language_model(monkeypatch):
     ids = np.random.default_rng(2).integers(0, 20, 44)
     cfg = dict(
@@ -283,7 +263,6 @@ def test_time_sequence_prediction(monkeypatch):
     assert out.count("STEP") == 2
 
 
-@needs_engine
 def test_vae(monkeypatch, tmp_path):
     rng = np.random.default_rng(3)
     x = rng.random((24, 1, 28, 28)).astype(np.float32)
@@ -302,13 +281,11 @@ def test_vae(monkeypatch, tmp_path):
     assert (tmp_path / "reconstruction_1.png").exists() and (tmp_path / "sample_1.png").exists()
 
 
-@needs_engine
 def test_regression(monkeypatch):
     out, _ = compare("regression", dict(max_batches=30), monkeypatch)
     assert "after 30 batches" in out
 
 
-@needs_engine
 def test_super_resolution(monkeypatch):
     rng = np.random.default_rng(4)
     TD = lamina.utils.data.TensorDataset
