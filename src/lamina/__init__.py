@@ -39,7 +39,20 @@ from .tensor import Tensor
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("nn", "optim", "data", "io", "models", "train", "viz", "demos", "autograd")
+_SUBMODULES = (
+    "nn",
+    "optim",
+    "data",
+    "io",
+    "models",
+    "train",
+    "viz",
+    "demos",
+    "autograd",
+    "utils",
+    "backends",
+    "accelerator",
+)
 
 
 def __getattr__(name: str):

@@ -72,7 +72,7 @@ def monitored(logs: dict | None, monitor: str, where: str) -> float | None:
 
 
 def copy_state(model: Any) -> dict[str, np.ndarray]:
-    return {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
+    return {k: np.asarray(v).copy() for k, v in model.state_dict().items()}
 
 
 class History(Callback):

@@ -43,3 +43,4 @@ from .loss import (
     sse_loss,
 )
 from .normalization import batch_norm, layer_norm
+from .shuffle import pixel_shuffle, pixel_unshuffle
