@@ -27,6 +27,7 @@ import numpy as np
 
 from ..autograd.grad_mode import no_grad
 from ..data import DataLoader, Subset, TensorDataset
+from ..nn.hooks import training_mode
 from ..tensor import Tensor
 from . import checkpoint as ckpt
 from .batches import Means, array, batch_size_of, is_array, is_dataset, split_batch
@@ -304,24 +305,14 @@ class Trainer:
             self.scheduler.step()
 
     # ---- evaluate / predict -----------------------------------------------------------
-    def _modes(self) -> list[tuple[Any, bool]]:
-        mods = self.model.modules() if hasattr(self.model, "modules") else [self.model]
-        return [(m, m.training) for m in mods]
-
     def _evaluate_loader(self, loader: Any) -> dict[str, float]:
-        modes = self._modes()
-        self.model.eval()
         for m in self._val_metrics:
             m.reset()
         loss_sum, count = 0.0, 0
-        try:
-            with no_grad():
-                for batch in loader:
-                    loss, n = self.test_step(batch, self._val_metrics)
-                    loss_sum, count = loss_sum + loss * n, count + n
-        finally:
-            for mod, training in modes:
-                mod.__dict__["training"] = training
+        with training_mode(self.model, False), no_grad():
+            for batch in loader:
+                loss, n = self.test_step(batch, self._val_metrics)
+                loss_sum, count = loss_sum + loss * n, count + n
         if count == 0:
             raise ValueError("evaluate: the data gave no batches")
         return {"loss": loss_sum / count, **{m.name: m.result() for m in self._val_metrics}}
@@ -346,16 +337,11 @@ class Trainer:
         ignored. A model returning a tuple gives a tuple of arrays.
         """
         loader = self._loader(x, None, batch_size, False, "predict")
-        modes, outputs = self._modes(), []
-        self.model.eval()
-        try:
-            with no_grad():
-                for batch in loader:
-                    inputs, _ = split_batch(batch)
-                    outputs.append(self.model(*inputs))
-        finally:
-            for mod, training in modes:
-                mod.__dict__["training"] = training
+        outputs = []
+        with training_mode(self.model, False), no_grad():
+            for batch in loader:
+                inputs, _ = split_batch(batch)
+                outputs.append(self.model(*inputs))
         if not outputs:
             raise ValueError("predict: the data gave no batches")
         if isinstance(outputs[0], tuple):
