@@ -184,6 +184,111 @@ CASES = [
 IDS = [c[0] for c in CASES]
 
 
+def _logsumexp(a, axis):
+    m = a.max(axis, keepdims=True)
+    return (m + np.log(np.exp(a - m).sum(axis, keepdims=True))).squeeze(axis)
+
+
+def _pad(a, pad, mode, value=0.0):
+    """torch's pad tuple (last dim first) as np.pad's per-axis widths."""
+    widths = [(0, 0)] * a.ndim
+    for i in range(len(pad) // 2):
+        widths[a.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    np_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}.get(mode)
+    return (
+        np.pad(a, widths, constant_values=value) if np_mode is None else np.pad(a, widths, np_mode)
+    )
+
+
+def _scatter_add(a, s):
+    out = a.copy()
+    for j, i in enumerate([0, 1, 0]):
+        out[i, j] += s[0, j]
+    return out
+
+
+# an independent NumPy reference per case (float64), written from the definitions, not from
+# lamina: a forward that computes the wrong thing fails here even without torch
+NUMPY = {
+    "add": np.add,
+    "add_bcast": np.add,
+    "sub": np.subtract,
+    "mul": np.multiply,
+    "div": np.divide,
+    "rsub_scalar": lambda a: 2.0 - a,
+    "rdiv_scalar": lambda a: 2.0 / a,
+    "pow_scalar": lambda a: a * a * a,
+    "pow_tensor": lambda a, b: np.exp(b * np.log(a)),
+    "rpow": lambda a: np.exp(a * np.log(2.0)),
+    "neg": np.negative,
+    **{k: np.matmul for k in ("matmul_2d", "matmul_vm", "matmul_mv", "matmul_batched")},
+    **{k: np.matmul for k in ("matmul_bcast", "matmul_bcast2")},
+    "matmul_1d": lambda a, b: np.sum(a * b),
+    "abs": np.abs,
+    "exp": np.exp,
+    "log": np.log,
+    "log1p": np.log1p,
+    "sqrt": np.sqrt,
+    "rsqrt": lambda a: 1 / np.sqrt(a),
+    "sin": np.sin,
+    "cos": np.cos,
+    "tanh": np.tanh,
+    "clamp": lambda a: np.minimum(np.maximum(a, -0.5), 0.5),
+    "clamp_min": lambda a: np.maximum(a, 0.1),
+    "maximum": np.maximum,
+    "minimum": np.minimum,
+    "where": lambda a, b: np.where(a > 0, a, b),
+    "sum_all": np.sum,
+    "sum_dim": lambda a: np.add.reduce(a, axis=1),
+    "sum_dims_keep": lambda a: np.add.reduce(a, axis=(0, 2), keepdims=True),
+    "mean_dim": lambda a: np.add.reduce(a, axis=-1) / a.shape[-1],
+    "var": lambda a: ((a - a.mean(1, keepdims=True)) ** 2).sum(1) / (a.shape[1] - 1),
+    "var_biased": lambda a: ((a - a.mean(0)) ** 2).sum(0) / a.shape[0],
+    "std_all": lambda a: np.sqrt(((a - a.mean()) ** 2).sum() / (a.size - 1)),
+    "max_dim": lambda a: np.max(a, 1),
+    "min_dim_keep": lambda a: np.min(a, 0, keepdims=True),
+    "max_all": np.max,
+    "amax": lambda a: np.max(a, 1),
+    "logsumexp": lambda a: _logsumexp(a, 1),
+    "prod": lambda a: np.prod(a, 1),
+    "prod_all": np.prod,
+    "norm": lambda a: np.sqrt((a * a).sum()),
+    "norm_dim": lambda a: np.sqrt((a * a).sum(1)),
+    "norm_p1": lambda a: np.abs(a).sum(0),
+    "reshape": lambda a: a.reshape(4, -1),
+    "view_flat": lambda a: a.reshape(a.shape[0], -1),
+    "squeeze": lambda a: a[:, 0],
+    "unsqueeze": lambda a: a[..., None],
+    "transpose": lambda a: np.swapaxes(a, 0, 2),
+    "permute": lambda a: np.transpose(a, (2, 0, 1)),
+    "T": np.transpose,
+    "expand": lambda a: np.broadcast_to(a, (2, 3, 4)),
+    "repeat": lambda a: np.tile(a, (2, 1, 3)),
+    "cat": lambda a, b: np.concatenate([a, b], 1),
+    "stack": lambda a, b: np.stack([a, b], 1),
+    "split": lambda a: a[:, 1:4],
+    "chunk": lambda a: a[:3] * 2,
+    "pad_const": lambda a: _pad(a, (1, 2, 0, 1), "constant", 0.5),
+    "pad_reflect": lambda a: _pad(a, (2, 1), "reflect"),
+    "pad_replicate": lambda a: _pad(a, (2, 1, 1, 3), "replicate"),
+    "pad_circular": lambda a: _pad(a, (2, 1, 1, 2), "circular"),
+    "getitem_slice": lambda a: a[1:, ::2],
+    "getitem_int_none": lambda a: a[1, None, ..., 2],
+    "getitem_repeat_idx": lambda a: a[[0, 2, 0, 0]],
+    "getitem_mask": lambda a: a[a > 0],
+    "getitem_adv2": lambda a: a[[0, 1, 1], [2, 0, 2]],
+    "gather": lambda a: np.take_along_axis(a, np.array([[0, 0], [1, 0]]), 1),
+    "scatter_add": _scatter_add,
+    "index_select": lambda a: a[[2, 0, 2]],
+    "masked_fill": lambda a: np.where(a > 0, -1.0, a),
+    "tril": np.tril,
+    "triu": lambda a: np.triu(a, 1),
+    "fanout": lambda a: a * np.exp(a) + a,
+    "size0": lambda a: np.add.reduce(a, axis=0),
+    "noncontig": lambda a: (a.T * 2).sum(0),
+}
+
+
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_gradcheck_float64(case):
     _, fn, _, arrays = case
@@ -209,9 +314,23 @@ def test_matches_torch_float32(case):
         np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-4, atol=1e-5)
 
 
+def test_every_case_has_a_numpy_reference():
+    assert sorted(set(IDS) - set(NUMPY)) == [] and sorted(set(NUMPY) - set(IDS)) == []
+
+
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_forward_matches_numpy_semantics(case):
-    """Forward in float64 equals forward in float32 to float32 precision."""
+def test_forward_matches_numpy_reference(case):
+    """float64 forward against the NumPy reference: values and shape."""
+    name, fn, _, arrays = case
+    got = fn(*[L.tensor(a, dtype=np.float64) for a in arrays])
+    want = np.asarray(NUMPY[name](*[np.array(a, dtype=np.float64) for a in arrays]))
+    assert got.shape == want.shape and got.dtype == np.float64
+    np.testing.assert_allclose(got.data, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_float32_forward_stays_float32_and_close_to_float64(case):
+    """float32 inputs compute in float32 (no silent widening) to float32 precision."""
     _, fn, _, arrays = case
     y64 = fn(*[L.tensor(a, dtype=np.float64) for a in arrays])
     y32 = fn(*[L.tensor(a.astype(np.float32)) for a in arrays])
