@@ -44,10 +44,10 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     if config.getoption("-m"):
         return
-    slow = [item for item in items if "slow" in item.keywords]
+    slow = [item for item in items if item.get_closest_marker("slow")]
     if slow:
         config.hook.pytest_deselected(items=slow)
-        items[:] = [item for item in items if "slow" not in item.keywords]
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
 
 
 def _torch_skip(report) -> bool:
