@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 import lamina
+from tests.oracle import torch
 from tests.torchcmp import same_as_torch
 
 R = np.random.default_rng(0)
