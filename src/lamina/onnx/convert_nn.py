@@ -105,8 +105,15 @@ def _avg_matrix(size: int, out: int, dtype) -> np.ndarray:
 
 @converts("AdaptiveAvgPool2d")
 def _adaptive_avg(n: Node):
-    # the same two products lamina computes: A_h @ x @ A_w.T, exact for any bin layout
     (h, w), (oh, ow), dt = n.in_shape("x")[2:], n.out_shape()[2:], n.out_dtype()
+    if (h, w) == (oh, ow):
+        return n.g.one("Identity", [n.inp("x")])
+    if (oh, ow) == (1, 1):
+        return n.g.one("GlobalAveragePool", [n.inp("x")])
+    if h % oh == 0 and w % ow == 0:
+        k = [h // oh, w // ow]
+        return n.g.one("AveragePool", [n.inp("x")], kernel_shape=k, strides=k)
+    # uneven bins: the two products lamina computes, A_h @ x @ A_w.T
     rows = n.g.one("MatMul", [n.inp("x"), n.x(_avg_matrix(w, ow, dt).T.copy())])
     return n.g.one("MatMul", [n.x(_avg_matrix(h, oh, dt)), rows])
 
