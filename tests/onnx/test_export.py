@@ -128,3 +128,31 @@ def test_opsets(opset):
     assert proto.opset_import[0].version == opset
     for g, r in zip(session.run(None, {"input": x}), Pool()(L.tensor(x))):
         assert rel_err(g, r.data) <= 1e-6
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_multihead_self_attention(causal):
+    L.manual_seed(0)
+    mha = nn.MultiheadAttention(8, 2, batch_first=True)
+
+    class SelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mha = mha
+
+        def forward(self, x):
+            if causal:
+                mask = L.tensor(np.triu(np.ones((5, 5), bool), 1))
+                return self.mha(x, x, x, attn_mask=mask, is_causal=True)[0]
+            return self.mha(x, x, x)  # output and head-averaged weights
+
+    model = SelfAttention()
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(1, 5, 8)).astype(np.float32)
+    proto, session = run(model, (x,), dynamic_axes={"input": {0: "batch"}})
+    x7 = rng.normal(size=(7, 5, 8)).astype(np.float32)
+    refs = [t.data for t in (model(L.tensor(x7)) if not causal else (model(L.tensor(x7)),))]
+    got = session.run(None, {"input": x7})
+    assert len(got) == len(refs)
+    for g, r in zip(got, refs):
+        assert rel_err(g, r) <= 1e-5

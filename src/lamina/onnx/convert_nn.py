@@ -190,3 +190,24 @@ def _gru(n: Node):
 def _rnn(n: Node):
     act = "Relu" if n.op.op == "RNNReluFunction" else "Tanh"
     return _recurrent(n, "RNN", {"activations": [act]})
+
+
+@converts("ScaledDotProductAttention")
+def _attention(n: Node):
+    if n.arr("dropout_p"):
+        raise n.unsupported("attention dropout (export runs in eval mode; pass dropout_p=0)")
+    g, dt, nd = n.g, n.out_dtype(), len(n.in_shape("k"))
+    perm = list(range(nd - 2)) + [nd - 1, nd - 2]
+    kt = g.one("Transpose", [n.inp("k")], perm=perm)
+    s = g.one("Mul", [g.one("MatMul", [n.inp("q"), kt]), n.x(float(n.arr("scale")), dt)])
+    mask = n.arr("mask")
+    if n.arr("causal"):
+        L, S = n.in_shape("q")[-2], n.in_shape("k")[-2]
+        mask = np.tri(L, S, dtype=bool)
+    if mask is not None and mask.dtype == np.bool_:
+        s = g.one("Where", [n.x(mask) if n.arr("causal") else n.inp("mask"), s, n.x(-np.inf, dt)])
+    elif mask is not None:
+        s = g.one("Add", [s, n.inp("mask", dt)])
+    p = g.one("Softmax", [s], axis=-1)
+    out = g.one("MatMul", [p, n.inp("v")])
+    return [out, p] if n.arr("need_weights") else out
