@@ -157,7 +157,7 @@ def export_table() -> list[str]:
             )
             with L.no_grad():
                 out = m(L.tensor(x))
-            refs = [out.data] if not isinstance(out, tuple) else _flat(out)
+            refs = [out.numpy()] if not isinstance(out, tuple) else _flat(out)
             err = max(float(np.abs(g - r).max() / np.abs(r).max()) for g, r in zip(got, refs))
             ops = sorted({n.op_type for n in proto.graph.node} - {"Identity"})
             size = os.path.getsize(path) / 2**20
@@ -167,7 +167,7 @@ def export_table() -> list[str]:
 
 
 def _flat(out):
-    return [a for o in out for a in (_flat(o) if isinstance(o, tuple) else [o.data])]
+    return [a for o in out for a in (_flat(o) if isinstance(o, tuple) else [o.numpy()])]
 
 
 def main(argv=None) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from .autograd import function as _function
 from .autograd.grad_mode import is_grad_enabled, no_grad
-from .onnx.trace import TracedOp, run_traced
+from .onnx.trace import TracedOp, array_of, run_traced
 from .tensor import Tensor
 
 __all__ = ["compile", "CompiledModule"]
@@ -131,9 +131,9 @@ class _Plan:
     def __init__(self, model: Any, args: tuple) -> None:
         with no_grad():
             trace, out = run_traced(model, args)
-        self.params = [(p, p.data) for p in _parameters(model)]
+        self.params = [(p, array_of(p)) for p in _parameters(model)]
         inputs = [a for a in args if isinstance(a, Tensor)]
-        sources = {id(t.data): i for i, t in enumerate(inputs)}
+        sources = {id(array_of(t)): i for i, t in enumerate(inputs)}
         steps, slot = [], len(inputs)
         for op in trace.ops:
             step = _Step(op, sources)
@@ -150,10 +150,10 @@ class _Plan:
 
     def valid(self) -> bool:
         """False once a parameter's array was replaced (``p.data = ...``, not in place)."""
-        return all(p.data is arr for p, arr in self.params)
+        return all(array_of(p) is arr for p, arr in self.params)
 
     def run(self, args: tuple) -> Any:
-        values = self.run_slots(*[a.data for a in args if isinstance(a, Tensor)])
+        values = self.run_slots(*[array_of(a) for a in args if isinstance(a, Tensor)])
         return _build(self.output, dict(zip(self.out_slots, values)))
 
 
@@ -194,8 +194,8 @@ def compile_source(source: str) -> Any:
 
 def _structure(out: Any, sources: dict[int, int]) -> Any:
     if isinstance(out, Tensor):
-        slot = sources.get(id(out.data))
-        return ("slot", slot) if slot is not None else ("const", out.data.copy())
+        slot = sources.get(id(array_of(out)))
+        return ("slot", slot) if slot is not None else ("const", array_of(out).copy())
     if isinstance(out, (tuple, list)):
         return (type(out), [_structure(o, sources) for o in out])
     return ("value", out)

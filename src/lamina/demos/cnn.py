@@ -80,7 +80,7 @@ def train(epochs: int = 30, seed: int = 0, verbose: bool = True):
 def predict(model, x):
     model.eval()
     with L.no_grad():
-        return model(L.tensor(x)).data
+        return model(L.tensor(x))._data
 
 
 def accuracy(model, x, y) -> float:
@@ -95,7 +95,7 @@ def feature_maps(model, image):
         for layer in model:
             h = layer(h)
             if isinstance(layer, nn.ReLU) and h.ndim == 4:
-                maps.append(h.data[0])
+                maps.append(h._data[0])
     return maps
 
 
@@ -107,7 +107,7 @@ def _normalise(a):
 def save_pictures(model, xt, yt, out_dir: str) -> list[str]:
     os.makedirs(out_dir, exist_ok=True)
     paths = []
-    w = model[0].weight.data  # (32, 1, 3, 3)
+    w = model[0].weight._data  # (32, 1, 3, 3)
     paths.append(
         save_image_grid(_normalise(w), os.path.join(out_dir, "kernels_conv1.png"), nrow=8, scale=16)
     )

@@ -34,14 +34,14 @@ def train_xor(lr=2.0, epochs=5000, target=1e-3, seed=0, log=print):
         loss.backward()
         with L.no_grad():
             for p in params:
-                p.data -= lr * p.grad.data
+                p._data -= lr * p.grad._data
         history.append(loss.item())
         if epoch == 1 or epoch % 500 == 0:
             log(f"  epoch {epoch:5d}  mse {loss.item():.5f}")
         if loss.item() < target:
             log(f"  epoch {epoch:5d}  mse {loss.item():.5f}  reached the target {target}")
             break
-    return out.data, history
+    return out._data, history
 
 
 def main(out_dir: str) -> dict:
