@@ -121,9 +121,11 @@ def _read_config(path, kind: str, fields: tuple) -> dict:
     itos = cfg.get("itos")
     if not isinstance(itos, list) or not all(isinstance(t, str) for t in itos):
         raise LaminaFileError(path, "'itos' must be a list of strings (the vocabulary)")
-    if len(set(itos)) != len(itos):
-        dup = next(t for i, t in enumerate(itos) if t in itos[:i])
-        raise LaminaFileError(path, f"token {dup[:40]!r} appears twice in 'itos'")
+    seen: set[str] = set()
+    for token in itos:  # one pass: the first repeated token is named
+        if token in seen:
+            raise LaminaFileError(path, f"token {token[:40]!r} appears twice in 'itos'")
+        seen.add(token)
     unk = cfg.get("unk_token")
     if "unk_token" not in cfg or not (unk is None or isinstance(unk, str)):
         raise LaminaFileError(path, f"'unk_token' must be a string or null, got {unk!r:.40}")

@@ -21,6 +21,9 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric")
 
 
+_MAX_RESIZE_PIXELS = 89_478_485  # Pillow's MAX_IMAGE_PIXELS, as lamina.data.images
+
+
 def _is_pil(img: Any) -> bool:
     return hasattr(img, "getbands") and hasattr(img, "size") and hasattr(img, "mode")
 
@@ -189,10 +192,15 @@ class Resize:
     def output_size(self, h: int, w: int) -> tuple[int, int]:
         if isinstance(self.size, int) or len(self.size) == 1:
             s = self.size if isinstance(self.size, int) else int(self.size[0])
-            if h <= w:
-                return s, int(s * w / h)
-            return int(s * h / w), s
-        return _pair(self.size, "Resize")
+            out = (s, int(s * w / h)) if h <= w else (int(s * h / w), s)
+        else:
+            out = _pair(self.size, "Resize")
+        if out[0] * out[1] > _MAX_RESIZE_PIXELS:  # a 1 x 5000 strip would become 256 x 1.28M
+            raise ValueError(
+                f"Resize: input {h} x {w} would become {out[0]} x {out[1]}, more than "
+                f"{_MAX_RESIZE_PIXELS} pixels (degenerate aspect ratio?)"
+            )
+        return out
 
     def __call__(self, img: Any) -> Any:
         h, w = _size_hw(img, "Resize")

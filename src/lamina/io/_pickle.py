@@ -35,8 +35,8 @@ class BoundedReader:
     Here the length is compared with the bytes left first.
     """
 
-    def __init__(self, f: Any, path: str, end: int) -> None:
-        self.f, self.path, self.end = f, path, end
+    def __init__(self, f: Any, path: str, end: int, budget: Budget) -> None:
+        self.f, self.path, self.end, self.budget = f, path, end, budget
 
     def left(self) -> int:
         return self.end - self.f.tell()
@@ -51,6 +51,8 @@ class BoundedReader:
                 f"offset {self.f.tell()}: pickle claims {n} bytes, the file has {max(left, 0)} "
                 "left (truncated or hostile length)",
             )
+        if n > 64:  # the bytes object itself, before any opcode turns it into a value
+            self.budget.charge(n, "pickle reads")
         return self.f.read(n)
 
     def readinto(self, buf: Any) -> int:  # pragma: no cover - BYTEARRAY8 is overridden
