@@ -24,9 +24,9 @@ def _trainer():
 
 
 BAD_PARTS = [
-    ("epoch", "3", "epoch '3'"),
-    ("epoch", -1, "epoch -1"),
-    ("epoch", True, "epoch True"),
+    ("epoch", "3", "part 'epoch', key 'epoch': '3'"),
+    ("epoch", -1, "part 'epoch', key 'epoch': -1"),
+    ("epoch", True, "part 'epoch', key 'epoch': True"),
     ("rng", {"bit_generator": "MT19937"}, "'rng'"),
     ("rng", "seed", "'rng'"),
     ("optimizer", "x", "'optimizer'"),
