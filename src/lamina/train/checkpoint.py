@@ -215,16 +215,15 @@ def _check_scheduler(path: Any, saved: Any, trainer: Any) -> None:
 
 
 def _check_rng(saved: Any) -> None:
-    live = get_rng_state()
-    conform(saved, live)
-    try:  # a scratch generator: the global one is untouched
-        type(np.random.default_rng().bit_generator)().state = saved
-    except (TypeError, ValueError, OverflowError, KeyError) as e:
-        raise PartError("state", f"cannot be restored ({type(e).__name__}: {e})") from None
+    conform(saved, get_rng_state())
     for name in ("state", "inc"):
         value = saved["state"][name]
         if not 0 <= value < 1 << 128:
             raise PartError(f"state.{name}", f"{value} is outside [0, 2**128)")
+    try:  # a scratch generator: the global one is untouched
+        type(np.random.default_rng().bit_generator)().state = saved
+    except (TypeError, ValueError, OverflowError, KeyError) as e:
+        raise PartError("state", f"cannot be restored ({type(e).__name__}: {e})") from None
 
 
 def _check_history(saved: Any) -> None:
