@@ -277,7 +277,7 @@ def sample_next(
 
 def _step_logits(model, ids, state):
     """Run model on ids (T,) with a carried state; returns (last logits (V,), state)."""
-    from .. import no_grad
+    from ..autograd.grad_mode import no_grad
     from ..tensor import Tensor
 
     with no_grad():

@@ -16,6 +16,7 @@ import lamina as L
 from lamina import nn, optim
 from lamina.data.datasets import load_digits
 from lamina.models.gan import dcgan
+from lamina.train import LambdaCallback
 from lamina.train.gan import GANTrainer
 from lamina.viz.images import make_grid, save_gif, save_image_grid
 
@@ -60,13 +61,15 @@ def train_gan(epochs: int = 60, seed: int = 0, out_dir: str | None = None, verbo
     trainer = GANTrainer(G, D, label_smoothing=0.1)
     frames = []
 
-    def snapshot(epoch, logs, t):
-        imgs = t.sample(noise=t.fixed_noise)
+    def snapshot(epoch, logs):
+        imgs = trainer.sample(noise=trainer.fixed_noise)
         frames.append(make_grid(imgs, nrow=8))
-        if out_dir and (epoch % 10 == 0 or epoch == epochs):
-            save_image_grid(imgs, os.path.join(out_dir, f"samples_epoch{epoch:03d}.png"), scale=6)
+        done = epoch + 1  # epochs are 0-based in callbacks, 1-based in file names
+        if out_dir and (done % 10 == 0 or done == epochs):
+            save_image_grid(imgs, os.path.join(out_dir, f"samples_epoch{done:03d}.png"), scale=6)
 
-    trainer.fit(x, epochs=epochs, batch_size=64, verbose=verbose, on_epoch_end=snapshot)
+    callbacks = [LambdaCallback(on_epoch_end=snapshot)]
+    trainer.fit(x, epochs=epochs, batch_size=64, verbose=verbose, callbacks=callbacks)
     return trainer, frames
 
 
@@ -98,7 +101,7 @@ def main(out_dir: str, epochs: int = 60) -> dict:
     print(f"DCGAN on the 8x8 digits, {epochs} epochs; pictures in {out_dir}")
     trainer, frames = train_gan(epochs, out_dir=out_dir, verbose=2)
     save_gif(frames, os.path.join(out_dir, "progress.gif"))
-    plot_losses(trainer.history, os.path.join(out_dir, "losses.png"))
+    plot_losses(trainer.history.history, os.path.join(out_dir, "losses.png"))
     clf = train_classifier()
     fake = (trainer.sample(1000) + 1) / 2
     real, _ = load_digits("test")

@@ -14,10 +14,11 @@ import time
 
 import numpy as np
 
-from .. import manual_seed, no_grad
+from ..autograd.grad_mode import no_grad
 from ..data.text import LMWindowDataset, WordTokenizer, complete, generate, load_shakespeare
 from ..nn.utils import clip_grad_norm_
 from ..optim import Adam
+from ..random import manual_seed
 from ..tensor import Tensor
 from .rnn import RNNLanguageModel, lm_loss
 
