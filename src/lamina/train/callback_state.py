@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .callbacks import CSVLogger, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau
-from .conform import PartError, check_number, conform
+from .conform import PartError, check_number, conform, is_number
 from .stopping import EarlyStopping, TargetStopping, TerminateOnNaN
 
 __all__ = ["state_of", "check_state", "put_state", "has_state"]
@@ -64,6 +64,13 @@ def _best(v: Any, key: str) -> None:
     check_number(v, key)  # +-inf before the first finite value; never NaN
 
 
+def _early_best(v: Any, key: str) -> None:
+    """EarlyStopping's best: None before the first value; a number (NaN when the first
+    monitored value was NaN, which EarlyStopping keeps as it is)."""
+    if v is not None and not is_number(v):
+        raise PartError(key, f"{v!r:.60}, expected a number or null")
+
+
 def _str_list(v: Any, key: str) -> None:
     if not isinstance(v, list) or not all(isinstance(s, str) for s in v):
         raise PartError(key, "expected a list of file names")
@@ -80,7 +87,11 @@ def _weights_of(cb: Any) -> Callable[[Any, str], None]:
 # ---- per class ----------------------------------------------------------------------------
 def _early(cb: EarlyStopping) -> dict[str, Callable]:
     return dict(
-        wait=_int, stopped_epoch=_int, best_epoch=_int, best=_best, best_weights=_weights_of(cb)
+        wait=_int,
+        stopped_epoch=_int,
+        best_epoch=_int,
+        best=_early_best,
+        best_weights=_weights_of(cb),
     )
 
 
