@@ -199,14 +199,12 @@ class SafeUnpickler(pickle._Unpickler):
     dispatch[pickle.BINGET[0]] = load_binget
     dispatch[pickle.LONG_BINGET[0]] = load_long_binget
     dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
+    # grow an existing container in place (LIST, TUPLE, DICT, FROZENSET build a new one,
+    # charged by its size when pushed)
     for _op, _each in [
         (pickle.APPENDS, _SLOT + 1),
         (pickle.SETITEMS, _DICT_ITEM // 2),  # counted per key and per value
-        (pickle.DICT, _DICT_ITEM // 2),
         (pickle.ADDITEMS, _DICT_ITEM),
-        (pickle.FROZENSET, _DICT_ITEM),
-        (pickle.LIST, _SLOT + 1),
-        (pickle.TUPLE, _SLOT + 1),
     ]:
         dispatch[_op[0]] = _charged_by_items(pickle._Unpickler.dispatch[_op[0]], _each)
     for _op, _each in [
