@@ -18,7 +18,6 @@ import lamina.models
 import lamina.models.imagenet
 from lamina.data.text import WordTokenizer
 from lamina.data.transforms import Resize
-from lamina.io._budget import budget_for
 
 
 def _status(key: str) -> int:
@@ -58,7 +57,7 @@ def main() -> None:
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # VmHWM := VmRSS
     base = _status("VmRSS")
-    limit = _status("VmSize") * 1024 + budget_for(size) + (256 << 20)
+    limit = _status("VmSize") * 1024 + 4 * size + (64 << 20) + (256 << 20)  # + the budget
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     out = {"action": action, "file_size": size, "base_kb": base}
     try:

@@ -54,6 +54,7 @@ EXPECT = {
     "png_bomb_real": ("DatasetFileError", r"12000 x 12000 = 144000000 pixels, more than"),
     "imagefolder_loops": ("ok", r"^1$"),
     "tokenizer_duplicates": ("LaminaFileError", r"tok\.json: token 'w39999' appears twice"),
+    "tokenizer_nested_lists": ("LaminaFileError", r"tok_lists\.json: the tokenizer JSON needs"),
 }
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io._atomic import atomic_write_bytes
+from ..io._budget import Budget, json_cost
 from ..io.errors import LaminaFileError
 
 __all__ = [
@@ -106,8 +107,10 @@ class _Vocab:
 def _read_config(path, kind: str, fields: tuple) -> dict:
     """Parse and check a tokenizer file; every fault is a LaminaFileError naming the file."""
     path = Path(path)
+    raw = path.read_bytes()
+    Budget(str(path), len(raw)).charge(json_cost(raw), "the tokenizer JSON")  # priced first
     try:
-        cfg = json.loads(path.read_bytes().decode("utf-8"))
+        cfg = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:  # JSONDecodeError: ValueError
         raise LaminaFileError(path, f"not a UTF-8 JSON tokenizer file ({str(e)[:200]})") from None
     if not isinstance(cfg, dict):
