@@ -32,6 +32,7 @@ from lamina.train import (
     ModelCheckpoint,
     ReduceLROnPlateau,
     TargetStopping,
+    TensorBoard,
     TerminateOnNaN,
     Trainer,
 )
@@ -89,6 +90,7 @@ CALLBACKS = {
     "CSVLogger": lambda d, t: [CSVLogger(d / "log.csv")],
     "TargetStopping": lambda d, t: [TargetStopping(monitor="accuracy", target=0.88)],
     "TerminateOnNaN": lambda d, t: [TerminateOnNaN()],
+    "TensorBoard": lambda d, t: [TensorBoard(d / "tb", update_freq=3)],
     "LambdaCallback": lambda d, t: [LambdaCallback(on_epoch_end=lambda e, logs: None)],
 }
 
@@ -121,7 +123,7 @@ def _fit(folder: Path, seed: int, name: str, extra=(), resume=False) -> tuple[Tr
 def _files(folder: Path) -> dict[str, object]:
     out = {}
     for path in sorted(folder.iterdir()):
-        if path.name == "last.safetensors":  # holds wall-clock seconds in its history
+        if path.name == "last.safetensors" or path.is_dir():  # wall-clock times inside
             continue
         if path.suffix == ".csv":
             with open(path, newline="") as f:
@@ -131,6 +133,10 @@ def _files(folder: Path) -> dict[str, object]:
         else:
             out[path.name] = path.read_bytes()
     return out
+
+
+def _steps(cbs: list) -> list:
+    return [cb._step for cb in cbs if isinstance(cb, TensorBoard)]
 
 
 def _assert_same(straight: Trainer, resumed: Trainer, a: Path, b: Path, where: str) -> None:
@@ -152,7 +158,7 @@ def _assert_same(straight: Trainer, resumed: Trainer, a: Path, b: Path, where: s
 def test_resume_at_every_epoch_is_bit_identical(name, tmp_path):
     straight_dir = tmp_path / "straight"
     straight_dir.mkdir()
-    straight, _ = _fit(straight_dir, 0, name)
+    straight, straight_cbs = _fit(straight_dir, 0, name)
     done = len(straight.history.epoch)
     cases = 0
     for k in range(1, done + (done < EPOCHS)):
@@ -164,7 +170,8 @@ def test_resume_at_every_epoch_is_bit_identical(name, tmp_path):
             cut, _ = _fit(folder, 0, name, extra=[Interrupt(k, batch)])
             assert len(cut.history.epoch) == k  # really cut short
             L.manual_seed(12345)  # a new process: the RNG is elsewhere
-            resumed, _ = _fit(folder, 7, name, resume=True)
+            resumed, resumed_cbs = _fit(folder, 7, name, resume=True)
+            assert _steps(resumed_cbs) == _steps(straight_cbs)  # TensorBoard's batch step
             _assert_same(
                 straight, resumed, straight_dir, folder, f"{name} cut at epoch {k}/{batch}"
             )

@@ -4,7 +4,9 @@ Keras's ``BackupAndRestore`` loses the callbacks' state; here a resumed ``fit`` 
 them as if never stopped: ``ModelCheckpoint``'s best value, ``EarlyStopping``'s counters
 and best weights, ``ReduceLROnPlateau``'s and ``LearningRateScheduler``'s schedulers,
 ``CSVLogger``'s file (cut back to the rows of the checkpointed epochs, then appended),
-``TargetStopping``'s and ``TerminateOnNaN``'s outcome. A callback of its own may define
+``TargetStopping``'s and ``TerminateOnNaN``'s outcome, ``TensorBoard``'s batch step
+(its event files hold wall-clock times: a resumed run adds files beside the old ones, as
+TensorBoard expects). A callback of its own may define
 ``state_dict()`` / ``load_state_dict(state)`` and is saved the same way.
 
 Each entry: ``get(cb) -> state``; ``check(cb, state)`` raises PartError (nothing changed);
@@ -22,6 +24,7 @@ import numpy as np
 from .callbacks import CSVLogger, LearningRateScheduler, ModelCheckpoint, ReduceLROnPlateau
 from .conform import PartError, check_number, conform, is_number
 from .stopping import EarlyStopping, TargetStopping, TerminateOnNaN
+from .tensorboard import TensorBoard
 
 __all__ = ["state_of", "check_state", "put_state", "has_state"]
 
@@ -147,11 +150,13 @@ _ES_GET, _ES_PUT = _attrs("wait", "stopped_epoch", "best_epoch", "best", "best_w
 _MC_GET, _MC_PUT = _attrs("best", "saved")
 _TS_GET, _TS_PUT = _attrs("stopped_epoch")
 _TN_GET, _TN_PUT = _attrs("message")
+_TB_GET, _TB_PUT = _attrs("_step")  # the batch counter: batch_ scalars continue their steps
 _SPECS: list[tuple[type, Callable, Callable, Callable]] = [
     (EarlyStopping, _ES_GET, lambda cb, s: _check_fields(s, _early(cb)), _ES_PUT),
     (ModelCheckpoint, _MC_GET, _fields(best=_best, saved=_str_list), _MC_PUT),
     (TargetStopping, _TS_GET, _fields(stopped_epoch=_opt_int), _TS_PUT),
     (TerminateOnNaN, _TN_GET, _fields(message=_opt_str), _TN_PUT),
+    (TensorBoard, _TB_GET, _fields(_step=_int), _TB_PUT),
     (CSVLogger, _csv_get, _csv_check, _csv_put),
     (ReduceLROnPlateau, _inner_get, _inner_check, _inner_put),
     (LearningRateScheduler, _inner_get, _inner_check, _inner_put),
