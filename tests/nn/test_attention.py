@@ -4,7 +4,6 @@ import tracemalloc
 
 import numpy as np
 import pytest
-import torch
 
 import lamina
 import lamina.nn.functional as F
@@ -12,6 +11,7 @@ from lamina.nn.functional.attention import attention
 from lamina.ops import attention as A
 from lamina.ops.attention import ScaledDotProductAttention as SDPA
 from tests.opcheck import check_op, run_backward, run_forward
+from tests.oracle import torch
 
 RNG = np.random.default_rng(0)
 

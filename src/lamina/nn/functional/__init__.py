@@ -44,3 +44,4 @@ from .loss import (
 )
 from .normalization import batch_norm, layer_norm
 from .rms_norm import rms_norm
+from .shuffle import pixel_shuffle, pixel_unshuffle
