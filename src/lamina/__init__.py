@@ -52,6 +52,7 @@ _SUBMODULES = (
     "utils",
     "backends",
     "accelerator",
+    "onnx",
 )
 
 
@@ -63,9 +64,11 @@ def __getattr__(name: str):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".io", __name__), name)
+    if name == "compile":  # torch.compile's counterpart for inference (lamina.compiled)
+        return importlib.import_module(".compiled", __name__).compile
     raise AttributeError(f"module 'lamina' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
     """The names above plus the lazily loaded sub-packages and ``save``/``load``."""
-    return sorted(set(globals()) | set(_SUBMODULES) | {"save", "load"})
+    return sorted(set(globals()) | set(_SUBMODULES) | {"save", "load", "compile"})

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-import torch
 
 import lamina
 from lamina import nn
+from tests.oracle import torch
 
 
 def _pair(seed=0):

@@ -22,6 +22,9 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric")
 
 
+_MAX_RESIZE_PIXELS = 89_478_485  # Pillow's MAX_IMAGE_PIXELS, as lamina.data.images
+
+
 def _is_pil(img: Any) -> bool:
     return hasattr(img, "getbands") and hasattr(img, "size") and hasattr(img, "mode")
 
@@ -209,7 +212,7 @@ class Resize:
 
     def output_size(self, h: int, w: int) -> tuple[int, int]:
         if not (isinstance(self.size, int) or len(self.size) == 1):
-            return _pair(self.size, "Resize")
+            return self._bounded(h, w, _pair(self.size, "Resize"))
         s = self.size if isinstance(self.size, int) else int(self.size[0])
         short, long = (h, w) if h <= w else (w, h)
         new_short, new_long = s, int(s * long / short)
@@ -221,7 +224,17 @@ class Resize:
                 )
             if new_long > self.max_size:
                 new_short, new_long = int(self.max_size * new_short / new_long), self.max_size
-        return (new_short, new_long) if h <= w else (new_long, new_short)
+        out = (new_short, new_long) if h <= w else (new_long, new_short)
+        return self._bounded(h, w, out)
+
+    @staticmethod
+    def _bounded(h: int, w: int, out: tuple[int, int]) -> tuple[int, int]:
+        if out[0] * out[1] > _MAX_RESIZE_PIXELS:  # a 1 x 5000 strip would become 256 x 1.28M
+            raise ValueError(
+                f"Resize: input {h} x {w} would become {out[0]} x {out[1]}, more than "
+                f"{_MAX_RESIZE_PIXELS} pixels (degenerate aspect ratio?)"
+            )
+        return out
 
     def __call__(self, img: Any) -> Any:
         h, w = _size_hw(img, "Resize")

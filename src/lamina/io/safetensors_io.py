@@ -219,6 +219,11 @@ def _as_savable(name: Any, value: Any) -> np.ndarray:
     """Check one entry of a state dict to save; return a C-contiguous little-endian array."""
     if not isinstance(name, str):
         raise TypeError(f"save_file: keys must be str, got {name!r} ({type(name).__name__})")
+    if name == "__metadata__":  # the header's own entry: no reader could open the file
+        raise ValueError(
+            "save_file: '__metadata__' is reserved by the safetensors format and cannot name "
+            "a tensor (nothing was written)"
+        )
     if type(value).__module__.startswith("lamina") and hasattr(value, "detach"):
         value = np.asarray(value.detach())  # a lamina Tensor, as in a module's state_dict()
     if not isinstance(value, np.ndarray):

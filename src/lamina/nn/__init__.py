@@ -44,5 +44,13 @@ from .modules.pooling import (
     MaxPool2d,
     Upsample,
 )
+from .modules.rms_norm import RMSNorm
 from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .modules.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from .parameter import Buffer, Parameter

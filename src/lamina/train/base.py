@@ -50,6 +50,11 @@ class CallbackList:
     def call(self, hook: str, *args: Any) -> None:
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
+        if hook == "on_epoch_end":  # e.g. ModelCheckpoint's full checkpoint: after every
+            for cb in self.callbacks:  # callback has updated its state for this epoch
+                after = getattr(cb, "_after_epoch_end", None)
+                if after is not None:
+                    after()
 
 
 def resolve_mode(mode: str, monitor: str, where: str) -> str:

@@ -37,7 +37,7 @@ def _writer_class() -> Any:
 
 
 def _as_array(x: Any) -> np.ndarray:
-    return np.asarray(getattr(x, "data", x))
+    return x.detach().numpy() if hasattr(x, "detach") else np.asarray(x)
 
 
 def feature_map_grid(activations: Any, nrow: int = 8, padding: int = 1) -> np.ndarray:
