@@ -37,7 +37,7 @@ from .tensor import Tensor
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("nn", "optim", "data", "io", "models", "train", "viz", "demos", "autograd")
+_SUBMODULES = ("nn", "optim", "data", "io", "models", "train", "viz", "demos", "autograd", "onnx")
 
 
 def __getattr__(name: str):
