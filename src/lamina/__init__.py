@@ -30,6 +30,8 @@ from .functions import *  # noqa: F403
 from .functions import __all__ as _factories
 from .functions_ops import *  # noqa: F403
 from .functions_ops import NAMES as _OPS
+from .functions_select import *  # noqa: F403
+from .functions_select import NAMES as _SELECT_OPS
 from .functions_shape import *  # noqa: F403
 from .functions_shape import NAMES as _SHAPE_OPS
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
@@ -37,7 +39,21 @@ from .tensor import Tensor
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("nn", "optim", "data", "io", "models", "train", "viz", "demos", "autograd", "onnx")
+_SUBMODULES = (
+    "nn",
+    "optim",
+    "data",
+    "io",
+    "models",
+    "train",
+    "viz",
+    "demos",
+    "autograd",
+    "utils",
+    "backends",
+    "accelerator",
+    "onnx",
+)
 
 
 def __getattr__(name: str):
@@ -48,9 +64,11 @@ def __getattr__(name: str):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".io", __name__), name)
+    if name == "compile":  # torch.compile's counterpart for inference (lamina.compiled)
+        return importlib.import_module(".compiled", __name__).compile
     raise AttributeError(f"module 'lamina' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
     """The names above plus the lazily loaded sub-packages and ``save``/``load``."""
-    return sorted(set(globals()) | set(_SUBMODULES) | {"save", "load"})
+    return sorted(set(globals()) | set(_SUBMODULES) | {"save", "load", "compile"})

@@ -222,9 +222,14 @@ class ShapeMixin:
         return out if isinstance(out, tuple) else (out,)
 
     def chunk(self, chunks, dim=0):
-        """``chunks`` nearly equal pieces along dim (torch.chunk)."""
+        """``chunks`` nearly equal pieces along dim (torch.chunk); an empty dim gives
+        ``chunks`` empty pieces."""
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         n = self._data.shape[self._dim(dim)]
-        return self.split(max(-(-n // chunks), 1), dim)
+        if n == 0:
+            return self.split([0] * chunks, dim)
+        return self.split(-(-n // chunks), dim)
 
     def unbind(self, dim=0):
         """The slices along dim, as a tuple (torch.unbind)."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 import lamina
 from lamina import optim
+from tests.oracle import torch
 
 from .helpers import B0, W0, X, Y, lamina_params, lamina_step, torch_params, torch_step
 

@@ -158,6 +158,6 @@ class GANTrainer(Trainer):
         mode = self.G.training
         self.G.eval()
         with no_grad():
-            out = self.G(noise if noise is not None else self.noise(n))._data
+            out = self.G(noise if noise is not None else self.noise(n)).numpy()
         self.G.train(mode)
         return out
