@@ -40,8 +40,8 @@ def _arg(f, data: np.ndarray, dim, keepdim: bool) -> np.ndarray:
     d = None if dim is None else wrap_dim(dim, data.ndim)
     if data.size == 0:
         if d is None or data.ndim == 0:
-            raise RuntimeError(
-                f"{name}(): Expected reduction dim to be specified for numel() == 0."
+            raise IndexError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
             )
         if data.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")

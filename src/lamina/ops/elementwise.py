@@ -118,6 +118,8 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, a, b):
         check_broadcast(a, b)
+        if np.asarray(a).dtype == np.bool_ and np.asarray(b).dtype == np.bool_:
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         if np.asarray(a).dtype.kind in "iu" and np.asarray(b).dtype.kind in "iu":
             y = _int_pow(np.asarray(a), b)
         else:

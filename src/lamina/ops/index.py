@@ -6,6 +6,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from .dims import wrap_dim
+from .elementwise import check_broadcast
 
 
 def _is_basic(key) -> bool:
@@ -167,6 +168,7 @@ class MaskedFill(Op):
 
     @staticmethod
     def forward(ctx, x, mask, *, value):
+        check_broadcast(x, mask)
         mask = np.asarray(mask, dtype=bool)
         ctx.mask = mask
         return np.where(mask, np.asarray(value, dtype=x.dtype), x)

@@ -259,7 +259,8 @@ class Norm(Op):
                 f"Got {x.dtype}"
             )
         axis = norm_axis(axis, x.ndim)
-        if p in (np.inf, -np.inf) and x.size == 0:
+        axes = range(x.ndim) if axis is None else ((axis,) if isinstance(axis, int) else axis)
+        if p in (np.inf, -np.inf) and any(x.shape[a] == 0 for a in axes):
             raise RuntimeError(
                 "linalg.vector_norm cannot compute the inf norm on an empty tensor because "
                 "the operation does not have an identity"
