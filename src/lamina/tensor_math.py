@@ -116,6 +116,9 @@ class MathMixin:
                 f"{type(other).__name__}"
             )
         other = other if hasattr(other, "_data") else self._wrap(np.asarray(other))
+        if np.bool_ in (self.dtype, other.dtype) and self.ndim and other.ndim:
+            kernel = "dot" if self.ndim == other.ndim == 1 else "bmm"
+            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
         if self.ndim == 0 or other.ndim == 0:
             raise RuntimeError(
                 f"both arguments to matmul need to be at least 1D, but they are {self.ndim}D "

@@ -80,7 +80,7 @@ class Gather(Op):
         if index.size == 0:
             return np.zeros(index.shape, x.dtype)
         if x.ndim == 0:
-            return x.reshape(index.shape).copy()
+            return np.broadcast_to(x, index.shape).copy()
         if index.ndim == 0:  # a 1-D input with a 0-d index
             return x[index].copy()
         part = x[
