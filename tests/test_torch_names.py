@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 import lamina
+from tests.oracle import torch
 from tests.torchcmp import same_as_torch
 
 R = np.random.default_rng(0)
@@ -219,8 +219,46 @@ METHODS.update(
     }
 )
 
+FUNCS.update(
+    {
+        **{
+            n: (lambda T, x, y, n=n: getattr(T, n)(x, y), [A, B])
+            for n in "eq ne lt le gt ge".split()
+        },
+        "all": (lambda T, x: (T.all(x > -1), T.all(x > 0, 1)), [A]),
+        "any": (lambda T, x: (T.any(x > 1), T.any(x > 0, 0)), [A]),
+        "logical_not": (lambda T, x: T.logical_not(x > 0), [A]),
+        "pow": (lambda T, x: T.pow(x, 2), [A]),
+        "t": (lambda T, x: T.t(x), [A]),
+        "narrow": (lambda T, x: T.narrow(x, 1, 1, 2), [A]),
+        "swapaxes": (lambda T, x: T.swapaxes(x, 0, 1), [A]),
+        "unflatten": (lambda T, x: T.unflatten(x, 1, (2, 2)), [A]),
+        "concat": (lambda T, x, y: T.concat([x, y], 0), [A, B]),
+        "numel": (lambda T, x: T.numel(x), [A]),
+        "is_tensor": (lambda T, x: T.is_tensor(x), [A]),
+    }
+)
+
+METHODS.update(
+    {
+        "narrow": (lambda T, x: x.narrow(0, 1, 2), [A]),
+        "element_size": (lambda T, x: x.element_size(), [A]),
+        "is_contiguous": (lambda T, x: (x.is_contiguous(), x.t().is_contiguous()), [A]),
+        "is_cuda": (lambda T, x: x.is_cuda, [A]),
+        "new_zeros": (lambda T, x: x.new_zeros(2, 3), [A]),
+        "new_ones": (lambda T, x: x.new_ones((2,)), [A]),
+        "new_full": (lambda T, x: x.new_full((2,), 4), [A]),
+        "new_tensor": (lambda T, x: x.new_tensor([1, 2]), [A]),
+        "pow_": (lambda T, x: x.clone().pow_(2), [A]),
+    }
+)
+
 # ---- exports checked otherwise: name -> how ------------------------------------------
 OTHER = {
+    **{n: "dtype" for n in "bool short cfloat cdouble complex64 complex128".split()},
+    **{n: "dtypes: tests/test_dtypes.py" for n in "Size result_type promote_types".split()},
+    "type": "dtype names: tests/test_dtypes.py",
+    **{n: "io: tests/io (lazily loaded from lamina.io)" for n in ("save", "load")},
     # dtypes: torch.float32 and lamina.float32 name the same type
     **{n: "dtype" for n in "float16 float32 float64 int8 int16 int32 int64 uint8".split()},
     **{n: "dtype" for n in ("float", "int", "long", "double", "half")},
@@ -348,7 +386,7 @@ def test_random_exports_shape_and_dtype_like_torch(name):
         "empty_like": lambda T: T.empty_like(T.zeros(2, dtype=T.float64)),
         "uniform_": lambda T: T.zeros(3).uniform_(2.0, 3.0),
         "normal_": lambda T: T.zeros(3).normal_(),
-        "new_empty": lambda T: T.zeros(2, dtype=T.float64).new_empty(3, 1),
+        "new_empty": lambda T: T.zeros(2, dtype=T.float64).new_empty((3, 2)),
     }
     got, want = calls[name](lamina), calls[name](torch)
     assert tuple(got.shape) == tuple(want.shape)

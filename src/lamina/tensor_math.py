@@ -60,13 +60,25 @@ class MathMixin:
 
     # ---- arithmetic -------------------------------------------------------------------
     def _binary(self, fn, other, reverse=False, true_div=False):
-        if not _is_operand(other):
+        kind = self._data.dtype.kind
+        if fn is E.Sub and (
+            kind == "b"
+            or other is True
+            or other is False
+            or getattr(other, "dtype", None) == np.bool_
+        ):
+            E.check_sub_operands(self._data, getattr(other, "_data", other))  # as torch
+        od = getattr(other, "_data", None)
+        if od is not None and od.dtype == self._data.dtype:
+            a, b = self, other  # one dtype: nothing to promote (the common case)
+        elif type(other) is float and kind == "f" or type(other) is int and kind in "fiu":
+            a, b = self, other  # a Python scalar of a lower or equal category
+        elif not _is_operand(other):
             return NotImplemented
-        if fn is E.Sub:  # torch checks bool operands before promoting
-            E.check_sub_operands(self._data, getattr(other, "_data", other))
-        a, b = self._promote(self, other)
-        if fn is E.Pow and not reverse and getattr(other, "dtype", None) == np.bool_:
-            b = other  # a bool exponent stays bool: torch's backward then refuses it
+        else:
+            a, b = self._promote(self, other)
+            if fn is E.Pow and not reverse and getattr(other, "dtype", None) == np.bool_:
+                b = other  # a bool exponent stays bool: torch's backward then refuses it
         if true_div and a.dtype.kind not in "fc":
             a = a.astype(np.float32)  # int / int gives the default float dtype, as torch
             b = b.astype(np.float32) if isinstance(b, np.ndarray) or hasattr(b, "_data") else b

@@ -255,6 +255,7 @@ class ShapeMixin:
 
     def __setitem__(self, key, value) -> None:
         key = _key(key)
+        self._mark_saved_output()
         grad_v = getattr(value, "requires_grad", False)
         if _state.grad.enabled and (self.requires_grad or grad_v):
             self._check_inplace()
@@ -293,6 +294,14 @@ class ShapeMixin:
         return self._apply(I.Tri, self, diagonal=diagonal, upper=True)
 
     # ---- in-place updates -------------------------------------------------------------
+    def _mark_saved_output(self) -> None:
+        """Before changing this tensor in place: if the op that made it kept its values for
+        backward, that backward must raise (torch's version check on saved outputs)."""
+        ctx = self._ctx
+        if ctx is not None and ctx.saved and ctx.stale is None:
+            if any(s is self._data for s in ctx.saved):
+                ctx.stale = (self._data, self._version[0] + 1, self._version[0])
+
     def _check_inplace(self) -> None:
         """Refuse what torch refuses while recording: a leaf that requires grad, and (a
         lamina limit) a view whose base autograd would not see change."""
@@ -309,6 +318,7 @@ class ShapeMixin:
 
     def _inplace(self, name, f, *others):
         """self = f(self, *others), written into self's memory; recorded when grad flows."""
+        self._mark_saved_output()
         record = _state.grad.enabled and (
             self.requires_grad or any(getattr(o, "requires_grad", False) for o in others)
         )
