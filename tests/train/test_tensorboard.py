@@ -73,7 +73,7 @@ def test_histograms_of_weights_and_gradients(tmp_path):
 
     def snap(epoch, logs):
         p = dict(trainer.model.named_parameters())["2.weight"]
-        snaps.append((p.data.copy(), p.grad.data.copy()))
+        snaps.append((p.detach().numpy().copy(), p.grad.numpy().copy()))
 
     trainer.fit(
         x, y, epochs=2, batch_size=10, verbose=0,
@@ -132,7 +132,7 @@ def test_images_generator_grid_and_feature_maps(tmp_path):
         ref[1:6, 1 + 5 * i : 5 + 5 * i] = ((samples[i, 0] + 1) / 2 * 255 + 0.5).astype(np.uint8)
     got = grids[0] if grids[0].ndim == 2 else grids[0][..., 0]
     np.testing.assert_array_equal(got, ref)
-    maps = conv(img).data[0]
+    maps = conv(img).detach().numpy()[0]
     got = decoded(acc, "maps")[0]
     got = got if got.ndim == 2 else got[..., 0]
     assert got.shape == (8, 3 * 7 + 1)
