@@ -44,6 +44,12 @@ def main(argv=None) -> int:
     predict = sub.add_parser("predict", help="ImageNet top-k classes of images with a zoo model")
     predict_arguments(predict)
     predict.set_defaults(func=predict_run)
+    from .models.complete_cli import add_arguments as complete_arguments
+    from .models.complete_cli import run as complete_run
+
+    complete = sub.add_parser("complete", help="continue a prompt with a saved GPT")
+    complete_arguments(complete)
+    complete.set_defaults(func=complete_run)
     args = parser.parse_args(argv)
     return args.func(args)
 

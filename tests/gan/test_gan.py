@@ -109,14 +109,16 @@ def test_d_steps_and_label_smoothing_options():
 
 def test_image_grid_png(tmp_path):
     imgs = np.linspace(-1, 1, 6 * 64).reshape(6, 1, 8, 8)
-    grid = make_grid(imgs, nrow=3)
-    assert grid.shape == (2 * 9 + 1, 3 * 9 + 1, 1) and grid.dtype == np.uint8
-    path = save_image_grid(imgs, str(tmp_path / "g.png"), nrow=3, scale=2)
+    grid = make_grid(imgs, nrow=3, normalize=True, value_range=(-1, 1))
+    assert grid.shape == (2 * 10 + 2, 3 * 10 + 2, 1) and grid.dtype == np.uint8
+    assert grid[2, 2, 0] == 0 and grid[-3, -3, 0] == 255  # -1 -> black, +1 -> white
+    kw = dict(normalize=True, value_range=(-1, 1))
+    path = save_image_grid(imgs, str(tmp_path / "g.png"), nrow=3, scale=2, **kw)
     data = open(path, "rb").read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and b"IEND" in data
     PIL = pytest.importorskip("PIL.Image")
     im = PIL.open(path)
-    assert im.size == (2 * 28, 2 * 19)
+    assert im.size == (2 * 32, 2 * 22)
     with pytest.raises(ValueError, match="expected"):
         make_grid(np.zeros((2, 5, 4, 4)))
 

@@ -12,6 +12,10 @@ DEMOS = {
         "lamina.models.rnn_demo",
         "a word-level LSTM language model of Shakespeare: perplexity, autocomplete, generated text",
     ),
+    "gpt": (
+        "lamina.models.gpt_demo",
+        "a character GPT learns Shakespeare with nanoGPT's CPU recipe (about 1.9 nats/char)",
+    ),
     "gan": ("lamina.demos.gan", "a DCGAN learns to draw the 8x8 digits, quality measured"),
     "xor": ("lamina.demos.xor", "a 2-2-1 sigmoid network learns XOR by backpropagation"),
 }

@@ -99,25 +99,29 @@ def feature_maps(model, image):
     return maps
 
 
-def _normalise(a):
-    a = a - a.min(axis=(-2, -1), keepdims=True)
-    return a / np.maximum(a.max(axis=(-2, -1), keepdims=True), 1e-8) * 2 - 1
-
-
 def save_pictures(model, xt, yt, out_dir: str) -> list[str]:
     os.makedirs(out_dir, exist_ok=True)
     paths = []
     w = model[0].weight._data  # (32, 1, 3, 3)
     paths.append(
-        save_image_grid(_normalise(w), os.path.join(out_dir, "kernels_conv1.png"), nrow=8, scale=16)
+        save_image_grid(
+            w,
+            os.path.join(out_dir, "kernels_conv1.png"),
+            nrow=8,
+            scale=16,
+            normalize=True,
+            scale_each=True,
+        )
     )
     for i, fm in enumerate(feature_maps(model, xt[0]), 1):
         paths.append(
             save_image_grid(
-                _normalise(fm[:, None]),
+                fm[:, None],
                 os.path.join(out_dir, f"feature_maps_conv{i}.png"),
                 nrow=16,
                 scale=12,
+                normalize=True,
+                scale_each=True,
             )
         )
     pred = predict(model, xt).argmax(1)
@@ -136,7 +140,7 @@ def _misclassified(x, true, pred, out_dir):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:  # no labels without matplotlib: a plain grid
-        return save_image_grid(x * 2 - 1, path, nrow=8, scale=8)
+        return save_image_grid(x, path, nrow=8, scale=8)
     n = len(x)
     fig, axes = plt.subplots(1, n, figsize=(1.4 * n, 1.8), squeeze=False)
     for ax, img, t, p in zip(axes[0], x, true, pred):

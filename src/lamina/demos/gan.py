@@ -63,10 +63,11 @@ def train_gan(epochs: int = 60, seed: int = 0, out_dir: str | None = None, verbo
 
     def snapshot(epoch, logs):
         imgs = trainer.sample(noise=trainer.fixed_noise)
-        frames.append(make_grid(imgs, nrow=8))
+        frames.append(make_grid(imgs, nrow=8, normalize=True, value_range=(-1, 1)))
         done = epoch + 1  # epochs are 0-based in callbacks, 1-based in file names
         if out_dir and (done % 10 == 0 or done == epochs):
-            save_image_grid(imgs, os.path.join(out_dir, f"samples_epoch{done:03d}.png"), scale=6)
+            path = os.path.join(out_dir, f"samples_epoch{done:03d}.png")
+            save_image_grid(imgs, path, scale=6, normalize=True, value_range=(-1, 1))
 
     callbacks = [LambdaCallback(on_epoch_end=snapshot)]
     trainer.fit(x, epochs=epochs, batch_size=64, verbose=verbose, callbacks=callbacks)
