@@ -4,13 +4,14 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from safetensors.numpy import save_file
 from tokenizers import ByteLevelBPETokenizer
-from transformers import GPT2Config, GPT2LMHeadModel, GPT2Tokenizer
 
 from lamina.models import gpt2
 from lamina.models.bpe import ByteLevelBPE
+
+torch = pytest.importorskip("torch")  # every test here compares with transformers on torch
+from transformers import GPT2Config, GPT2LMHeadModel, GPT2Tokenizer  # noqa: E402
 
 TEXT = (
     "To be, or not to be, that is the question: Whether 'tis nobler in the mind to suffer "

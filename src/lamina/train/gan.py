@@ -25,7 +25,7 @@ __all__ = ["GAN", "GANTrainer"]
 
 
 def _sigmoid_mean(logits: Tensor) -> float:
-    z = np.clip(logits._data, -60, 60)
+    z = np.clip(logits.detach().numpy(), -60, 60)
     return float(np.mean(1 / (1 + np.exp(-z))))
 
 
