@@ -54,6 +54,11 @@ class _Pair:
     def param_groups(self) -> list[dict]:
         return self.d.param_groups + self.g.param_groups
 
+    @property
+    def parts(self) -> dict[str, Any]:
+        """The optimizers by state-dict key, for the checkpoint's all-or-nothing check."""
+        return {"d": self.d, "g": self.g}
+
     def state_dict(self) -> dict[str, Any]:
         return {"d": self.d.state_dict(), "g": self.g.state_dict()}
 
