@@ -3,8 +3,8 @@
 Character and word tokenizers with a vocabulary (``min_freq``, an unknown token, JSON
 save/load) and a dataset of next-token windows. Sampling, ``generate`` and ``complete``
 live in :mod:`lamina.models.generation` (they run a model). The bundled corpus
-``load_shakespeare()`` is the first ~1 MB of Shakespeare's plays (public domain; as compiled for char-rnn by
-A. Karpathy).
+``load_shakespeare()`` is the first ~1 MB of Shakespeare's plays (public domain; as
+compiled for char-rnn by A. Karpathy).
 """
 
 from __future__ import annotations
