@@ -8,7 +8,7 @@ see :mod:`lamina.models.pretrained`).
 
 from . import registry
 from .alexnet import AlexNet, alexnet
-from .digits import digits_cnn, digits_mlp
+from .digits import digits_cnn, digits_mlp, sigmoid_mlp
 from .gan import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, dcgan, mlp_gan
 from .generation import complete, generate, sample_next
 from .lenet import LeNet5, lenet5

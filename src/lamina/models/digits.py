@@ -1,4 +1,4 @@
-"""The networks of the digits demos: an MLP and a small BatchNorm CNN for 8x8 images.
+"""The demos' networks: an MLP and a small BatchNorm CNN for 8x8 digits, a sigmoid MLP.
 
 Registered builders, so a trained one saves with ``model.save_pretrained(dir)`` and comes
 back with ``lamina.nn.Module.from_pretrained(dir)`` (and ``lamina predict --model-dir``).
@@ -9,7 +9,7 @@ from __future__ import annotations
 from .. import nn
 from .registry import register
 
-__all__ = ["digits_cnn", "digits_mlp"]
+__all__ = ["digits_cnn", "digits_mlp", "sigmoid_mlp"]
 
 
 @register()
@@ -45,3 +45,12 @@ def digits_cnn(num_classes: int = 10) -> nn.Sequential:
         nn.ReLU(),
         nn.Linear(128, num_classes),
     )
+
+
+@register()
+def sigmoid_mlp(sizes: tuple[int, ...] = (2, 2, 1)) -> nn.Sequential:
+    """Linear -> Sigmoid at every layer (the article's XOR network is ``sizes=(2, 2, 1)``)."""
+    layers = []
+    for a, b in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(a, b), nn.Sigmoid()]
+    return nn.Sequential(*layers)
