@@ -7,11 +7,11 @@ import os
 
 import numpy as np
 import pytest
+from lamina.cli.predict import predict_main
 
 from lamina import io as lio
 from lamina import models
 from lamina.models.imagenet import imagenet_classes, predict, preprocess
-from lamina.models.predict_cli import predict_main
 
 from . import _recipe as R
 from .conftest import needs_layers
@@ -67,4 +67,4 @@ def test_predict_and_cli(tmp_path, tiny_resnet18, capsys, cheap_init):
     text = capsys.readouterr().out
     assert rc == 0 and text.splitlines()[0] == str(img)
     assert len(text.splitlines()) == 4 and "%" in text
-    assert predict_main([str(tmp_path / "missing.jpg"), "--weights", tiny_resnet18]) == 2
+    assert predict_main([str(tmp_path / "missing.jpg"), "--weights", tiny_resnet18]) == 1
