@@ -14,9 +14,10 @@ import argparse
 import numpy as np
 
 import lamina
-from lamina.data.series import load_airline, rmse, split_windows
+from lamina.data.series import load_airline, split_windows
 from lamina.models.rnn import RNNForecaster
 from lamina.optim import Adam
+from lamina.train.metrics import rmse
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
 p.add_argument("--epochs", type=int, default=300)
@@ -63,7 +64,7 @@ n_test = len(parts["test"][1])
 months = np.arange(len(y) - n_test, len(y))
 forecast = y[months - season] * np.exp(predict(parts["test"][0]))
 naive = y[months - season]
-r_model, r_naive = rmse(forecast, y[months]), rmse(naive, y[months])
+r_model, r_naive = rmse(y[months], forecast), rmse(y[months], naive)
 print(
     f"test 1959-1960 one-step RMSE: LSTM {r_model:.1f}  seasonal-naive {r_naive:.1f} "
     f"(thousands of passengers; {100 * (1 - r_model / r_naive):.0f}% lower)"

@@ -1,7 +1,14 @@
-"""Suite-wide options: ``--no-fast`` runs every op on its pure-NumPy path even when numba
-(the ``fast`` extra) is installed, so CI can test both paths with the same tests."""
+"""Suite-wide options and the torch summary.
+
+``--no-fast`` runs every op on its pure-NumPy path even when numba (the ``fast`` extra) is
+installed, so CI can test both paths with the same tests. ``--require-torch`` (CI) makes a
+missing torch fail the run at once instead of skipping every parity test. Without torch a
+plain run prints one line saying how many parity tests were skipped and why.
+"""
 
 import pytest
+
+TORCH_SKIP = "could not import 'torch'"  # importorskip's reason; tests/oracle.py uses it too
 
 
 def pytest_addoption(parser):
@@ -10,6 +17,46 @@ def pytest_addoption(parser):
         action="store_true",
         help="turn lamina's compiled (numba) kernels off for the whole run",
     )
+    parser.addoption(
+        "--require-torch",
+        action="store_true",
+        help="fail the run when torch (the parity tests' oracle) cannot be imported",
+    )
+
+
+def pytest_configure(config):
+    if not config.getoption("--require-torch"):
+        return
+    try:
+        import torch  # noqa: F401
+    except ImportError as e:
+        raise pytest.UsageError(
+            f"--require-torch: torch, the parity tests' oracle, cannot be imported ({e}); "
+            'install it with `pip install "torch==2.13.0"`'
+        ) from e
+
+
+def _torch_skip(report) -> bool:
+    if not report.skipped or not isinstance(report.longrepr, tuple):
+        return False
+    return TORCH_SKIP in str(report.longrepr[2])
+
+
+def pytest_report_teststatus(report, config):
+    # a torch skip is counted in the summary line below, not listed one by one
+    if _torch_skip(report) and report.when in ("setup", "call"):
+        return "skipped (no torch)", "s", "SKIPPED"
+    return None
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    n = len(terminalreporter.stats.get("skipped (no torch)", []))
+    if n:
+        terminalreporter.write_line(
+            f"{n} parity tests skipped: torch (the test oracle) is not installed; "
+            'install it with `pip install "torch==2.13.0"` (CI runs with --require-torch)',
+            yellow=True,
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,7 @@ import pytest
 
 import lamina as L
 from lamina.autograd import gradcheck
-
-try:
-    import torch
-except ImportError:  # pragma: no cover - torch is installed in CI
-    torch = None
+from tests.oracle import needs_torch, torch
 
 rng = np.random.default_rng(0)
 
@@ -195,7 +191,7 @@ def test_gradcheck_float64(case):
     assert gradcheck(fn, xs)
 
 
-@pytest.mark.skipif(torch is None, reason="torch not installed")
+@needs_torch
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_matches_torch_float32(case):
     _, fn, tfn, arrays = case

@@ -6,6 +6,7 @@ import builtins
 
 import numpy as np
 
+from .ops import einsum as Ein
 from .ops import elementwise as E
 from .ops import shape as S
 from .random import default_rng
@@ -168,11 +169,23 @@ def stack(tensors, dim=0) -> Tensor:
     return apply(S.Stack, *ts, axis=dim)
 
 
-def where(cond, a, b) -> Tensor:
+def where(cond, a=None, b=None):
+    """Elementwise choice between ``a`` and ``b`` (torch.where); ``where(cond)`` alone is
+    ``cond.nonzero(as_tuple=True)``."""
+    if a is None and b is None:
+        return (cond if isinstance(cond, Tensor) else tensor(cond)).nonzero(as_tuple=True)
     cond = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
     if not isinstance(a, Tensor):
         a = _make(np.asarray(_operand(b, a) if isinstance(b, Tensor) else a))
     return apply(E.Where, cond, a, _operand(a, b))
+
+
+def einsum(equation: str, *operands) -> Tensor:
+    """Einstein summation (torch.einsum); operands as arguments or as one list."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ts = [t if isinstance(t, Tensor) else tensor(t) for t in operands]
+    return apply(Ein.Einsum, *ts, equation=equation)
 
 
 def pad(x: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
@@ -203,7 +216,9 @@ _NAMES = (
     "log_softmax sum mean var std max min amax amin argmax argmin logsumexp prod norm "
     "reshape flatten squeeze unsqueeze transpose permute split chunk unbind gather "
     "scatter_add index_select masked_fill tril triu matmul maximum minimum square "
-    "clone detach neg isnan isfinite allclose equal"
+    "clone detach neg isnan isfinite allclose equal add sub mul div "
+    "sort argsort msort topk cumsum cumprod nonzero argwhere isinf isposinf isneginf "
+    "nan_to_num multinomial mm bmm"
 ).split()
 for _n in _NAMES:
     globals()[_n] = _fn(_n)
@@ -235,6 +250,7 @@ __all__ = [
     "concatenate",
     "stack",
     "where",
+    "einsum",
     "pad",
     "float32",
     "float64",

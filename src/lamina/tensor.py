@@ -13,6 +13,9 @@ from .ops import activation as A
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import reduce as R
+from .ops import scan as Scan
+from .ops import sort as Sel
+from .ops.dims import wrap_dim, wrap_dims
 from .tensor_shape import ShapeMixin
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
@@ -389,3 +392,121 @@ class Tensor(ShapeMixin):
     def norm(self, p=2, dim=None, keepdim=False):
         p = 2 if p == "fro" else (np.inf if p in ("inf", float("inf")) else p)
         return apply(R.Norm, self, p, _axis(dim), keepdim)
+
+    # ---- sorting, scanning, selection (ops helper) ----------------------------------------
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False):
+        """Sorted values and their int64 indices along ``dim`` (torch.Tensor.sort)."""
+        x = self.reshape(1) if self.ndim == 0 else self
+        axis = wrap_dim(dim, self.ndim)
+        idx = Sel.sort_indices(x.data, axis, descending)
+        values = apply(Sel.Take, x, index=idx, axis=axis)
+        if self.ndim == 0:
+            return ValuesIndices(values.reshape(()), _make(idx.reshape(())))
+        return ValuesIndices(values, _make(idx))
+
+    def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
+        """Indices that sort ``dim`` (torch.Tensor.argsort); ties keep their order."""
+        return self.sort(dim, descending, stable).indices
+
+    def msort(self) -> Tensor:
+        """Sorted along dim 0 (torch.Tensor.msort)."""
+        return self.sort(0).values
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
+        """The k largest (or smallest) values and their indices along ``dim`` (torch.topk)."""
+        x = self.reshape(1) if self.ndim == 0 else self
+        axis = wrap_dim(dim, self.ndim)
+        idx = Sel.topk_indices(x.data, int(k), axis, largest, sorted)
+        values = apply(Sel.Take, x, index=idx, axis=axis)
+        if self.ndim == 0:
+            return ValuesIndices(values.reshape(idx.shape[:0]), _make(idx.reshape(())))
+        return ValuesIndices(values, _make(idx))
+
+    def cumsum(self, dim: int, dtype=None) -> Tensor:
+        """Running sum along ``dim``; integer and bool inputs give int64 (torch.cumsum)."""
+        x = self.astype(dtype) if dtype is not None else self
+        if x.data.dtype.kind in "biu":
+            x = x.astype(np.int64)
+        return apply(Scan.CumSum, x, axis=wrap_dim(dim, self.ndim))
+
+    def cumprod(self, dim: int, dtype=None) -> Tensor:
+        """Running product along ``dim``; integer and bool inputs give int64 (torch.cumprod)."""
+        x = self.astype(dtype) if dtype is not None else self
+        if x.data.dtype.kind in "biu":
+            x = x.astype(np.int64)
+        return apply(Scan.CumProd, x, axis=wrap_dim(dim, self.ndim))
+
+    def nonzero(self, *, as_tuple: bool = False):
+        """Indices of the non-zero elements, one row each (torch.nonzero)."""
+        d = self.data.reshape(1) if self.ndim == 0 else self.data
+        idx = np.nonzero(d)
+        if as_tuple:
+            return tuple(_make(i.astype(np.int64)) for i in idx)
+        out = np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((0, 0), np.int64)
+        return _make(out if self.ndim else out[:, :0])
+
+    def argwhere(self) -> Tensor:
+        """nonzero() as a (n, ndim) tensor (torch.argwhere)."""
+        return self.nonzero()
+
+    def isinf(self) -> Tensor:
+        """True where the element is +inf or -inf (torch.isinf)."""
+        return _make(np.isinf(self.data))
+
+    def isposinf(self) -> Tensor:
+        """True where the element is +inf (torch.isposinf)."""
+        return _make(np.isposinf(self.data))
+
+    def isneginf(self) -> Tensor:
+        """True where the element is -inf (torch.isneginf)."""
+        return _make(np.isneginf(self.data))
+
+    def nan_to_num(self, nan: float = 0.0, posinf=None, neginf=None) -> Tensor:
+        """NaN and infinities replaced by numbers (torch.nan_to_num)."""
+        if self.data.dtype.kind not in "fc":
+            return self.clone()
+        return apply(E.NanToNum, self, nan=nan, posinf=posinf, neginf=neginf)
+
+    def multinomial(self, num_samples: int, replacement: bool = False, generator=None) -> Tensor:
+        """Category indices drawn from rows of non-negative weights (torch.multinomial)."""
+        from .random import default_rng
+
+        return _make(Sel.multinomial(self.data, num_samples, replacement, default_rng()))
+
+    def mm(self, mat2) -> Tensor:
+        """Matrix product of two 2-D tensors (torch.mm)."""
+        Sel.check_matmul_dims("mm", self.shape, np.shape(mat2), 2)
+        return self @ mat2
+
+    def bmm(self, mat2) -> Tensor:
+        """Batched product of (b, n, m) and (b, m, p) tensors (torch.bmm)."""
+        Sel.check_matmul_dims("bmm", self.shape, np.shape(mat2), 3)
+        return self @ mat2
+
+    def amax(self, dim=(), keepdim: bool = False) -> Tensor:  # noqa: F811 - tuple dims, tie split
+        """Max over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
+        return apply(R.AMaxMin, self, axis=_reduce_dims(dim, self.ndim), keepdim=keepdim)
+
+    def amin(self, dim=(), keepdim: bool = False) -> Tensor:  # noqa: F811 - tuple dims, tie split
+        """Min over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
+        axis = _reduce_dims(dim, self.ndim)
+        return apply(R.AMaxMin, self, axis=axis, keepdim=keepdim, largest=False)
+
+    def max(self, dim=None, keepdim: bool = False):  # noqa: F811 - adds max(other)
+        """Max of all elements, (values, indices) along ``dim``, or elementwise with a tensor."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        return self._maxmin(dim, keepdim, True)
+
+    def min(self, dim=None, keepdim: bool = False):  # noqa: F811 - adds min(other)
+        """Min of all elements, (values, indices) along ``dim``, or elementwise with a tensor."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        return self._maxmin(dim, keepdim, False)
+
+
+def _reduce_dims(dim, ndim: int):
+    """torch's reduction dims as a NumPy axis: () and [] mean every dim."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return None
+    return wrap_dims(dim, ndim) if ndim else None

@@ -37,8 +37,53 @@ def test_gan_trainer_learns_a_shifted_gaussian():
     before = np.abs(t.sample(500).reshape(-1, 2).mean(0) - target).max()
     hist = t.fit(data, epochs=12, batch_size=64, verbose=0)
     after = np.abs(t.sample(500).reshape(-1, 2).mean(0) - target).max()
-    assert len(hist["d_loss"]) == 12 and all(np.isfinite(hist["g_loss"]))
+    assert hist is t.history and hist.epoch == list(range(12))  # the Trainer's History
+    assert set(hist.history) == {"d_loss", "g_loss", "d_real", "d_fake", "d_lr", "g_lr", "seconds"}
+    assert all(np.isfinite(hist.history["g_loss"]))
     assert after < 0.15 < before
+
+
+def test_gan_trainer_is_the_trainer_with_its_train_step():
+    """Callbacks see 0-based epochs and the D/G logs; stop_training ends fit; the progress
+    line shows both losses."""
+    from lamina.train import Callback, Trainer
+
+    G, D = MLPGenerator(4, (1, 1, 2), (8,)), MLPDiscriminator((1, 1, 2), (8,))
+    t = GANTrainer(G, D)
+    assert isinstance(t, Trainer) and type(t).train_step is not Trainer.train_step
+    seen = []
+
+    class Stop(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((epoch, sorted(logs)))
+            if epoch == 1:
+                self.trainer.stop_training = True
+
+    data = np.random.default_rng(0).normal(size=(128, 1, 1, 2)).astype(np.float32)
+    hist = t.fit(data, epochs=5, batch_size=64, callbacks=[Stop()], verbose=0)
+    assert [e for e, _ in seen] == [0, 1] and hist.epoch == [0, 1]
+    assert {"d_loss", "g_loss", "d_real", "d_fake"} <= set(seen[0][1])
+    assert t.model.generator is G and t.model.discriminator is D
+    assert all(k.startswith(("generator.", "discriminator.")) for k in t.model.state_dict())
+
+
+def test_gan_progress_line_shows_both_losses(capsys):
+    G, D = MLPGenerator(4, (1, 1, 2), (8,)), MLPDiscriminator((1, 1, 2), (8,))
+    data = np.zeros((64, 1, 1, 2), np.float32)
+    GANTrainer(G, D).fit(data, epochs=1, batch_size=32, verbose=2)
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith("Epoch 1/1") and "d_loss: " in line and "g_loss: " in line
+
+
+def test_fewer_batches_than_d_steps():
+    """2 batches per epoch with d_steps=3: no ZeroDivisionError; the generator steps every
+    third discriminator step across epochs and an epoch without one logs g_loss NaN."""
+    G, D = MLPGenerator(4, (1, 1, 2), (8,)), MLPDiscriminator((1, 1, 2), (8,))
+    t = GANTrainer(G, D, d_steps=3)
+    data = np.zeros((128, 1, 1, 2), np.float32)
+    g = t.fit(data, epochs=3, batch_size=64, verbose=0).history["g_loss"]
+    # discriminator steps 1..6: the generator steps after the 3rd (epoch 1) and 6th (epoch 2)
+    assert np.isnan(g[0]) and np.isfinite(g[1]) and np.isfinite(g[2])
 
 
 def test_d_steps_and_label_smoothing_options():
@@ -54,6 +99,8 @@ def test_d_steps_and_label_smoothing_options():
     t.g_step = counting
     t.fit(np.zeros((64 * 6, 1, 1, 2), np.float32), epochs=1, batch_size=64, verbose=0)
     assert calls["g"] == 2  # 6 discriminator steps, one generator step per 3
+    t.fit(np.zeros((64 * 6, 1, 1, 2), np.float32), epochs=1, batch_size=64, verbose=0)
+    assert calls["g"] == 4  # a new fit starts counting afresh
     with pytest.raises(ValueError, match="d_steps"):
         GANTrainer(G, D, d_steps=0)
     with pytest.raises(ValueError, match="label_smoothing"):

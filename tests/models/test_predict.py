@@ -7,14 +7,13 @@ import os
 
 import numpy as np
 import pytest
-from lamina.cli.predict import predict_main
 
 from lamina import io as lio
 from lamina import models
+from lamina.cli.predict import predict_main
 from lamina.models.imagenet import imagenet_classes, predict, preprocess
 
 from . import _recipe as R
-from .conftest import needs_layers
 
 Image = pytest.importorskip("PIL.Image")
 HERE = os.path.dirname(__file__)
@@ -52,7 +51,6 @@ def tiny_resnet18(tmp_path_factory):
     return str(path)
 
 
-@needs_layers
 def test_predict_and_cli(tmp_path, tiny_resnet18, capsys, cheap_init):
     img = tmp_path / "cat.jpg"
     Image.fromarray(R.image_array(120, 160)).save(img, quality=90)

@@ -10,9 +10,6 @@ import numpy as np
 import lamina
 from lamina import models, nn, optim
 
-from .conftest import needs_layers
-
-pytestmark = needs_layers
 EXAMPLE = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "transfer_learning.py")
 
 

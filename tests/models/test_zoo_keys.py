@@ -10,12 +10,8 @@ import pytest
 
 from lamina import models, nn
 
-from .conftest import needs_layers
-
 GOLDEN = os.path.join(os.path.dirname(__file__), "golden")
 NAMES = sorted(f[: -len(".json")] for f in os.listdir(GOLDEN) if f.endswith(".json"))
-
-pytestmark = needs_layers
 
 
 def test_golden_files_cover_the_zoo():

@@ -18,14 +18,11 @@ from lamina import io as lio
 from lamina import models
 
 from . import _recipe as R
-from .conftest import needs_layers
 
 HERE = os.path.dirname(__file__)
 with open(os.path.join(HERE, "fixtures", "recipe.json")) as _f:
     META = json.load(_f)["models"]
 FAST = {"alexnet", "vgg11_bn", "resnet18", "resnet50", "resnet152"}  # resnet152: ~6 s
-
-pytestmark = needs_layers
 
 
 def _golden(name):

@@ -6,8 +6,8 @@ import pytest
 import lamina
 import lamina.nn as nn
 import lamina.nn.functional as F
+from tests.oracle import needs_torch, torch
 
-torch = pytest.importorskip("torch")
 RNG = np.random.default_rng(0)
 
 MODULES = [
@@ -26,6 +26,7 @@ MODULES = [
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize(("name", "kw"), MODULES)
 def test_module_matches_torch(name, kw):
     x = (RNG.standard_normal((3, 4, 2)) * 3).astype(np.float32)
@@ -43,6 +44,7 @@ def test_module_matches_torch(name, kw):
     assert list(m.state_dict()) == []
 
 
+@needs_torch
 def test_softmax_implicit_dim_warns_like_torch():
     x = lamina.randn(2, 3)
     with pytest.warns(UserWarning, match="Implicit dimension"):
@@ -56,6 +58,7 @@ def test_functional_accepts_arrays_and_dtype():
     np.testing.assert_allclose(y.data, np.log(0.25))
 
 
+@needs_torch
 def test_dropout_module_train_eval_and_seed():
     m = nn.Dropout(0.25)
     assert repr(m) == repr(torch.nn.Dropout(0.25))

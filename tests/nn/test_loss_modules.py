@@ -6,8 +6,8 @@ import pytest
 import lamina
 import lamina.nn as nn
 import lamina.nn.functional as F
+from tests.oracle import needs_torch, torch
 
-torch = pytest.importorskip("torch")
 RNG = np.random.default_rng(0)
 pytestmark = pytest.mark.filterwarnings("ignore:size_average and reduce")
 
@@ -41,6 +41,7 @@ REGRESSION = [
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize(("name", "kw"), REGRESSION)
 def test_regression_losses(name, kw):
     x = RNG.standard_normal((5, 3)).astype(np.float32)
@@ -71,6 +72,7 @@ def test_broadcast_target_warns_and_bad_batch_raises():
         F.binary_cross_entropy_with_logits(x, lamina.rand(4))
 
 
+@needs_torch
 @pytest.mark.parametrize("fn", ["mse_loss", "l1_loss", "huber_loss"])
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_weighted_regression(fn, reduction):
@@ -101,6 +103,7 @@ def _wkw(kw, c):
     return kw, kw
 
 
+@needs_torch
 @pytest.mark.parametrize("kw", CLASS)
 @pytest.mark.parametrize("shape", [(6, 4), (2, 4, 3, 3)])
 def test_cross_entropy_and_nll_modules(kw, shape):
@@ -114,6 +117,7 @@ def test_cross_entropy_and_nll_modules(kw, shape):
     _compare(nn.NLLLoss(**lkw), torch.nn.NLLLoss(**tkw), x, t, int_target=True)
 
 
+@needs_torch
 def test_cross_entropy_probability_target_grad():
     x = RNG.standard_normal((3, 5)).astype(np.float32)
     p = RNG.dirichlet(np.ones(5), 3).astype(np.float32)
@@ -131,6 +135,7 @@ def test_cross_entropy_bad_targets():
         F.nll_loss(x, np.array([0, 1]))
 
 
+@needs_torch
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_bce_modules(reduction):
     x = RNG.standard_normal((4, 3)).astype(np.float32)
@@ -149,6 +154,7 @@ def test_bce_modules(reduction):
     _compare(m, tm, p, t)
 
 
+@needs_torch
 @pytest.mark.parametrize("reduction", ["batchmean", "sum", "none"])
 @pytest.mark.parametrize("log_target", [False, True])
 def test_kl_div_module(reduction, log_target):

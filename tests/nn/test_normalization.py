@@ -6,8 +6,8 @@ import pytest
 import lamina
 import lamina.nn as nn
 import lamina.nn.functional as F
+from tests.oracle import needs_torch, torch
 
-torch = pytest.importorskip("torch")
 RNG = np.random.default_rng(0)
 
 BN = [
@@ -35,6 +35,7 @@ def _step(m, x, gy):
     return y.data, xl.grad.data
 
 
+@needs_torch
 @pytest.mark.parametrize(("name", "shape", "kw"), BN)
 def test_batch_norm_training_steps_then_eval(name, shape, kw):
     m, tm = getattr(nn, name)(shape[1], **kw), getattr(torch.nn, name)(shape[1], **kw)
@@ -61,6 +62,7 @@ def test_batch_norm_training_steps_then_eval(name, shape, kw):
     np.testing.assert_allclose(gx, gxt, rtol=1e-4, atol=1e-5)
 
 
+@needs_torch
 def test_batch_norm_loads_torch_state_dict():
     tm = torch.nn.BatchNorm2d(4)
     tm.train()
@@ -96,6 +98,7 @@ def test_functional_batch_norm_updates_running_stats():
     np.testing.assert_allclose(rv.data, 0.5 + 0.5 * x.var(0, ddof=1), rtol=1e-5)
 
 
+@needs_torch
 @pytest.mark.parametrize(
     ("shape", "nshape", "kw"),
     [

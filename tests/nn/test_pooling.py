@@ -6,8 +6,8 @@ import pytest
 import lamina as L
 from lamina import nn
 from lamina.nn import functional as F
+from tests.oracle import needs_torch, torch
 
-torch = pytest.importorskip("torch")
 RNG = np.random.default_rng(1)
 
 
@@ -45,6 +45,7 @@ LAYERS_2D = [
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize("name,kw", LAYERS_2D)
 def test_2d_layers_match_torch(name, kw):
     mine, theirs = getattr(nn, name)(**kw), getattr(torch.nn, name)(**kw)
@@ -64,6 +65,7 @@ LAYERS_1D = [
 ]
 
 
+@needs_torch
 @pytest.mark.parametrize("name,kw", LAYERS_1D)
 def test_1d_layers_match_torch(name, kw):
     mine, theirs = getattr(nn, name)(**kw), getattr(torch.nn, name)(**kw)
@@ -71,6 +73,7 @@ def test_1d_layers_match_torch(name, kw):
     check(mine, theirs, rand(2, 3, 9))
 
 
+@needs_torch
 def test_functional_interpolate_and_indices():
     x = rand(2, 3, 4, 5)
     tx = torch.tensor(x)
@@ -90,9 +93,11 @@ def test_functional_interpolate_and_indices():
 
 
 def test_pooling_errors():
-    with pytest.raises(ValueError, match=r"MaxPool2d: expected input \(N, C, H, W\).*\(5,\)"):
+    with pytest.raises(
+        ValueError, match=r"expected input \(N, C, H, W\).*\(5,\)\nin layer MaxPool2d"
+    ):
         nn.MaxPool2d(2)(L.randn(5))
-    with pytest.raises(ValueError, match=r"AvgPool1d: expected input \(N, C, L\)"):
+    with pytest.raises(ValueError, match=r"expected input \(N, C, L\)(.|\n)*in layer AvgPool1d"):
         nn.AvgPool1d(2)(L.randn(1, 2, 3, 4))
     with pytest.raises(ValueError, match="exactly one of size and scale_factor"):
         F.interpolate(L.randn(1, 1, 4, 4))

@@ -1,14 +1,14 @@
 """Training script run (and SIGKILLed) by test_crash_safety.py; not a test module.
 
-usage: python _crash_train.py DIR EPOCHS BALLAST_MB trainer|loop [slow]
+usage: python _crash_train.py DIR EPOCHS BALLAST_MB [slow]
 
 Trains a small MLP with dropout and Adam on shuffled batches, saves a checkpoint (model
 with a BALLAST_MB buffer so that writes take long enough to be interrupted, optimizer, RNG
 state, epoch) to DIR/last.safetensors after every epoch, resumes from it when present, and
-writes the final weights to DIR/final.safetensors. ``trainer`` uses lamina.train's
-``fit(resume_from=...)`` with ``ModelCheckpoint(save_weights_only=False)``; ``loop`` a
-plain loop over lamina.io.save_checkpoint / load_checkpoint. Prints one line per event
-(``saving k``, ``saved k seconds``, ``resumed k``, ``done``) for the parent to time kills.
+writes the final weights to DIR/final.safetensors, through lamina.train's
+``fit(resume_from=...)`` with ``ModelCheckpoint(save_weights_only=False)``. Prints one line
+per event (``saving k``, ``saved k seconds``, ``resumed k``, ``done``) for the parent to
+time kills.
 """
 
 import os
@@ -18,11 +18,8 @@ import time
 import numpy as np
 
 import lamina
-import lamina.nn.functional as F
 from lamina import nn, optim
-from lamina.data import DataLoader, TensorDataset
-from lamina.io import load_checkpoint, save_checkpoint, save_file
-from lamina.random import get_rng_state, set_rng_state
+from lamina.io import load_checkpoint, save_file
 
 
 def say(*words) -> None:
@@ -59,31 +56,6 @@ def setup(ballast_mb: float):
     return x, y, model, optim.Adam(model.parameters(), lr=1e-2)
 
 
-def own_loop(ckpt: str, epochs: int, x, y, model, opt) -> None:
-    """A plain loop over lamina.io.save_checkpoint / load_checkpoint."""
-    start = 0
-    if os.path.exists(ckpt):
-        state = load_checkpoint(ckpt)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        set_rng_state(state["rng"])
-        start = state["epoch"]
-        say("resumed", start)
-    loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
-    for epoch in range(start, epochs):
-        model.train()
-        for xb, yb in loader:
-            opt.zero_grad()
-            F.cross_entropy(model(xb), yb).backward()
-            opt.step()
-        state = {"model": model.state_dict(), "optimizer": opt.state_dict()}
-        state.update(rng=get_rng_state(), epoch=epoch + 1)
-        say("saving", epoch + 1)
-        t0 = time.perf_counter()
-        save_checkpoint(state, ckpt)
-        say("saved", epoch + 1, f"{time.perf_counter() - t0:.4f}")
-
-
 def trainer_loop(ckpt: str, epochs: int, x, y, model, opt) -> None:
     """lamina.train: fit with ModelCheckpoint(save_weights_only=False) and resume_from."""
     from lamina.train import Callback, ModelCheckpoint, Trainer
@@ -118,16 +90,16 @@ def trainer_loop(ckpt: str, epochs: int, x, y, model, opt) -> None:
     )
 
 
-def main(folder: str, epochs: int, ballast_mb: float, mode: str) -> None:
+def main(folder: str, epochs: int, ballast_mb: float) -> None:
     ckpt = os.path.join(folder, "last.safetensors")
     x, y, model, opt = setup(ballast_mb)
-    (trainer_loop if mode == "trainer" else own_loop)(ckpt, epochs, x, y, model, opt)
+    trainer_loop(ckpt, epochs, x, y, model, opt)
     final = {k: np.asarray(getattr(v, "data", v)) for k, v in model.state_dict().items()}
     save_file(final, os.path.join(folder, "final.safetensors"))
     say("done")
 
 
 if __name__ == "__main__":
-    if "slow" in sys.argv[5:]:
+    if "slow" in sys.argv[4:]:
         slow_disk()
-    main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4])
+    main(sys.argv[1], int(sys.argv[2]), float(sys.argv[3]))

@@ -11,7 +11,6 @@ checkpoint must load; resuming from it must end on final weights bit-identical t
 uninterrupted run's.
 """
 
-import importlib.util
 import os
 import random
 import signal
@@ -26,8 +25,6 @@ import pytest
 from lamina.io import is_checkpoint, load_checkpoint, load_file
 
 SCRIPT = Path(__file__).with_name("_crash_train.py")
-# the Trainer's own checkpointing when lamina.train has it, else a loop over lamina.io
-MODE = "trainer" if importlib.util.find_spec("lamina.train.trainer") else "loop"
 SRC = Path(__file__).resolve().parents[2] / "src"
 EPOCHS, BALLAST_MB = 8, 4
 # each kill: (mode, epochs past the last checkpoint); "write" kills land inside a save
@@ -39,7 +36,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
 def _launch(folder: Path) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(SRC) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    cmd = [sys.executable, str(SCRIPT), str(folder), str(EPOCHS), str(BALLAST_MB), MODE, "slow"]
+    cmd = [sys.executable, str(SCRIPT), str(folder), str(EPOCHS), str(BALLAST_MB), "slow"]
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
 
 
@@ -109,7 +106,8 @@ def test_sigkill_anywhere_then_resume_is_bit_identical(tmp_path):
     kills = sum(o == "killed" for _, o, _ in outcomes)
     cut = sum(c for _, _, c in outcomes)
     print(
-        f"\ncrash-safety ({MODE}): {len(PLAN)} SIGKILL launches {outcomes}: {kills} killed, "
+        f"\ncrash-safety (fit + ModelCheckpoint): {len(PLAN)} SIGKILLs "
+        f"{outcomes}: {kills} killed, "
         f"{cut} inside a checkpoint write (median write {np.median(writes or [0]) * 1e3:.0f} "
         "ms); every checkpoint loaded; final weights bit-identical to the uninterrupted run"
     )

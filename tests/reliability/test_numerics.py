@@ -97,14 +97,12 @@ def test_float16_input_to_float32_layer_computes_in_float32():
 
 
 def test_integer_input_is_refused_clearly():
-    with pytest.raises(TypeError, match=r"Linear.*floating-point.*got dtype int32"):
+    with pytest.raises(TypeError, match=r"floating-point.*got dtype int32.*\nin layer Linear"):
         nn.Linear(3, 2)(lamina.tensor(np.zeros((1, 3), np.int32)))
 
 
 def test_float16_cnn_trains_finite():
     """Conv2d + BatchNorm2d + MaxPool2d + Linear in float16 (model.to(float16)), inputs x100."""
-    if not hasattr(nn, "Conv2d"):
-        pytest.skip("lamina.nn.Conv2d not on this branch yet")
     lamina.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2))
     model.append(nn.Flatten())

@@ -7,10 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lamina.data.text import CharTokenizer, WordTokenizer
 from lamina.io import LaminaFileError
-
-text = pytest.importorskip("lamina.data.text", reason="tokenizers land with the rnn branch")
-CharTokenizer, WordTokenizer = text.CharTokenizer, text.WordTokenizer
 
 GOOD_CHAR = {"kind": "char", "itos": ["a", "b", "<u>"], "unk_token": "<u>"}
 GOOD_WORD = {"kind": "word", "itos": ["<unk>", "the", "."], "unk_token": "<unk>", "lower": True}

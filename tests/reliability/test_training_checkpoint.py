@@ -11,10 +11,8 @@ from hypothesis import strategies as st
 import lamina
 from lamina import nn, optim
 from lamina.io import LaminaFileError, save_checkpoint
-
-pytest.importorskip("lamina.train.trainer", reason="lamina.train has not landed")
-from lamina.train import Trainer  # noqa: E402
-from lamina.train.checkpoint import training_state  # noqa: E402
+from lamina.train import Trainer
+from lamina.train.checkpoint import training_state
 
 
 def _trainer():

@@ -47,9 +47,29 @@ def test_early_stopping_min_delta_mode_max_and_baseline():
     scores = [0.5, 0.52, 0.53, 0.9]  # +0.02 is below min_delta: no improvement
     history = fit(make_trainer(), [scripted("val_accuracy", scores), stop], epochs=4)
     assert history.epoch == [0, 1]
+
+
+def test_early_stopping_baseline_follows_keras3():
+    """An improving epoch never stops training; until the baseline is beaten, improvements
+    do not reset the patience count, so the first plateau after ``patience`` epochs stops."""
+    improving = [0.5, 0.4, 0.3, 0.2, 0.05]  # mode min; beats the baseline 0.1 only at the end
     base = EarlyStopping(monitor="score", patience=2, baseline=0.1)
-    history = fit(make_trainer(), [scripted("score", [0.5, 0.4, 0.3, 0.2, 0.05]), base], 5)
-    assert history.epoch == [0, 1]  # improving, but never below the baseline
+    history = fit(make_trainer(), [scripted("score", improving), base], 5)
+    assert history.epoch == [0, 1, 2, 3, 4] and base.stopped_epoch == 0
+    assert base.best == 0.05 and base.best_epoch == 4 and base.wait == 0
+    plateau = [0.5, 0.4, 0.3, 0.3, 0.3, 0.3]  # improves for 3 epochs, never reaches 0.1
+    base = EarlyStopping(monitor="score", patience=2, baseline=0.1)
+    history = fit(make_trainer(), [scripted("score", plateau), base], 6)
+    assert history.epoch == [0, 1, 2, 3] and base.stopped_epoch == 3
+    free = EarlyStopping(monitor="score", patience=2)  # no baseline: patience from the best
+    history = fit(make_trainer(), [scripted("score", plateau), free], 6)
+    assert history.epoch == [0, 1, 2, 3, 4] and free.stopped_epoch == 4
+
+
+def test_early_stopping_counts_nan_as_no_improvement():
+    stop = EarlyStopping(monitor="score", patience=1)
+    history = fit(make_trainer(), [scripted("score", [1.0, math.nan, math.nan]), stop], 3)
+    assert history.epoch == [0, 1] and stop.stopped_epoch == 1 and stop.best == 1.0
 
 
 def test_restore_best_weights_without_early_stop():

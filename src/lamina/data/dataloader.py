@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-import lamina
-from lamina.random import default_rng
-from lamina.tensor import Tensor
+from ..functions import from_numpy
+from ..random import default_rng
+from ..tensor import Tensor
 
 _KEEP_DTYPES = (np.dtype(np.bool_), np.dtype(np.uint8))
 
@@ -30,7 +30,7 @@ def _convert_array(a: np.ndarray) -> Any:
         a = a.astype(np.int64)
     elif a.dtype.kind not in "biuf":
         raise TypeError(f"default_collate: arrays of dtype {a.dtype} cannot become Tensors")
-    return lamina.from_numpy(np.ascontiguousarray(a))
+    return from_numpy(np.ascontiguousarray(a))
 
 
 def _stack(items: list, where: str) -> np.ndarray:
@@ -57,11 +57,11 @@ def default_collate(batch: list, _where: str = "the") -> Any:
     if isinstance(elem, (np.ndarray, np.generic, Tensor)):
         return _convert_array(_stack(batch, _where))
     if isinstance(elem, bool):
-        return lamina.from_numpy(np.array(batch, dtype=np.bool_))
+        return from_numpy(np.array(batch, dtype=np.bool_))
     if isinstance(elem, int):
-        return lamina.from_numpy(np.array(batch, dtype=np.int64))
+        return from_numpy(np.array(batch, dtype=np.int64))
     if isinstance(elem, float):
-        return lamina.from_numpy(np.array(batch, dtype=np.float32))
+        return from_numpy(np.array(batch, dtype=np.float32))
     if isinstance(elem, (str, bytes)) or elem is None:
         return list(batch)
     if isinstance(elem, collections.abc.Mapping):

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from lamina.random import default_rng
-from lamina.tensor import Tensor
+from ..random import default_rng
+from ..tensor import Tensor
 
 
 class Dataset:

@@ -24,7 +24,6 @@ __all__ = [
     "StandardScaler",
     "MinMaxScaler",
     "seasonal_naive",
-    "rmse",
 ]
 
 
@@ -150,9 +149,3 @@ def seasonal_naive(series, season: int, lookback_end, horizon: int = 1):
     s = np.asarray(lookback_end)[:, None] + np.arange(horizon)
     back = s - season * ((np.arange(horizon) // season) + 1)
     return a[back]
-
-
-def rmse(pred, target) -> float:
-    """Root mean squared error."""
-    d = np.asarray(pred, dtype=np.float64) - np.asarray(target, dtype=np.float64)
-    return float(np.sqrt(np.mean(d * d)))

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from lamina.random import default_rng
+from ..random import default_rng
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ._atomic import atomic_write_bytes
+from ._budget import Budget, json_cost
 from .errors import LaminaFileError
 from .safetensors_io import load_file, read_header, save_file
 
@@ -195,8 +196,11 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         raise LaminaFileError(
             path, f"__metadata__ format is {meta.get(_FORMAT_KEY)!r}, expected {FORMAT!r}"
         )
+    text = meta[_SKELETON_KEY]
+    # the header parse held this text once already; the skeleton's objects come on top
+    Budget(path, os.path.getsize(path)).charge(2 * json_cost(text), "the checkpoint skeleton")
     try:
-        skeleton = json.loads(meta[_SKELETON_KEY])
+        skeleton = json.loads(text)
     except (ValueError, RecursionError) as e:
         raise LaminaFileError(path, f"checkpoint skeleton is not JSON ({e})") from e
     state = _Decoder(path, load_file(path)).decode(skeleton)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._atomic import atomic_path
+from ._budget import Budget, json_cost
 from .errors import LaminaFileError
 
 __all__ = ["save_file", "load_file", "load_metadata", "read_header", "MAX_HEADER_BYTES"]
@@ -113,6 +114,9 @@ def _read_raw_header(path: str) -> tuple[Any, int, int]:
         raise LaminaFileError(path, f"cannot read: {e}") from e
     if len(raw) != n:
         raise LaminaFileError(path, f"offset 8: header truncated ({len(raw)} of {n} bytes)")
+    # parsed here, checked, and parsed again by the safetensors package: priced before any
+    # of that (the estimate is 1.3 x what 200,000 empty tensors measure)
+    Budget(path, size).charge(3 * json_cost(raw) // 2, "the safetensors header")
     try:
         header = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:

@@ -14,7 +14,8 @@ from .modules.activation import (
     Softplus,
     Tanh,
 )
-from .modules.container import ModuleDict, ModuleList, Sequential
+from .modules.attention import MultiheadAttention
+from .modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .modules.conv import Conv1d, Conv2d, ConvTranspose2d
 from .modules.dropout import Dropout, Dropout2d
 from .modules.embedding import Embedding

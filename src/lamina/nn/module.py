@@ -7,29 +7,50 @@ from collections import OrderedDict
 import numpy as np
 
 from ..tensor import Tensor
-from .parameter import Parameter
+from ._device import check_device, float_dtype, is_device
+from .hooks import add_hook, call_with_hooks
+from .parameter import Buffer, Parameter
+
+
+def _relative_path(module, target) -> str | None:
+    """Dotted path of ``target`` inside ``module`` (a child, or deeper via a ModuleList)."""
+    for name, m in module.named_modules():
+        if m is target and name:
+            return name
+    return None
 
 
 def _name_layer(e: Exception, module) -> None:
-    """Prefix a layer's error with its path in the model: ``features.3 (Conv2d): ...``.
+    """Attach the failing layer's path to ``e`` as a note: ``in layer blocks.2 (Linear)``.
 
     The innermost module that sees the error records itself; each enclosing module's
-    ``__call__`` finds that child among its sub-modules and prepends the child's name.
+    ``__call__`` finds the recorded module among its descendants (also when the parent's
+    forward calls it from a loop over a ModuleList/ModuleDict) and prepends the path. The
+    exception's own message is left as raised (PEP 678 ``add_note``).
     """
     info = getattr(e, "_lamina_layer", None)
     if info is None:
-        msg = str(e.args[0]) if e.args else str(e)
-        info = {"module": module, "path": "", "type": module._get_name(), "msg": msg}
-    else:
-        for name, child in module._modules.items():
-            if child is info["module"]:
-                info["path"] = name + ("." + info["path"] if info["path"] else "")
-                break
+        info = {"module": module, "path": "", "type": module._get_name(), "note": None}
+    elif info["module"] is not module:
+        rel = _relative_path(module, info["module"])
+        if rel is None:
+            return  # called as a plain object, not a registered sub-module: path unknown
+        info["path"] = rel + ("." + info["path"] if info["path"] else "")
         info["module"] = module
+    else:
+        return
     e._lamina_layer = info
+    notes = getattr(e, "__notes__", None)
+    if notes is not None and info["note"] in notes:
+        notes.remove(info["note"])
     where = f"{info['path']} ({info['type']})" if info["path"] else info["type"]
-    if not info["msg"].startswith(where):
-        e.args = (f"{where}: {info['msg']}",) + tuple(e.args[1:])
+    info["note"] = f"in layer {where}"
+    e.add_note(info["note"])
+
+
+def _set_array(t: Tensor, arr: np.ndarray) -> None:
+    """Replace a tensor's storage (dtype casts keep the Parameter object, as torch)."""
+    t.data = arr
 
 
 class Module:
@@ -45,6 +66,10 @@ class Module:
         d["_buffers"] = OrderedDict()
         d["_non_persistent"] = set()
         d["_modules"] = OrderedDict()
+        d["_forward_pre_hooks"] = OrderedDict()
+        d["_forward_hooks"] = OrderedDict()
+        d["_hooks_with_kwargs"] = OrderedDict()  # hook ids called with (args, kwargs)
+        d["_hooks_always_called"] = OrderedDict()
         d["training"] = True
 
     # ---- registration -----------------------------------------------------------------
@@ -56,7 +81,11 @@ class Module:
                 f"before assigning {name!r}"
             )
         params, mods, bufs = d["_parameters"], d["_modules"], d["_buffers"]
-        if isinstance(value, Parameter):
+        if isinstance(value, Buffer):
+            for store in (d, mods, params):
+                store.pop(name, None)
+            self.register_buffer(name, value.detach(), persistent=value.persistent)
+        elif isinstance(value, Parameter):
             for store in (d, mods, bufs):
                 store.pop(name, None)
             params[name] = value
@@ -106,8 +135,21 @@ class Module:
         self._parameters[name] = param
 
     def register_buffer(self, name: str, tensor, persistent: bool = True) -> None:
+        """File ``tensor`` as a buffer (torch.nn.Module.register_buffer).
+
+        A non-persistent buffer moves with the module but stays out of ``state_dict``.
+        """
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(
+                f"register_buffer: buffer name must be a non-empty string without '.', got {name!r}"
+            )
+        if name in self._parameters or name in self._modules:
+            raise KeyError(f"register_buffer: attribute {name!r} already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
-            tensor = Tensor(np.asarray(tensor))
+            raise TypeError(
+                f"register_buffer({name!r}): cannot assign {type(tensor).__name__} "
+                "(a Tensor or None expected)"
+            )
         self.__dict__.pop(name, None)
         self._buffers[name] = tensor
         (self._non_persistent.discard if persistent else self._non_persistent.add)(name)
@@ -130,11 +172,44 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
+        d = self.__dict__
         try:
+            if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
+                return call_with_hooks(self, args, kwargs)
             return self.forward(*args, **kwargs)
         except (ValueError, TypeError, IndexError, RuntimeError) as e:
             _name_layer(e, self)
             raise
+
+    def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):
+        """Call ``hook(module, args)`` before each forward (torch's register_forward_pre_hook).
+
+        A hook returning non-None replaces the positional arguments (a single value is
+        wrapped into a tuple); with ``with_kwargs=True`` it is called as
+        ``hook(module, args, kwargs)`` and may return ``(args, kwargs)``. Returns a handle
+        whose ``remove()`` unregisters it.
+        """
+        handle = add_hook(self._forward_pre_hooks, hook, prepend, self._hooks_with_kwargs)
+        if with_kwargs:
+            self._hooks_with_kwargs[handle.id] = True
+        return handle
+
+    def register_forward_hook(
+        self, hook, *, prepend: bool = False, with_kwargs: bool = False, always_call: bool = False
+    ):
+        """Call ``hook(module, args, output)`` after each forward (torch's register_forward_hook).
+
+        A hook returning non-None replaces the output. ``with_kwargs=True`` calls
+        ``hook(module, args, kwargs, output)``; ``always_call=True`` also calls it (with
+        output None) when forward raises. Returns a removable handle.
+        """
+        extra = (self._hooks_with_kwargs, self._hooks_always_called)
+        handle = add_hook(self._forward_hooks, hook, prepend, *extra)
+        if with_kwargs:
+            self._hooks_with_kwargs[handle.id] = True
+        if always_call:
+            self._hooks_always_called[handle.id] = True
+        return handle
 
     # ---- traversal --------------------------------------------------------------------
     def named_modules(self, memo=None, prefix: str = ""):
@@ -207,21 +282,56 @@ class Module:
         fn(self)
         return self
 
-    def to(self, *args, **kwargs) -> Module:
-        dtype = kwargs.get("dtype", next((a for a in args if a not in ("cpu", None)), None))
-        if dtype is not None:
-            for t in list(self.parameters()) + list(self.buffers()):
-                if t.data.dtype.kind == "f":
-                    t.data = t.data.astype(dtype)
+    def _cast(self, dtype: np.dtype, floating_only: bool) -> Module:
+        for t in list(self.parameters()) + list(self.buffers()):
+            if t.dtype != dtype and (t.dtype.kind == "f" or not floating_only):
+                _set_array(t, np.asarray(t).astype(dtype))
+                if t.grad is not None:
+                    _set_array(t.grad, np.asarray(t.grad).astype(dtype))
         return self
 
+    def to(self, *args, **kwargs) -> Module:
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)`` (torch).
+
+        Floating parameters and buffers take ``dtype``, in place (the Parameter objects
+        stay the same, so an optimizer built before keeps working); a device other than the
+        CPU raises, since lamina runs on the CPU only.
+        """
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        device, dtype = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            elif is_device(a):
+                device = a
+            elif a is not None and not isinstance(a, bool):
+                dtype = a
+        check_device(device, f"{self._get_name()}.to")
+        if dtype is None:
+            return self
+        return self._cast(float_dtype(dtype, f"{self._get_name()}.to"), floating_only=True)
+
+    def type(self, dst_type) -> Module:
+        """Cast every parameter and buffer to ``dst_type`` (torch.nn.Module.type)."""
+        return self._cast(np.dtype(dst_type), floating_only=False)
+
     def float(self) -> Module:
-        return self.to(np.float32)
+        return self._cast(np.dtype(np.float32), floating_only=True)
 
     def double(self) -> Module:
-        return self.to(np.float64)
+        return self._cast(np.dtype(np.float64), floating_only=True)
+
+    def half(self) -> Module:
+        return self._cast(np.dtype(np.float16), floating_only=True)
 
     def cpu(self) -> Module:
+        return self
+
+    def cuda(self, device=None) -> Module:
+        check_device("cuda" if device is None else f"cuda:{device}", f"{self._get_name()}.cuda")
         return self
 
     # ---- state dict -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Parameter: a leaf Tensor that a Module registers as learnable (torch.nn.Parameter)."""
+"""Parameter and Buffer: tensors a Module files by kind when assigned (torch.nn)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from ..tensor import Tensor, _default_array
 
 
 class Parameter(Tensor):
+    """A leaf Tensor that a Module registers as learnable (torch.nn.Parameter)."""
+
     __slots__ = ()
 
     def __init__(self, data=None, requires_grad: bool = True) -> None:
@@ -19,9 +21,15 @@ class Parameter(Tensor):
 
 
 class Buffer(Tensor):
-    """Marks a tensor as a buffer when assigned to a Module attribute (torch.nn.Buffer)."""
+    """Marks a tensor as a buffer when assigned to a Module attribute (torch.nn.Buffer).
 
-    __slots__ = ()
+    ``module.name = Buffer(t, persistent=False)`` is ``module.register_buffer(name, t,
+    persistent=False)``: the module stores a plain tensor sharing ``t``'s memory, and a
+    non-persistent buffer stays out of ``state_dict``.
+    """
+
+    __slots__ = ("persistent",)
 
     def __init__(self, data, persistent: bool = True) -> None:
         super().__init__(data)
+        self.persistent = persistent

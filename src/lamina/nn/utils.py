@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import Tensor
+from .hooks import RemovableHandle, training_mode  # noqa: F401  (torch.utils.hooks)
 
 
 def _grads(parameters):

@@ -217,3 +217,18 @@ class Clone(Function):
     @staticmethod
     def backward(ctx, g):
         return (g,)
+
+
+class NanToNum(Function):
+    """NaN, +inf and -inf replaced by numbers; the gradient passes where x was finite."""
+
+    ctx_attrs = ("finite",)
+
+    @staticmethod
+    def forward(ctx, x, *, nan=0.0, posinf=None, neginf=None):
+        ctx.finite = np.isfinite(x)
+        return np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (np.where(ctx.finite, g, np.zeros((), g.dtype)),)

@@ -201,3 +201,26 @@ class Norm(Function):
             else:
                 gx = g * np.sign(x) * np.abs(x) ** (p - 1) / np.where(y > 0, y, 1) ** (p - 1)
         return (gx.astype(x.dtype),)
+
+
+class AMaxMin(Function):
+    """amax/amin over ``axis`` (None, an int or a tuple); tied extremes share the gradient."""
+
+    ctx_attrs = ("axis", "keepdim")
+
+    @staticmethod
+    def forward(ctx, x, *, axis=None, keepdim=False, largest=True):
+        f = np.max if largest else np.min
+        y = f(x, axis=axis, keepdims=True)
+        ctx.axis, ctx.keepdim = axis, keepdim
+        ctx.save_for_backward(x, y)
+        return _drop(y, axis, keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        g = _expand(g, x.shape, ctx.axis, ctx.keepdim)
+        # NaN is the extreme when present: NaN == NaN must count as a tie
+        mask = (x == y) | (np.isnan(x) & np.isnan(y))
+        count = mask.sum(axis=ctx.axis, keepdims=True)
+        return (np.where(mask, g / np.maximum(count, 1), np.zeros((), g.dtype)).astype(x.dtype),)

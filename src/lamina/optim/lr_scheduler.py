@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ._lr_base import LRScheduler, _group_values, _per_group
-from ._lr_cycle import OneCycleLR, ReduceLROnPlateau
+from ._lr_cycle import OneCycleLR
+from ._lr_plateau import ReduceLROnPlateau
 from .optimizer import Optimizer
 
 __all__ = [

@@ -23,6 +23,7 @@ from .checkpoint import load_training_checkpoint, save_training_checkpoint
 from .gan import GANTrainer
 from .metrics import Metric, confusion_matrix
 from .summary import summary
+from .tensorboard import TensorBoard, feature_map_grid
 from .trainer import Trainer
 
 __all__ = [
@@ -38,7 +39,9 @@ __all__ = [
     "ReduceLROnPlateau",
     "StopAtTarget",
     "TargetStopping",
+    "TensorBoard",
     "TerminateOnNaN",
+    "feature_map_grid",
     "Metric",
     "confusion_matrix",
     "metrics",

@@ -1,10 +1,11 @@
 """Metrics that accumulate exactly over batches (keras.metrics, torchmetrics).
 
-Each metric is a small object with ``reset()``, ``update(y_pred, y_true)`` and
+Each metric is a small object with ``reset()``, ``update(y_true, y_pred)`` and
 ``result()``. State is kept as sums and counts (or a confusion matrix), never as an
 average of per-batch averages, so an epoch's value equals the metric computed on the
-whole epoch at once. The functional forms (``accuracy(y_pred, y_true)`` ...) compute a
-metric on one pair of arrays.
+whole epoch at once. The functional forms (``accuracy(y_true, y_pred)`` ...) compute a
+metric on one pair of arrays. Every metric, class or function, takes the truth first and
+the prediction second, as scikit-learn's metrics and Keras's ``update_state(y_true, y_pred)``.
 
 Shapes: ``y_pred`` holds scores or logits ``(N, C)`` for classification (or ``(N,)`` /
 ``(N, 1)`` for one binary output), predictions of the target's shape for regression;
@@ -50,20 +51,21 @@ def _np(x: Any) -> np.ndarray:
     return data if isinstance(data, np.ndarray) else np.asarray(x)
 
 
-def _class_labels(y_pred: np.ndarray, y_true: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(predicted, true) class indices from scores (N, C) and indices (N,) or one-hot (N, C)."""
+def _class_labels(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(true, predicted) class indices from indices (N,) or one-hot (N, C) and scores (N, C)."""
     if y_pred.ndim >= 2 and y_pred.shape[-1] > 1:
         pred = y_pred.argmax(axis=-1)
         true = y_true.argmax(axis=-1) if y_true.shape == y_pred.shape else y_true
-    else:  # one binary output: threshold probabilities at 0.5
-        pred = (y_pred.reshape(y_true.shape) > 0.5).astype(np.int64)
-        true = y_true
+    elif y_pred.size == y_true.size:  # one binary output: threshold probabilities at 0.5
+        pred, true = (y_pred.reshape(y_true.shape) > 0.5).astype(np.int64), y_true
+    else:
+        pred, true = y_pred, y_true  # sizes differ: refused below
     if pred.shape != true.shape:
         raise ValueError(
             f"metrics: predictions of shape {y_pred.shape} do not match targets of shape "
             f"{y_true.shape}; expected scores (N, C) with indices (N,) or one-hot (N, C)"
         )
-    return pred.astype(np.int64).ravel(), true.astype(np.int64).ravel()
+    return true.astype(np.int64).ravel(), pred.astype(np.int64).ravel()
 
 
 def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -> np.ndarray:
@@ -79,9 +81,9 @@ def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None) -
     """
     y_true, y_pred = _np(y_true), _np(y_pred)
     if y_pred.ndim >= 2 and y_pred.shape[-1] > 1:
-        pred, true = _class_labels(y_pred, y_true)
+        true, pred = _class_labels(y_true, y_pred)
     else:
-        pred, true = y_pred.astype(np.int64).ravel(), y_true.astype(np.int64).ravel()
+        true, pred = y_true.astype(np.int64).ravel(), y_pred.astype(np.int64).ravel()
     if num_classes is None:
         num_classes = int(max(pred.max(initial=-1), true.max(initial=-1))) + 1
     bad = (true < 0) | (true >= num_classes) | (pred < 0) | (pred >= num_classes)
@@ -102,16 +104,16 @@ class Metric:
     def reset(self) -> None:
         raise NotImplementedError
 
-    def update(self, y_pred: Any, y_true: Any) -> None:
+    def update(self, y_true: Any, y_pred: Any) -> None:
         raise NotImplementedError
 
     def result(self) -> float:
         raise NotImplementedError
 
-    def __call__(self, y_pred: Any, y_true: Any) -> float:
+    def __call__(self, y_true: Any, y_pred: Any) -> float:
         """The metric on one pair of arrays, leaving no state behind."""
         self.reset()
-        self.update(y_pred, y_true)
+        self.update(y_true, y_pred)
         value = self.result()
         self.reset()
         return value
@@ -138,8 +140,8 @@ class Accuracy(_Ratio):
 
     name = "accuracy"
 
-    def update(self, y_pred: Any, y_true: Any) -> None:
-        pred, true = _class_labels(_np(y_pred), _np(y_true))
+    def update(self, y_true: Any, y_pred: Any) -> None:
+        true, pred = _class_labels(_np(y_true), _np(y_pred))
         self.total += float(np.count_nonzero(pred == true))
         self.count += pred.size
 
@@ -153,8 +155,8 @@ class TopKAccuracy(_Ratio):
         self.k, self.name = k, f"top{k}_accuracy"
         super().__init__()
 
-    def update(self, y_pred: Any, y_true: Any) -> None:
-        scores, true = _np(y_pred), _np(y_true)
+    def update(self, y_true: Any, y_pred: Any) -> None:
+        true, scores = _np(y_true), _np(y_pred)
         if scores.ndim != 2:
             raise ValueError(f"TopKAccuracy: scores of shape {scores.shape}, expected (N, C)")
         true = true.argmax(-1) if true.shape == scores.shape else true.reshape(-1)
@@ -174,16 +176,16 @@ class BinaryAccuracy(_Ratio):
         self.threshold = threshold
         super().__init__()
 
-    def update(self, y_pred: Any, y_true: Any) -> None:
-        pred, true = _np(y_pred), _np(y_true)
+    def update(self, y_true: Any, y_pred: Any) -> None:
+        true, pred = _np(y_true), _np(y_pred)
         pred = pred.reshape(true.shape) if pred.size == true.size else pred
         self.total += float(np.count_nonzero((pred > self.threshold) == (true > 0.5)))
         self.count += true.size
 
 
 class _Elementwise(_Ratio):
-    def update(self, y_pred: Any, y_true: Any) -> None:
-        pred, true = _np(y_pred), _np(y_true)
+    def update(self, y_true: Any, y_pred: Any) -> None:
+        true, pred = _np(y_true), _np(y_pred)
         if pred.size != true.size:
             raise ValueError(
                 f"{type(self).__name__}: predictions of shape {pred.shape} and targets of "
@@ -227,8 +229,8 @@ class _FromConfusion(Metric):
     def reset(self) -> None:
         self.cm = np.zeros((0, 0), np.int64)
 
-    def update(self, y_pred: Any, y_true: Any) -> None:
-        pred, true = _class_labels(_np(y_pred), _np(y_true))
+    def update(self, y_true: Any, y_pred: Any) -> None:
+        true, pred = _class_labels(_np(y_true), _np(y_pred))
         scores = _np(y_pred)
         seen = scores.shape[-1] if scores.ndim >= 2 and scores.shape[-1] > 1 else 2
         n = max(self.num_classes or seen, len(self.cm), int(true.max(initial=0)) + 1)
@@ -270,53 +272,64 @@ class F1Score(_FromConfusion):
 
 
 class MeanMetric(_Ratio):
-    """Wrap ``fn(y_pred, y_true) -> float`` (a per-batch mean) into a sample-weighted mean."""
+    """Wrap ``fn(y_true, y_pred) -> float`` (a per-batch mean) into a sample-weighted mean."""
 
     def __init__(self, fn: Callable[[Any, Any], Any], name: str | None = None) -> None:
         self.fn, self.name = fn, name or getattr(fn, "__name__", "metric")
         super().__init__()
 
-    def update(self, y_pred: Any, y_true: Any) -> None:
+    def update(self, y_true: Any, y_pred: Any) -> None:
         n = len(_np(y_true)) if _np(y_true).ndim else 1
-        self.total += float(_np(self.fn(y_pred, y_true))) * n
+        self.total += float(_np(self.fn(y_true, y_pred))) * n
         self.count += n
 
 
-def accuracy(y_pred: Any, y_true: Any, k: int = 1) -> float:
-    """Top-k accuracy of scores (N, C) against indices (N,) or one-hot; k=1 is plain accuracy."""
-    return (Accuracy() if k == 1 else TopKAccuracy(k))(y_pred, y_true)
+def accuracy(y_true: Any, y_pred: Any, k: int = 1) -> float:
+    """Top-k accuracy of scores (N, C) against indices (N,) or one-hot; k=1 is plain accuracy.
+
+    keras.metrics.Accuracy / sklearn.metrics.accuracy_score (on argmax predictions).
+    """
+    return (Accuracy() if k == 1 else TopKAccuracy(k))(y_true, y_pred)
 
 
-def top_k_accuracy(y_pred: Any, y_true: Any, k: int = 5) -> float:
-    return TopKAccuracy(k)(y_pred, y_true)
+def top_k_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> float:
+    """Share of samples whose true class is among the k best scores (sklearn top_k_accuracy)."""
+    return TopKAccuracy(k)(y_true, y_pred)
 
 
-def binary_accuracy(y_pred: Any, y_true: Any, threshold: float = 0.5) -> float:
-    return BinaryAccuracy(threshold)(y_pred, y_true)
+def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> float:
+    """Share of elements with ``(y_pred > threshold) == y_true`` (keras binary_accuracy)."""
+    return BinaryAccuracy(threshold)(y_true, y_pred)
 
 
-def mae(y_pred: Any, y_true: Any) -> float:
-    return MeanAbsoluteError()(y_pred, y_true)
+def mae(y_true: Any, y_pred: Any) -> float:
+    """Mean absolute error (sklearn mean_absolute_error)."""
+    return MeanAbsoluteError()(y_true, y_pred)
 
 
-def mse(y_pred: Any, y_true: Any) -> float:
-    return MeanSquaredError()(y_pred, y_true)
+def mse(y_true: Any, y_pred: Any) -> float:
+    """Mean squared error (sklearn mean_squared_error)."""
+    return MeanSquaredError()(y_true, y_pred)
 
 
-def rmse(y_pred: Any, y_true: Any) -> float:
-    return RootMeanSquaredError()(y_pred, y_true)
+def rmse(y_true: Any, y_pred: Any) -> float:
+    """Root mean squared error (sklearn root_mean_squared_error)."""
+    return RootMeanSquaredError()(y_true, y_pred)
 
 
-def precision(y_pred: Any, y_true: Any, num_classes: int | None = None) -> float:
-    return Precision(num_classes)(y_pred, y_true)
+def precision(y_true: Any, y_pred: Any, num_classes: int | None = None) -> float:
+    """Macro precision (sklearn precision_score(average="macro", zero_division=0))."""
+    return Precision(num_classes)(y_true, y_pred)
 
 
-def recall(y_pred: Any, y_true: Any, num_classes: int | None = None) -> float:
-    return Recall(num_classes)(y_pred, y_true)
+def recall(y_true: Any, y_pred: Any, num_classes: int | None = None) -> float:
+    """Macro recall (sklearn recall_score(average="macro", zero_division=0))."""
+    return Recall(num_classes)(y_true, y_pred)
 
 
-def f1_score(y_pred: Any, y_true: Any, num_classes: int | None = None) -> float:
-    return F1Score(num_classes)(y_pred, y_true)
+def f1_score(y_true: Any, y_pred: Any, num_classes: int | None = None) -> float:
+    """Macro F1 (sklearn f1_score(average="macro", zero_division=0))."""
+    return F1Score(num_classes)(y_true, y_pred)
 
 
 _BY_NAME: dict[str, Callable[[], Metric]] = {

@@ -13,18 +13,27 @@ __all__ = ["EarlyStopping", "TargetStopping", "StopAtTarget", "TerminateOnNaN"]
 
 
 class EarlyStopping(Callback):
-    """Stop when a monitored value stops improving (keras.callbacks.EarlyStopping).
+    """Stop when a monitored value stops improving (keras.callbacks.EarlyStopping, Keras 3).
+
+    Every epoch counts one epoch of waiting; an epoch that improves on the best value seen
+    (by more than ``min_delta``) resets the count, if it also beats ``baseline`` when one is
+    given. Training stops at the first epoch that does not improve once the count has
+    reached ``patience``. An improving epoch never stops training.
 
     Args:
         monitor: the logs key to watch, e.g. ``"val_loss"`` or ``"val_accuracy"``.
         min_delta: a change smaller than this is no improvement.
-        patience: epochs without improvement before stopping.
+        patience: epochs without improvement after which training stops.
         mode: ``"min"``, ``"max"`` or ``"auto"`` (max for accuracy-like names).
-        baseline: stop unless the value beats this within ``patience`` epochs.
-        restore_best_weights: at the end of training restore the weights of the best epoch,
-            whether training stopped early or ran all its epochs (Keras restores only on an
-            early stop, which returns a worse model than the one it reported as best).
-        start_from_epoch: epochs to let pass before watching.
+        baseline: the value to beat: until an epoch beats it, improvements do not reset
+            the count, so training stops at the first non-improving epoch after
+            ``patience`` epochs that did not reach the baseline.
+        restore_best_weights: at the end of training (stopped early or not) restore the
+            weights of the best epoch, as Keras 3 does.
+        start_from_epoch: epochs to let pass before watching (a warm-up).
+        verbose: 1 prints the epoch it stopped at and the restore.
+
+    A monitored value that is NaN is no improvement, as in Keras.
     """
 
     def __init__(
@@ -44,30 +53,34 @@ class EarlyStopping(Callback):
         self.restore_best_weights, self.start_from_epoch = restore_best_weights, start_from_epoch
         self.verbose = verbose
 
-    def _better(self, value: float, reference: float) -> bool:
+    def _better(self, value: float, reference: float | None) -> bool:
+        if reference is None:
+            return True
         if self.mode == "min":
             return value + self.min_delta < reference
         return value - self.min_delta > reference
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self.wait, self.stopped_epoch, self.best_epoch = 0, 0, 0
-        self.best = math.inf if self.mode == "min" else -math.inf
+        self.best: float | None = None
         self.best_weights: dict[str, np.ndarray] | None = None
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if epoch < self.start_from_epoch:
             return
         current = monitored(logs, self.monitor, "EarlyStopping")
-        if current is None or math.isnan(current):
+        if current is None:
             return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights, self.best_epoch = copy_state(self.model), epoch
         self.wait += 1
         if self._better(current, self.best):
             self.best, self.best_epoch = current, epoch
             if self.restore_best_weights:
                 self.best_weights = copy_state(self.model)
             if self.baseline is None or self._better(current, self.baseline):
-                self.wait = 0
-                return
+                self.wait = 0  # a new best that also beats the baseline
+            return
         if self.wait >= self.patience and epoch > 0:
             self.stopped_epoch = epoch
             self.trainer.stop_training = True

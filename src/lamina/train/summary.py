@@ -2,9 +2,9 @@
 
 Like ``keras.Model.summary()`` or ``torchinfo.summary(model, input_size)``: the model runs
 one forward pass on zeros of ``input_size`` (batch dimension included, as torchinfo) in
-eval mode under ``no_grad``; while it runs, each submodule's ``forward`` is temporarily
-replaced by a wrapper that records the output shape (no hook machinery is needed, and
-everything is put back afterwards, even when the forward raises).
+eval mode under ``no_grad``; while it runs, a forward pre-hook on each submodule records
+the call order and a forward hook the output shape (torch's ``register_forward_hook``); the
+hooks are removed and the train/eval modes restored afterwards, even when the forward raises.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
+from ..nn.hooks import training_mode
 from ..tensor import Tensor
 
 __all__ = ["summary"]
@@ -44,31 +45,21 @@ def _inputs(input_size: Any, dtypes: Sequence[Any] | None) -> list[Tensor]:
     return [Tensor(np.zeros(s, dtype=np.dtype(dt))) for s, dt in zip(sizes, dtypes)]
 
 
-def _wrap_all(model: Any, rows: list[dict]) -> list[tuple[Any, Any]]:
-    """Replace each module's forward by a recording wrapper; return what to put back."""
-    saved = []
+def _hook_all(model: Any, rows: list[dict]) -> list[Any]:
+    """Hooks on every module that record (name, module, output shape); returns the handles."""
+    handles = []
     for name, mod in model.named_modules():
-        had = mod.__dict__.get("forward")
-        saved.append((mod, had))
-        original = mod.forward
 
-        def forward(*args, _name=name, _mod=mod, _orig=original, **kwargs):
-            row = {"name": _name, "module": _mod, "shape": None}
-            rows.append(row)
-            out = _orig(*args, **kwargs)
-            row["shape"] = _shape_text(out)
-            return out
+        def pre(module, args, _name=name):
+            rows.append({"name": _name, "module": module, "shape": None})
+            module.__dict__.setdefault("_summary_rows", []).append(rows[-1])
 
-        mod.__dict__["forward"] = forward
-    return saved
+        def post(module, args, out):
+            module.__dict__["_summary_rows"].pop()["shape"] = _shape_text(out)
 
-
-def _unwrap_all(saved: list[tuple[Any, Any]]) -> None:
-    for mod, had in saved:
-        if had is None:
-            mod.__dict__.pop("forward", None)
-        else:
-            mod.__dict__["forward"] = had
+        handles.append(mod.register_forward_pre_hook(pre))
+        handles.append(mod.register_forward_hook(post))
+    return handles
 
 
 def _count(params: Any) -> tuple[int, int]:
@@ -144,16 +135,15 @@ def summary(
     """
     inputs = _inputs(input_size, dtypes)
     rows: list[dict] = []
-    modes = [(m, m.training) for m in model.modules()]
-    saved = _wrap_all(model, rows)
-    model.eval()
+    handles = _hook_all(model, rows)
     try:
-        with no_grad():
+        with training_mode(model, False), no_grad():
             model(*inputs)
     finally:
-        _unwrap_all(saved)
-        for m, training in modes:
-            m.__dict__["training"] = training
+        for h in handles:
+            h.remove()
+        for m in model.modules():
+            m.__dict__.pop("_summary_rows", None)
     text = _table(model, rows)
     if print_fn is not None:
         print_fn(text)

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 import os
 import time
@@ -25,10 +26,12 @@ from typing import Any
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
-from ..data import DataLoader, Dataset, Subset, TensorDataset
+from ..data import DataLoader, Subset, TensorDataset
+from ..nn.hooks import training_mode
 from ..tensor import Tensor
 from . import checkpoint as ckpt
 from . import split
+from .batches import Means, array, batch_size_of, is_array, is_dataset, split_batch
 from .callbacks import Callback, CallbackList, History
 from .metrics import Metric, get_metric
 from .progress import EpochProgress
@@ -68,27 +71,12 @@ def _resolve_loss(loss: Any) -> Callable[[Any, Any], Tensor]:
     return loss
 
 
-def _is_dataset(x: Any) -> bool:
-    return isinstance(x, Dataset) or (
-        hasattr(x, "__getitem__") and hasattr(x, "__len__") and not _is_array(x)
-    )
-
-
-def _is_array(x: Any) -> bool:
-    return isinstance(x, (np.ndarray, Tensor, list))
-
-
-def _split_batch(batch: Any) -> tuple[tuple, Any]:
-    """(model inputs, target or None) from a DataLoader batch."""
-    if isinstance(batch, (list, tuple)):
-        if len(batch) == 1:
-            return (batch[0],), None
-        return tuple(batch[:-1]), batch[-1]
-    return (batch,), None
-
-
-def _array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+def _steps_on_a_metric(scheduler: Any) -> bool:
+    """Whether ``scheduler.step`` requires an argument: the protocol of ReduceLROnPlateau
+    (``step(metrics)``, lamina's and torch's) as opposed to the epoch-indexed ``step()``."""
+    params = inspect.signature(scheduler.step).parameters.values()
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return any(p.kind in positional and p.default is p.empty for p in params)
 
 
 class Trainer:
@@ -102,11 +90,12 @@ class Trainer:
         optimizer: a ``lamina.optim`` optimizer over the model's parameters (only
             ``evaluate``/``predict`` work without one).
         metrics: names (``"accuracy"``, ``"top5"``, ``"mae"``, ``"f1"`` ...), Metric objects
-            or functions ``fn(y_pred, y_true) -> float``; see :mod:`lamina.train.metrics`.
-        scheduler: a ``lamina.optim.lr_scheduler`` stepped after every epoch;
-            ``ReduceLROnPlateau`` is stepped with ``logs[scheduler_monitor]``.
-        scheduler_monitor: the logs key for ``ReduceLROnPlateau``; default ``"val_loss"``
-            when there is validation data, else ``"loss"``.
+            or functions ``fn(y_true, y_pred) -> float``; see :mod:`lamina.train.metrics`.
+        scheduler: a ``lamina.optim.lr_scheduler`` stepped after every epoch. One whose
+            ``step`` requires an argument (``ReduceLROnPlateau.step(metrics)``, torch's as
+            well) is stepped with ``logs[scheduler_monitor]``; others with ``step()``.
+        scheduler_monitor: the logs key for a metric-driven scheduler; default
+            ``"val_loss"`` when there is validation data, else ``"loss"``.
 
     Attributes:
         history: the :class:`History` of the last ``fit``.
@@ -138,16 +127,16 @@ class Trainer:
     def _loader(self, x: Any, y: Any, batch_size: int, shuffle: bool, where: str) -> Any:
         """A DataLoader over arrays (x, y), a Dataset, or a DataLoader given as is."""
         if isinstance(x, DataLoader) or (
-            hasattr(x, "__iter__") and not _is_dataset(x) and not _is_array(x)
+            hasattr(x, "__iter__") and not is_dataset(x) and not is_array(x)
         ):
             if y is not None:
                 raise TypeError(f"{where}: y must be None when x is a DataLoader (got y={y!r})")
             return x
-        if _is_dataset(x):
+        if is_dataset(x):
             if y is not None:
                 raise TypeError(f"{where}: y must be None when x is a Dataset (got y={y!r})")
             return DataLoader(x, batch_size=batch_size, shuffle=shuffle)
-        arrays = [_array(x)] + ([] if y is None else [_array(y)])
+        arrays = [array(x)] + ([] if y is None else [array(y)])
         if len(arrays) == 2 and len(arrays[0]) != len(arrays[1]):
             raise ValueError(
                 f"{where}: x has {len(arrays[0])} samples but y has {len(arrays[1])}; "
@@ -159,12 +148,12 @@ class Trainer:
         if not 0.0 <= validation_split < 1.0:
             raise ValueError(f"fit: validation_split={validation_split!r}, expected 0 <= s < 1")
         if validation_split and validation_data is None:
-            if isinstance(x, DataLoader) or not (_is_array(x) or _is_dataset(x)):
+            if isinstance(x, DataLoader) or not (is_array(x) or is_dataset(x)):
                 raise ValueError("fit: validation_split needs arrays or a Dataset, not a loader")
-            labels = split.class_labels(x, None if y is None else _array(y))
+            labels = split.class_labels(x, None if y is None else array(y))
             keep, held = split.split_indices(len(x), validation_split, labels)
-            if _is_array(x):
-                xa, ya = _array(x), None if y is None else _array(y)
+            if is_array(x):
+                xa, ya = array(x), None if y is None else array(y)
                 validation_data = (xa[held], None if ya is None else ya[held])
                 x, y = xa[keep], None if ya is None else ya[keep]
             else:
@@ -179,15 +168,21 @@ class Trainer:
             vx, vy = validation_data, None
             val = self._loader(validation_data, None, batch_size, False, "fit validation_data")
         split.warn_missing_classes(
-            split.class_labels(x, None if y is None else _array(y)),
-            split.class_labels(vx, None if vy is None else _array(vy)),
+            split.class_labels(x, None if y is None else array(y)),
+            split.class_labels(vx, None if vy is None else array(vy)),
         )
         return train, val
 
     # ---- steps ------------------------------------------------------------------------
-    def train_step(self, batch: Any) -> tuple[float, int]:
-        """One update on one batch; returns (mean loss of the batch, batch size)."""
-        inputs, target = _split_batch(batch)
+    def train_step(self, batch: Any) -> dict[str, float | None]:
+        """One update on one batch (keras.Model.train_step); returns the batch's values.
+
+        Forward, loss, backward, optimizer step, metrics update; returns ``{"loss": mean
+        loss of the batch}``. Override it for special training (``GANTrainer`` does): ``fit``
+        averages each returned value over the epoch, weighted by batch size; ``None`` means
+        "not measured on this batch" (an epoch that never measures a key logs NaN).
+        """
+        inputs, target = split_batch(batch)
         if target is None:
             raise ValueError("fit: batches must hold (inputs, target); got inputs only")
         self.optimizer.zero_grad()
@@ -196,18 +191,18 @@ class Trainer:
         loss.backward()
         self.optimizer.step()
         for m in self.metrics:
-            m.update(_array(output), _array(target))
-        return float(loss.item()), len(_array(target))
+            m.update(array(target), array(output))
+        return {"loss": float(loss.item())}
 
     def test_step(self, batch: Any, metrics: list[Metric]) -> tuple[float, int]:
         """Loss and metrics on one batch, no update (call under no_grad)."""
-        inputs, target = _split_batch(batch)
+        inputs, target = split_batch(batch)
         if target is None:
             raise ValueError("evaluate: batches must hold (inputs, target); got inputs only")
         output = self.model(*inputs)
         for m in metrics:
-            m.update(_array(output), _array(target))
-        return float(self.loss_fn(output, target).item()), len(_array(target))
+            m.update(array(target), array(output))
+        return float(self.loss_fn(output, target).item()), len(array(target))
 
     # ---- fit --------------------------------------------------------------------------
     def fit(
@@ -250,6 +245,7 @@ class Trainer:
         """
         if self.optimizer is None:
             raise ValueError("fit: the Trainer has no optimizer; pass optimizer=...")
+        self._begin_fit()
         train, val = self._fit_data(x, y, batch_size, shuffle, validation_data, validation_split)
         self.history = History()
         if resume_from is not None:
@@ -266,20 +262,27 @@ class Trainer:
         cbs.call("on_train_end", logs)
         return self.history
 
+    def _begin_fit(self) -> None:
+        """Reset per-fit state before the first epoch (a subclass's step counters)."""
+
+    def _lr_logs(self) -> dict[str, float]:
+        """The learning rate(s) this epoch trains with, for the logs."""
+        return {"lr": float(self.optimizer.param_groups[0]["lr"])}
+
     def _stopping(self) -> bool:
         return self.stop_training or bool(self.model.__dict__.get("stop_training", False))
 
     def _fit_epoch(self, epoch, epochs, train, val, cbs, verbose) -> dict[str, Any]:
         start = time.perf_counter()
         cbs.call("on_epoch_begin", epoch, {})
-        lr = float(self.optimizer.param_groups[0]["lr"])  # the lr this epoch trains with
+        lrs = self._lr_logs()  # read before the scheduler steps: the lr this epoch used
         total = len(train) if hasattr(train, "__len__") else None
         bar = EpochProgress(verbose, epoch, epochs, total)
         logs = self._train_epoch(train, cbs, bar)
         if val is not None:
             val_logs = self._evaluate_loader(val)
             logs.update({f"val_{k}": v for k, v in val_logs.items()})
-        logs["lr"] = lr
+        logs.update(lrs)
         self._step_scheduler(logs)
         logs["seconds"] = time.perf_counter() - start
         cbs.call("on_epoch_end", epoch, logs)
@@ -290,24 +293,23 @@ class Trainer:
         self.model.train()
         for m in self.metrics:
             m.reset()
-        loss_sum, count, logs = 0.0, 0, {}
+        means, logs = Means(), {}
         for b, batch in enumerate(loader):
             cbs.call("on_train_batch_begin", b, {})
-            loss, n = self.train_step(batch)
-            loss_sum, count = loss_sum + loss * n, count + n  # exact mean over samples
-            logs = {"loss": loss_sum / count, **{m.name: m.result() for m in self.metrics}}
+            means.add(self.train_step(batch), batch_size_of(batch))
+            logs = {**means.result(), **{m.name: m.result() for m in self.metrics}}
             cbs.call("on_train_batch_end", b, logs)
             bar.update(logs)
             if self._stopping():
                 break
-        if count == 0:
+        if not means.batches:
             raise ValueError("fit: the training data gave no batches")
         return dict(logs)
 
     def _step_scheduler(self, logs: dict[str, Any]) -> None:
         if self.scheduler is None:
             return
-        if type(self.scheduler).__name__ == "ReduceLROnPlateau":
+        if _steps_on_a_metric(self.scheduler):
             key = self.scheduler_monitor or ("val_loss" if "val_loss" in logs else "loss")
             if key not in logs:
                 raise ValueError(f"fit: scheduler_monitor {key!r} is not in logs {sorted(logs)}")
@@ -317,24 +319,14 @@ class Trainer:
             self.scheduler.step()
 
     # ---- evaluate / predict -----------------------------------------------------------
-    def _modes(self) -> list[tuple[Any, bool]]:
-        mods = self.model.modules() if hasattr(self.model, "modules") else [self.model]
-        return [(m, m.training) for m in mods]
-
     def _evaluate_loader(self, loader: Any) -> dict[str, float]:
-        modes = self._modes()
-        self.model.eval()
         for m in self._val_metrics:
             m.reset()
         loss_sum, count = 0.0, 0
-        try:
-            with no_grad():
-                for batch in loader:
-                    loss, n = self.test_step(batch, self._val_metrics)
-                    loss_sum, count = loss_sum + loss * n, count + n
-        finally:
-            for mod, training in modes:
-                mod.__dict__["training"] = training
+        with training_mode(self.model, False), no_grad():
+            for batch in loader:
+                loss, n = self.test_step(batch, self._val_metrics)
+                loss_sum, count = loss_sum + loss * n, count + n
         if count == 0:
             raise ValueError("evaluate: the data gave no batches")
         return {"loss": loss_sum / count, **{m.name: m.result() for m in self._val_metrics}}
@@ -359,23 +351,18 @@ class Trainer:
         ignored. A model returning a tuple gives a tuple of arrays.
         """
         loader = self._loader(x, None, batch_size, False, "predict")
-        modes, outputs = self._modes(), []
-        self.model.eval()
-        try:
-            with no_grad():
-                for batch in loader:
-                    inputs, _ = _split_batch(batch)
-                    outputs.append(self.model(*inputs))
-        finally:
-            for mod, training in modes:
-                mod.__dict__["training"] = training
+        outputs = []
+        with training_mode(self.model, False), no_grad():
+            for batch in loader:
+                inputs, _ = split_batch(batch)
+                outputs.append(self.model(*inputs))
         if not outputs:
             raise ValueError("predict: the data gave no batches")
         if isinstance(outputs[0], tuple):
             return tuple(
-                np.concatenate([_array(o[i]) for o in outputs]) for i in range(len(outputs[0]))
+                np.concatenate([array(o[i]) for o in outputs]) for i in range(len(outputs[0]))
             )
-        return np.concatenate([_array(o) for o in outputs])
+        return np.concatenate([array(o) for o in outputs])
 
     # ---- checkpoints ------------------------------------------------------------------
     def save_checkpoint(self, path: str | os.PathLike, epoch: int | None = None) -> None:

@@ -1,6 +1,6 @@
 """``lamina demo gan``: a DCGAN learns to draw the embedded 8x8 digits, with measured quality.
 
-Progress: one line per epoch with the D/G losses, in the Trainer's format. The generator
+Progress: the Trainer's bar (one line per epoch off a terminal) with the D/G losses. The generator
 is saved with its recipe (``lamina generate --model-dir lamina_out/gan -n 64 grid.png``).
 Quality is measured, not eyeballed: a digits classifier trained in lamina on the real
 training digits scores 1,000 generated samples; we report the share it classifies with
@@ -11,7 +11,6 @@ real test digits.
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 
@@ -19,8 +18,8 @@ import lamina as L
 from lamina import nn, optim
 from lamina.data.datasets import load_digits
 from lamina.models.gan import dcgan
+from lamina.train import LambdaCallback
 from lamina.train.gan import GANTrainer
-from lamina.train.progress import EpochProgress
 from lamina.viz.images import make_grid, save_image_grid
 
 from ._common import have, pyplot
@@ -61,26 +60,20 @@ def judge(clf: nn.Module, images01: np.ndarray) -> dict:
 
 
 def train_gan(epochs: int = 60, seed: int = 0, verbose: int = 1):
-    """Fit the DCGAN; returns (trainer, frames, history) with one grid per epoch."""
+    """Fit the DCGAN; returns (trainer, frames, history) with one (epoch, grid) per epoch."""
     L.manual_seed(seed)
     x, _ = load_digits("train")
     x = x * 2 - 1  # [0, 1] -> [-1, 1], the range of Tanh
     G, D = dcgan(latent_dim=LATENT, channels=1, image_size=8, width=64)
     trainer = GANTrainer(G, D, label_smoothing=0.1)
-    frames, history = [], {"epoch": []}
-    start = [time.perf_counter()]
+    frames = []
 
-    def snapshot(epoch, logs, t):  # epoch counts from 1, as the console shows it
-        frames.append((epoch, t.sample(noise=t.fixed_noise)))
-        history["epoch"].append(epoch)
-        for k, v in logs.items():
-            history.setdefault(k, []).append(v)
-        logs = {**logs, "seconds": time.perf_counter() - start[0]}
-        EpochProgress(2 if verbose else 0, epoch - 1, epochs, None).close(logs)
-        start[0] = time.perf_counter()
+    def snapshot(epoch, logs):  # epochs are 0-based in callbacks; the console counts from 1
+        frames.append((epoch + 1, trainer.sample(noise=trainer.fixed_noise)))
 
-    trainer.fit(x, epochs=epochs, batch_size=64, verbose=0, on_epoch_end=snapshot)
-    return trainer, frames, history
+    callbacks = [LambdaCallback(on_epoch_end=snapshot)]
+    history = trainer.fit(x, epochs=epochs, batch_size=64, verbose=verbose, callbacks=callbacks)
+    return trainer, frames, {"epoch": [e + 1 for e in history.epoch], **history.history}
 
 
 def save_pictures(frames, history, out_dir: str) -> list[str]:

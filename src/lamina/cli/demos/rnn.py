@@ -71,7 +71,7 @@ class ClippedTrainer(Trainer):
         loss.backward()
         clip_grad_norm_(self.model.parameters(), self.max_norm)
         self.optimizer.step()
-        return float(loss.item()), len(y)
+        return {"loss": float(loss.item())}
 
 
 class RandomWindows:

@@ -14,6 +14,7 @@ from .activation import (
     softplus,
     tanh,
 )
+from .attention import scaled_dot_product_attention
 from .conv import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -27,6 +28,7 @@ from .conv import (
     max_pool1d,
     max_pool2d,
 )
+from .distance import cosine_similarity, normalize, pairwise_distance
 from .linear import embedding, linear, one_hot, pad
 from .loss import (
     binary_cross_entropy,

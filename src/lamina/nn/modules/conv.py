@@ -9,6 +9,7 @@ import numpy as np
 from ...functions import pad as _pad
 from ...tensor import Tensor
 from .. import init
+from .._device import check_device, float_dtype
 from ..functional import conv as F
 from ..module import Module
 from ..parameter import Parameter
@@ -41,9 +42,12 @@ class _ConvNd(Module):
         bias: bool = True,
         padding_mode: str = "zeros",
         output_padding=0,
-        dtype=np.float32,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
+        dtype = float_dtype(dtype, type(self).__name__)
         name, n = type(self).__name__, self._n
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(
@@ -151,7 +155,8 @@ class Conv2d(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
-        dtype=np.float32,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__(
             in_channels,
@@ -163,6 +168,7 @@ class Conv2d(_ConvNd):
             groups,
             bias,
             padding_mode,
+            device=device,
             dtype=dtype,
         )
 
@@ -195,7 +201,8 @@ class Conv1d(_ConvNd):
         groups: int = 1,
         bias: bool = True,
         padding_mode: str = "zeros",
-        dtype=np.float32,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__(
             in_channels,
@@ -207,6 +214,7 @@ class Conv1d(_ConvNd):
             groups,
             bias,
             padding_mode,
+            device=device,
             dtype=dtype,
         )
 
@@ -242,7 +250,8 @@ class ConvTranspose2d(_ConvNd):
         bias: bool = True,
         dilation=1,
         padding_mode: str = "zeros",
-        dtype=np.float32,
+        device=None,
+        dtype=None,
     ) -> None:
         if padding_mode != "zeros" or isinstance(padding, str):
             raise ValueError(
@@ -260,6 +269,7 @@ class ConvTranspose2d(_ConvNd):
             bias,
             padding_mode,
             output_padding,
+            device=device,
             dtype=dtype,
         )
 

@@ -7,6 +7,7 @@ import numpy as np
 from ...autograd.function import Function
 from ...tensor import apply
 from .. import init
+from .._device import check_device, float_dtype
 from ..module import Module
 from ..parameter import Parameter
 
@@ -32,9 +33,29 @@ class Embedding(Module):
     """A table of ``num_embeddings`` vectors of size ``embedding_dim``, N(0, 1) initialised."""
 
     def __init__(
-        self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, _weight=None
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight=None,
+        _freeze: bool = False,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__()
+        check_device(device, "Embedding")
+        dtype = float_dtype(dtype, "Embedding")
+        for flag, value in (("max_norm", max_norm), ("scale_grad_by_freq", scale_grad_by_freq)):
+            if value not in (None, False):
+                raise ValueError(f"Embedding: {flag}={value!r} is not supported by lamina")
+        if sparse:
+            raise ValueError("Embedding: sparse=True (sparse gradients) is not supported by lamina")
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if padding_idx is not None and padding_idx < 0:
             padding_idx += num_embeddings
         if padding_idx is not None and not 0 <= padding_idx < num_embeddings:
@@ -42,7 +63,8 @@ class Embedding(Module):
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx
         self.weight = Parameter(
-            np.empty((num_embeddings, embedding_dim), np.float32) if _weight is None else _weight
+            np.empty((num_embeddings, embedding_dim), dtype) if _weight is None else _weight,
+            requires_grad=not _freeze,
         )
         if _weight is None:
             self.reset_parameters()

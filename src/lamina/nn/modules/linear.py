@@ -9,6 +9,7 @@ import numpy as np
 from ...ops import linalg as L
 from ...tensor import Tensor, apply
 from .. import init
+from .._device import check_device, float_dtype
 from ..module import Module
 from ..parameter import Parameter
 
@@ -25,9 +26,11 @@ class Linear(Module):
     """y = x W^T + b with W (out_features, in_features), torch's default initialisation."""
 
     def __init__(
-        self, in_features: int, out_features: int, bias: bool = True, dtype=np.float32
+        self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None
     ) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
+        dtype = float_dtype(dtype, type(self).__name__)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None

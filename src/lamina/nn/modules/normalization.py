@@ -6,6 +6,7 @@ import numpy as np
 
 from ...tensor import Tensor
 from .. import init
+from .._device import check_device, float_dtype
 from ..functional import normalization as F
 from ..module import Module
 from ..parameter import Parameter
@@ -27,11 +28,14 @@ class _BatchNorm(Module):
         momentum: float | None = 0.1,
         affine: bool = True,
         track_running_stats: bool = True,
-        dtype=np.float32,
+        device=None,
+        dtype=None,
         *,
         bias: bool = True,
     ) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
+        dtype = float_dtype(dtype, type(self).__name__)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
@@ -126,9 +130,12 @@ class LayerNorm(Module):
         eps: float = 1e-5,
         elementwise_affine: bool = True,
         bias: bool = True,
-        dtype=np.float32,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
+        dtype = float_dtype(dtype, type(self).__name__)
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(normalized_shape)

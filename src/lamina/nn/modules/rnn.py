@@ -22,6 +22,7 @@ from ...ops import rnn as R
 from ...random import default_rng
 from ...tensor import Tensor, apply
 from .. import init
+from .._device import check_device, float_dtype
 from ..module import Module
 from ..parameter import Parameter
 
@@ -76,9 +77,12 @@ class RNNBase(Module):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
-        dtype=np.float32,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
+        dtype = float_dtype(dtype, type(self).__name__)
         name = type(self).__name__
         for arg, v in (("input_size", input_size), ("hidden_size", hidden_size)):
             if not isinstance(v, (int, np.integer)) or v <= 0:
@@ -218,7 +222,8 @@ class RNN(RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
-        dtype=np.float32,
+        device=None,
+        dtype=None,
     ) -> None:
         mode = _rnn_mode(nonlinearity, "RNN")
         super().__init__(
@@ -230,6 +235,7 @@ class RNN(RNNBase):
             batch_first,
             dropout,
             bidirectional,
+            device,
             dtype,
         )
         self.nonlinearity = nonlinearity
@@ -247,8 +253,12 @@ class LSTM(RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
-        dtype=np.float32,
+        proj_size: int = 0,
+        device=None,
+        dtype=None,
     ) -> None:
+        if proj_size:
+            raise ValueError(f"LSTM: proj_size={proj_size} is not supported by lamina (use 0)")
         super().__init__(
             "LSTM",
             input_size,
@@ -258,6 +268,7 @@ class LSTM(RNNBase):
             batch_first,
             dropout,
             bidirectional,
+            device,
             dtype,
         )
 
@@ -274,7 +285,8 @@ class GRU(RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
-        dtype=np.float32,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__(
             "GRU",
@@ -285,6 +297,7 @@ class GRU(RNNBase):
             batch_first,
             dropout,
             bidirectional,
+            device,
             dtype,
         )
 
@@ -296,9 +309,17 @@ class RNNCellBase(Module):
     """Shared body of the cells (torch.nn.RNNCellBase): one step, params without _l0."""
 
     def __init__(
-        self, mode: str, input_size: int, hidden_size: int, bias: bool = True, dtype=np.float32
+        self,
+        mode: str,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
+        dtype = float_dtype(dtype, type(self).__name__)
         self.mode, self.input_size, self.hidden_size, self.bias = (
             mode,
             input_size,
@@ -354,10 +375,11 @@ class RNNCell(RNNCellBase):
         hidden_size: int,
         bias: bool = True,
         nonlinearity: str = "tanh",
-        dtype=np.float32,
+        device=None,
+        dtype=None,
     ) -> None:
         mode = _rnn_mode(nonlinearity, "RNNCell")
-        super().__init__(mode, input_size, hidden_size, bias, dtype)
+        super().__init__(mode, input_size, hidden_size, bias, device, dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):
@@ -368,9 +390,9 @@ class LSTMCell(RNNCellBase):
     """One LSTM step; forward(input, (h, c)) -> (h', c') (torch.nn.LSTMCell)."""
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, dtype=np.float32
+        self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None
     ) -> None:
-        super().__init__("LSTM", input_size, hidden_size, bias, dtype)
+        super().__init__("LSTM", input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input, hx=None):
         h, c = (None, None) if hx is None else hx
@@ -381,9 +403,9 @@ class GRUCell(RNNCellBase):
     """One GRU step; forward(input, h) -> h' (torch.nn.GRUCell)."""
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, dtype=np.float32
+        self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None
     ) -> None:
-        super().__init__("GRU", input_size, hidden_size, bias, dtype)
+        super().__init__("GRU", input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input, hx=None):
         return self._step(input, (hx,))[0]

@@ -1,0 +1,226 @@
+"""``lamina.onnx.export``: trace one forward pass and write it as an ONNX model."""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..autograd.grad_mode import no_grad
+from ..tensor import Tensor
+from . import convert_nn  # noqa: F401  (registers the nn converters)
+from .convert_basic import CONVERTERS
+from .graph import Graph, Node, UnsupportedOperatorError, onnx_dtype
+from .trace import TracedOp, run_traced
+
+DEFAULT_OPSET = 17
+
+
+def _onnx() -> Any:
+    try:
+        import onnx
+    except ImportError as e:
+        raise ImportError(
+            f"lamina.onnx.export needs the onnx package: pip install -e '.[onnx]' ({e})"
+        ) from None
+    return onnx
+
+
+def _inputs(args: Any) -> tuple:
+    args = args if isinstance(args, tuple) else (args,)
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            a = Tensor(np.array(a.data, copy=True))  # its own array: names go by identity
+        elif isinstance(a, np.ndarray):
+            a = Tensor(np.array(a, copy=True))
+        out.append(a)
+    return tuple(out)
+
+
+def _flatten(out: Any, where: str) -> list[np.ndarray]:
+    if isinstance(out, Tensor):
+        return [out.data]
+    if isinstance(out, (tuple, list)):
+        return [a for o in out if o is not None for a in _flatten(o, where)]
+    raise TypeError(f"{where}: the model returned {type(out).__name__}; expected Tensors")
+
+
+def _names(given: Sequence[str] | None, n: int, stem: str, where: str) -> list[str]:
+    if given is None:
+        return [stem] if n == 1 else [f"{stem}_{i}" for i in range(n)]
+    given = list(given)
+    if len(given) > n:
+        raise ValueError(f"{where}: {len(given)} names {given} for {n} {stem}s")
+    return given + [f"{stem}_{i}" for i in range(len(given), n)]
+
+
+def _axes(spec: Any, name: str) -> dict[int, str]:
+    if isinstance(spec, Mapping):
+        return {int(k): str(v) for k, v in spec.items()}
+    return {int(a): f"{name}_dynamic_axes_{i + 1}" for i, a in enumerate(spec)}
+
+
+def _value_info(onnx: Any, name: str, arr: np.ndarray, axes: dict[int, str], known: bool):
+    shape: list[Any] = [axes.get(i, d if known else None) for i, d in enumerate(arr.shape)]
+    return onnx.helper.make_tensor_value_info(name, onnx_dtype(onnx, arr.dtype), shape)
+
+
+def _live_ops(ops: list[TracedOp], inputs: set[int], outputs: list[np.ndarray]) -> list[TracedOp]:
+    """The ops that depend on an input and feed an output; the rest fold into constants."""
+    dynamic, keep = set(inputs), []
+    for op in ops:
+        if any(id(a) in dynamic for a in _arrays(op)):
+            keep.append(op)
+            dynamic.update(id(o) for o in op.outputs)
+    needed, live = {id(o) for o in outputs}, []
+    for op in reversed(keep):
+        if any(id(o) in needed for o in op.outputs):
+            live.append(op)
+            needed.update(id(a) for a in _arrays(op))
+    return live[::-1]
+
+
+def _arrays(op: TracedOp) -> list[np.ndarray]:
+    out = []
+    for v in op.args.values():
+        if isinstance(v, np.ndarray):
+            out.append(v)
+        elif isinstance(v, (tuple, list)):
+            out.extend(a for a in v if isinstance(a, np.ndarray))
+    return out
+
+
+def _convert(graph: Graph, op: TracedOp) -> None:
+    fn = CONVERTERS.get(op.op)
+    where = f" (used in {op.module})" if op.module else ""
+    if fn is None:
+        raise UnsupportedOperatorError(
+            f"lamina.onnx.export: op {op.op}{where} has no ONNX mapping; "
+            f"ops with one: {', '.join(sorted(CONVERTERS))}"
+        )
+    names = fn(Node(graph, op))
+    names = [names] if isinstance(names, str) else list(names)
+    for arr, name in zip(op.outputs, names):
+        if name is not None:
+            graph.bind(arr, name)
+            graph.dynamic_ids.add(id(arr))
+        else:
+            graph.unavailable[id(arr)] = f"{op.op}{where}"
+    for arr, _ in zip(op.outputs, names):
+        graph.keep(arr)
+
+
+def _check_available(graph: Graph, op: TracedOp) -> None:
+    for a in _arrays(op):
+        if id(a) in graph.unavailable:
+            raise UnsupportedOperatorError(
+                f"lamina.onnx.export: op {op.op} uses an output of {graph.unavailable[id(a)]} "
+                "that ONNX does not provide (e.g. max-pool indices)"
+            )
+
+
+def export(
+    model: Any,
+    args: Any,
+    f: str | os.PathLike | io.IOBase,
+    input_names: Sequence[str] | None = None,
+    output_names: Sequence[str] | None = None,
+    dynamic_axes: Mapping[str, Mapping[int, str] | Sequence[int]] | None = None,
+    opset_version: int = DEFAULT_OPSET,
+) -> None:
+    """Write ``model`` as an ONNX file by tracing ``model(*args)`` (torch.onnx.export).
+
+    Args:
+        model: a ``lamina.nn.Module`` (or any callable of Tensors); it runs once in eval
+            mode (BatchNorm uses its running statistics, Dropout passes through) under
+            ``no_grad``, and its modes are restored afterwards.
+        args: the example input: a Tensor, an array, or a tuple of them (``None`` entries
+            pass through as arguments but are not graph inputs).
+        f: a file path or a binary file object.
+        input_names, output_names: names of the graph's inputs and of the model's outputs
+            (a nested tuple of outputs is flattened in order; ``None`` entries dropped).
+        dynamic_axes: ``{name: {axis: "dim_name"}}`` or ``{name: [axis, ...]}``; those axes
+            get a symbolic size, e.g. ``{"input": {0: "batch"}, "output": {0: "batch"}}``.
+        opset_version: the ONNX operator set, 17 to 21.
+
+    Ops that do not depend on the inputs (e.g. weight reshapes) are folded into constants.
+    Raises ``UnsupportedOperatorError`` naming the op and the module that used it when an
+    op has no ONNX mapping.
+    """
+    onnx = _onnx()
+    if not 17 <= opset_version <= 21:
+        raise ValueError(f"lamina.onnx.export: opset_version={opset_version}, supported 17..21")
+    inputs = _inputs(args)
+    tensors = [a for a in inputs if isinstance(a, Tensor)]
+    in_names = _names(input_names, len(tensors), "input", "export input_names")
+    modes = [(m, m.training) for m in model.modules()] if hasattr(model, "modules") else []
+    try:
+        if hasattr(model, "eval"):
+            model.eval()
+        with no_grad():
+            trace, out = run_traced(model, inputs)
+    finally:
+        for m, training in modes:
+            m.__dict__["training"] = training
+    outputs = _flatten(out, "lamina.onnx.export")
+    out_names = _names(output_names, len(outputs), "output", "export output_names")
+    graph = _build(onnx, trace.ops, model, tensors, in_names, outputs, out_names,
+                   dict(dynamic_axes or {}), opset_version)  # fmt: skip
+    proto = onnx.helper.make_model(
+        graph, producer_name="lamina", opset_imports=[onnx.helper.make_opsetid("", opset_version)]
+    )
+    proto.ir_version = min(onnx.IR_VERSION, 9)  # readable by onnxruntime >= 1.16
+    onnx.checker.check_model(proto)
+    if isinstance(f, (str, os.PathLike)):
+        onnx.save(proto, os.fspath(f))
+    else:
+        f.write(proto.SerializeToString())
+
+
+def _build(onnx, ops, model, tensors, in_names, outputs, out_names, dynamic_axes, opset):
+    unknown = set(dynamic_axes) - set(in_names) - set(out_names)
+    if unknown:
+        raise ValueError(
+            f"lamina.onnx.export: dynamic_axes names {sorted(unknown)} are neither inputs "
+            f"{in_names} nor outputs {out_names}"
+        )
+    g = Graph(onnx, opset)
+    g.dynamic = any(name in dynamic_axes for name in in_names)
+    graph_inputs = []
+    for name, t in zip(in_names, tensors):
+        g.bind(t.data, name)
+        g.dynamic_ids.add(id(t.data))
+        axes = _axes(dynamic_axes.get(name, {}), name)
+        graph_inputs.append(_value_info(onnx, name, t.data, axes, True))
+    if hasattr(model, "state_dict"):
+        for key, value in model.state_dict(keep_vars=True).items():
+            arr = value.data if isinstance(value, Tensor) else value
+            if isinstance(arr, np.ndarray):
+                g.bind_param(arr, key)
+    _convert_all(g, ops, tensors, outputs)
+    graph_outputs = []
+    for name, arr in zip(out_names, outputs):
+        src = g.name_of(arr) if g.is_dynamic(arr) else Node(g, _NO_OP).x(arr)
+        g.nodes.append(onnx.helper.make_node("Identity", [src], [name], name=f"out_{name}"))
+        axes = _axes(dynamic_axes.get(name, {}), name)
+        graph_outputs.append(_value_info(onnx, name, arr, axes, not g.dynamic))
+    used = _used_names(g)
+    inits = [i for i in g.initializers if i.name in used]
+    return onnx.helper.make_graph(g.nodes, "lamina", graph_inputs, graph_outputs, inits)
+
+
+_NO_OP = TracedOp("output", {}, (), "")
+
+
+def _convert_all(g: Graph, ops, tensors, outputs) -> None:
+    for op in _live_ops(ops, {id(t.data) for t in tensors}, outputs):
+        _check_available(g, op)
+        _convert(g, op)
+
+
+def _used_names(g: Graph) -> set[str]:
+    return {i for node in g.nodes for i in node.input}

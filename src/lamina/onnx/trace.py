@@ -1,0 +1,136 @@
+"""Record the ops one forward pass runs: op class, bound arguments, outputs, module path.
+
+lamina's ops are classes whose ``forward(ctx, ...)`` works on plain arrays (see
+``lamina.autograd.function``). While tracing, every op class's ``forward`` is wrapped so that
+each outermost call is logged with its arguments bound to ``forward``'s parameter names
+(whether the caller passed them by position or keyword); every module's ``forward`` is
+wrapped on the instance to keep the dotted path of the module running. Array identity links
+the log into a graph: ``tensor.apply`` hands an op the ``.data`` array of each input Tensor
+and wraps the returned array as the output Tensor's ``.data`` without copying. Everything
+is restored afterwards, also on error.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..autograd import function as _function
+
+
+@dataclass
+class TracedOp:
+    """One op call: ``op`` (the class name), ``args`` by parameter name, ``outputs``."""
+
+    op: str
+    args: dict[str, Any]
+    outputs: tuple[np.ndarray, ...]
+    module: str  # "features.3 (Conv2d)", or "" at the top level
+
+
+@dataclass
+class Trace:
+    ops: list[TracedOp] = field(default_factory=list)
+    depth: int = 0
+    modules: list[str] = field(default_factory=list)
+
+
+def _op_base() -> type:
+    # the engine's array-level op base is ``Op``; older trees call it ``Function``
+    return getattr(_function, "Op", None) or _function.Function
+
+
+def _op_classes() -> list[type]:
+    seen, todo, out = set(), [_op_base()], []
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub not in seen:
+                seen.add(sub)
+                todo.append(sub)
+                if "forward" in sub.__dict__:
+                    out.append(sub)
+    return out
+
+
+def _bind(fn, args: tuple, kwargs: dict) -> dict[str, Any]:
+    sig = inspect.signature(fn)
+    bound = sig.bind(None, *args, **kwargs)
+    bound.apply_defaults()
+    named = dict(bound.arguments)
+    named.pop(next(iter(sig.parameters)))  # ctx
+    extra = named.pop("kwargs", None) if "kwargs" in sig.parameters else None
+    return {**named, **(extra or {})}
+
+
+def _record(trace: Trace, op_cls: type, fn, ctx, args, kwargs):
+    if trace.depth:  # an op calling another op's forward: only the outer call is the node
+        return fn(ctx, *args, **kwargs)
+    trace.depth += 1
+    try:
+        out = fn(ctx, *args, **kwargs)
+    finally:
+        trace.depth -= 1
+    # apply() adopts an ndarray as is; a NumPy scalar would be re-wrapped and lose identity
+    out = tuple(np.asarray(o) for o in out) if isinstance(out, tuple) else np.asarray(out)
+    name = getattr(getattr(ctx, "fn", None), "__name__", op_cls.__name__)
+    outputs = out if isinstance(out, tuple) else (out,)
+    module = trace.modules[-1] if trace.modules else ""
+    trace.ops.append(TracedOp(name, _bind(fn, args, kwargs), outputs, module))
+    return out
+
+
+def _wrapped(trace: Trace, cls: type) -> Any:
+    raw = cls.__dict__["forward"]
+    if isinstance(raw, classmethod):
+        func = raw.__func__
+
+        def forward_cm(klass, ctx, *args, **kwargs):
+            bound = func.__get__(klass, klass)
+            return _record(trace, klass, bound, ctx, args, kwargs)
+
+        return classmethod(forward_cm)
+    func = raw.__func__ if isinstance(raw, staticmethod) else raw
+
+    def forward(ctx, *args, **kwargs):
+        return _record(trace, cls, func, ctx, args, kwargs)
+
+    return staticmethod(forward)
+
+
+def _module_wrapper(trace: Trace, path: str, module: Any) -> Any:
+    bound = module.forward
+    label = f"{path} ({type(module).__name__})" if path else type(module).__name__
+
+    def forward(*args, **kwargs):
+        trace.modules.append(label)
+        try:
+            return bound(*args, **kwargs)
+        finally:
+            trace.modules.pop()
+
+    return forward
+
+
+def run_traced(model: Any, args: tuple) -> tuple[Trace, Any]:
+    """Call ``model(*args)`` recording its ops; returns (trace, the model's output)."""
+    trace = Trace()
+    classes = _op_classes()
+    saved = {cls: cls.__dict__["forward"] for cls in classes}
+    modules = list(model.named_modules()) if hasattr(model, "named_modules") else []
+    try:
+        for cls in classes:
+            cls.forward = _wrapped(trace, cls)
+        for path, m in modules:
+            # an instance attribute shadows the class's forward for Module.__call__ only
+            m.__dict__["forward"] = _module_wrapper(trace, path, m)
+        out = model(*args)
+    finally:
+        for cls, raw in saved.items():
+            cls.forward = raw
+        for _, m in modules:
+            m.__dict__.pop("forward", None)
+    return trace, out

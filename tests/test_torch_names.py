@@ -1,0 +1,330 @@
+"""Every torch-named function and Tensor method lamina exports, run against torch 2.13.
+
+The tables below hold one representative call per export. A new export without an entry
+fails ``test_every_export_has_an_entry``: add a call here (or, for a name that is not
+torch's or cannot be compared by value, an entry in OTHER saying how it is checked).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import lamina
+from tests.torchcmp import same_as_torch
+
+R = np.random.default_rng(0)
+A = R.permutation(12).reshape(3, 4).astype(np.float32) / 4 - 1.3  # distinct, mixed signs
+B = R.standard_normal((3, 4)).astype(np.float32)
+P = np.abs(A) + 0.5  # positive
+V = R.standard_normal(4).astype(np.float32)
+M = R.standard_normal((4, 2)).astype(np.float32)
+I = np.array([[0, 2, 1, 3], [3, 0, 0, 1], [1, 1, 2, 0]])  # int64 indices into dim 1
+K = np.array([[True, False, True, False], [False, True, True, False], [True] * 4])
+W = np.array([0.2, 0.3, 0.5], np.float32)
+
+
+def unary(name):
+    return (lambda T, x: getattr(T, name)(x)), [A]
+
+
+# ---- module-level functions: name -> (fn(T, *tensors), inputs) ----------------------
+FUNCS = {
+    **{n: unary(n) for n in "abs cos sin tanh sigmoid relu sign neg square exp clone".split()},
+    **{n: unary(n) for n in "isnan isfinite isinf isposinf isneginf nan_to_num".split()},
+    **{n: (lambda T, x, n=n: getattr(T, n)(x), [P]) for n in ("log", "log1p", "sqrt", "rsqrt")},
+    "detach": (lambda T, x: T.detach(x), [A]),
+    "add": (lambda T, x, y: T.add(x, y, alpha=2), [A, B]),
+    "sub": (lambda T, x, y: T.sub(x, y), [A, B]),
+    "mul": (lambda T, x, y: T.mul(x, y), [A, B]),
+    "div": (lambda T, x, y: T.div(x, y), [A, P]),
+    "maximum": (lambda T, x, y: T.maximum(x, y), [A, B]),
+    "minimum": (lambda T, x, y: T.minimum(x, y), [A, B]),
+    "max": (lambda T, x: (T.max(x), T.max(x, 1)), [A]),
+    "min": (lambda T, x: (T.min(x), T.min(x, 0, keepdim=True)), [A]),
+    "amax": (lambda T, x: T.amax(x, (0, 1)), [A]),
+    "amin": (lambda T, x: T.amin(x, 1), [A]),
+    "argmax": (lambda T, x: T.argmax(x, 1), [A]),
+    "argmin": (lambda T, x: T.argmin(x), [A]),
+    "sum": (lambda T, x: T.sum(x, 1), [A]),
+    "mean": (lambda T, x: T.mean(x, 0), [A]),
+    "var": (lambda T, x: T.var(x, 1), [A]),
+    "std": (lambda T, x: T.std(x), [A]),
+    "prod": (lambda T, x: T.prod(x, 1), [A]),
+    "logsumexp": (lambda T, x: T.logsumexp(x, 1), [A]),
+    "norm": (lambda T, x: T.norm(x), [A]),
+    "softmax": (lambda T, x: T.softmax(x, 1), [A]),
+    "log_softmax": (lambda T, x: T.log_softmax(x, 0), [A]),
+    "clamp": (lambda T, x: T.clamp(x, -0.5, 0.5), [A]),
+    "clip": (lambda T, x: T.clip(x, min=0.0), [A]),
+    "matmul": (lambda T, x, m: T.matmul(x, m), [A, M]),
+    "mm": (lambda T, x, m: T.mm(x, m), [A, M]),
+    "bmm": (lambda T, x, y: T.bmm(x, y), [A[None], M[None]]),
+    "einsum": (lambda T, x, m: T.einsum("ij,jk->ki", x, m), [A, M]),
+    "reshape": (lambda T, x: T.reshape(x, (2, 6)), [A]),
+    "flatten": (lambda T, x: T.flatten(x), [A]),
+    "squeeze": (lambda T, x: T.squeeze(x[None]), [A]),
+    "unsqueeze": (lambda T, x: T.unsqueeze(x, 1), [A]),
+    "transpose": (lambda T, x: T.transpose(x, 0, 1), [A]),
+    "permute": (lambda T, x: T.permute(x, (1, 0)), [A]),
+    "split": (lambda T, x: T.split(x, 3, 1), [A]),
+    "chunk": (lambda T, x: T.chunk(x, 2, 1), [A]),
+    "unbind": (lambda T, x: T.unbind(x, 1), [A]),
+    "cat": (lambda T, x, y: T.cat([x, y], 1), [A, B]),
+    "concatenate": (lambda T, x, y: T.concatenate([x, y]), [A, B]),
+    "stack": (lambda T, x, y: T.stack([x, y], 2), [A, B]),
+    "gather": (lambda T, x, i: T.gather(x, 1, i), [A, I]),
+    "scatter_add": (lambda T, x, i, y: T.scatter_add(x, 1, i, y), [A, I, B]),
+    "index_select": (lambda T, x, i: T.index_select(x, 1, i[0]), [A, I]),
+    "masked_fill": (lambda T, x, k: T.masked_fill(x, k, 0.5), [A, K]),
+    "where": (lambda T, k, x, y: (T.where(k, x, y), T.where(k)), [K, A, B]),
+    "tril": (lambda T, x: T.tril(x, 1), [A]),
+    "triu": (lambda T, x: T.triu(x), [A]),
+    "sort": (lambda T, x: T.sort(x, 1, descending=True), [A]),
+    "argsort": (lambda T, x: T.argsort(x, 0), [A]),
+    "msort": (lambda T, x: T.msort(x), [A]),
+    "topk": (lambda T, x: T.topk(x, 2), [A]),
+    "cumsum": (lambda T, x: T.cumsum(x, 1), [A]),
+    "cumprod": (lambda T, x: T.cumprod(x, 0), [A]),
+    "nonzero": (lambda T, k: T.nonzero(k), [K]),
+    "argwhere": (lambda T, k: T.argwhere(k), [K]),
+    "allclose": (lambda T, x, y: T.tensor(T.allclose(x, y)), [A, B]),
+    "equal": (lambda T, x, y: T.tensor(T.equal(x, x) and not T.equal(x, y)), [A, B]),
+    "pad": (lambda T, x: T.nn.functional.pad(x, (1, 2)), [A]),
+    # factories and conversions: deterministic ones compare values
+    "tensor": (lambda T, x: T.tensor([[1.5, 2.0]]) + x[:1, :2], [A]),
+    "as_tensor": (lambda T, x: T.as_tensor([1, 2]), [A]),
+    "from_numpy": (lambda T, x: T.from_numpy(np.arange(3.0)), [A]),
+    "zeros": (lambda T, x: T.zeros(2, 3), [A]),
+    "ones": (lambda T, x: T.ones((2, 3)), [A]),
+    "full": (lambda T, x: T.full((2,), 1.5), [A]),
+    "arange": (lambda T, x: (T.arange(5), T.arange(0, 1, 0.25)), [A]),
+    "linspace": (lambda T, x: T.linspace(0, 1, 5), [A]),
+    "eye": (lambda T, x: T.eye(3, 2), [A]),
+    "zeros_like": (lambda T, x: T.zeros_like(x), [A]),
+    "ones_like": (lambda T, x: T.ones_like(x), [A]),
+    "full_like": (lambda T, x: T.full_like(x, 7.0), [A]),
+    "multinomial": (lambda T, w: T.multinomial(w, 3).sort().values, [W]),
+}
+
+# ---- Tensor methods: name -> (fn(T, *tensors), inputs) -------------------------------
+METHODS = {}
+for _n in (
+    "abs cos sin tanh sigmoid relu sign neg square exp clone detach isnan isfinite isinf "
+    "isposinf isneginf nan_to_num float double half long int bool contiguous cpu t flatten "
+    "logical_not msort argwhere nonzero tolist all any"
+).split():
+    METHODS[_n] = ((lambda T, x, n=_n: getattr(x, n)()), [A])
+for _n in ("log", "log1p", "sqrt", "rsqrt"):
+    METHODS[_n] = ((lambda T, x, n=_n: getattr(x, n)()), [P])
+for _n in ("add", "sub", "mul", "div", "pow", "maximum", "minimum", "eq", "ne", "lt", "le"):
+    METHODS[_n] = ((lambda T, x, y, n=_n: getattr(x, n)(y)), [P, B])
+for _n in ("gt", "ge"):
+    METHODS[_n] = ((lambda T, x, y, n=_n: getattr(x, n)(y)), [P, B])
+for _n in ("sum", "mean", "var", "std", "prod", "logsumexp", "amax", "amin", "argmax", "argmin"):
+    METHODS[_n] = ((lambda T, x, n=_n: getattr(x, n)(1)), [A])
+METHODS.update(
+    {
+        "max": (lambda T, x: (x.max(), x.max(0), x.max(x * 0)), [A]),
+        "min": (lambda T, x: (x.min(), x.min(1, keepdim=True)), [A]),
+        "norm": (lambda T, x: (x.norm(), x.norm(1, dim=1)), [A]),
+        "softmax": (lambda T, x: x.softmax(1), [A]),
+        "log_softmax": (lambda T, x: x.log_softmax(1), [A]),
+        "clamp": (lambda T, x: x.clamp(-0.5, 0.5), [A]),
+        "clip": (lambda T, x: x.clip(max=0.1), [A]),
+        "matmul": (lambda T, x, m: x.matmul(m), [A, M]),
+        "mm": (lambda T, x, m: x.mm(m), [A, M]),
+        "bmm": (lambda T, x, m: x.bmm(m), [A[None], M[None]]),
+        "reshape": (lambda T, x: x.reshape(4, 3), [A]),
+        "view": (lambda T, x: x.view(-1), [A]),
+        "view_as": (lambda T, x, y: x.view_as(y), [A, A.reshape(2, 6)]),
+        "reshape_as": (lambda T, x, y: x.reshape_as(y), [A, A.reshape(6, 2)]),
+        "squeeze": (lambda T, x: x[:, None].squeeze(1), [A]),
+        "unsqueeze": (lambda T, x: x.unsqueeze(-1), [A]),
+        "unflatten": (lambda T, x: x.unflatten(1, (2, 2)), [A]),
+        "transpose": (lambda T, x: x.transpose(1, 0), [A]),
+        "swapaxes": (lambda T, x: x.swapaxes(0, 1), [A]),
+        "permute": (lambda T, x: x.permute(1, 0), [A]),
+        "expand": (lambda T, x: x[:1].expand(5, -1), [A]),
+        "expand_as": (lambda T, x, y: x[:1].expand_as(y), [A, B]),
+        "repeat": (lambda T, x: x.repeat(2, 1), [A]),
+        "split": (lambda T, x: x.split([1, 2]), [A]),
+        "chunk": (lambda T, x: x.chunk(3, 1), [A]),
+        "unbind": (lambda T, x: x.unbind(), [A]),
+        "gather": (lambda T, x, i: x.gather(1, i), [A, I]),
+        "scatter_add": (lambda T, x, i, y: x.scatter_add(1, i, y), [A, I, B]),
+        "index_select": (lambda T, x, i: x.index_select(0, i[0, :2]), [A, I]),
+        "masked_fill": (lambda T, x, k: x.masked_fill(k, -1.0), [A, K]),
+        "tril": (lambda T, x: x.tril(), [A]),
+        "triu": (lambda T, x: x.triu(-1), [A]),
+        "sort": (lambda T, x: x.sort(0), [A]),
+        "argsort": (lambda T, x: x.argsort(descending=True), [A]),
+        "topk": (lambda T, x: x.topk(2, dim=0, largest=False), [A]),
+        "cumsum": (lambda T, x: x.cumsum(0), [A]),
+        "cumprod": (lambda T, x: x.cumprod(1), [A]),
+        "multinomial": (lambda T, w: w.multinomial(2, replacement=True).shape, [W]),
+        "to": (lambda T, x: x.to(T.float64), [A]),
+        "type_as": (lambda T, x, y: x.type_as(y), [A, I]),
+        "allclose": (lambda T, x, y: x.allclose(y), [A, B]),
+        "equal": (lambda T, x, y: x.equal(y), [A, A]),
+        # in-place updates, on a tensor without grad
+        "add_": (lambda T, x, y: x.detach().clone().add_(y.detach(), alpha=2), [A, B]),
+        "sub_": (lambda T, x, y: x.detach().clone().sub_(y.detach()), [A, B]),
+        "mul_": (lambda T, x, y: x.detach().clone().mul_(y.detach()), [A, B]),
+        "div_": (lambda T, x, y: x.detach().clone().div_(y.detach()), [A, P]),
+        "clamp_": (lambda T, x: x.detach().clone().clamp_(-0.2, 0.2), [A]),
+        "copy_": (lambda T, x, y: x.detach().clone().copy_(y.detach()), [A, B]),
+        "fill_": (lambda T, x: x.detach().clone().fill_(2.5), [A]),
+        "zero_": (lambda T, x: x.detach().clone().zero_(), [A]),
+        # attributes and queries
+        "numpy": (lambda T, x: x.detach().numpy(), [A]),
+        "item": (lambda T, x: x[1, 2].item(), [A]),
+        "T": (lambda T, x: x.T, [A]),
+        "mT": (lambda T, x: x.mT, [A]),
+        "shape": (lambda T, x: tuple(x.shape), [A]),
+        "ndim": (lambda T, x: x.ndim, [A]),
+        "dim": (lambda T, x: x.dim(), [A]),
+        "numel": (lambda T, x: x.numel(), [A]),
+        "size": (lambda T, x: (tuple(x.size()), x.size(1)), [A]),
+        "is_floating_point": (
+            lambda T, x, i: (x.is_floating_point(), i.is_floating_point()),
+            [A, I],
+        ),
+        "is_leaf": (lambda T, x: (x.is_leaf, (x * 2).is_leaf), [A]),
+        "requires_grad": (lambda T, x, i: (x.requires_grad, i.requires_grad), [A, I]),
+    }
+)
+
+# ---- exports checked otherwise: name -> how ------------------------------------------
+OTHER = {
+    # dtypes: torch.float32 and lamina.float32 name the same type
+    **{n: "dtype" for n in "float16 float32 float64 int8 int16 int32 int64 uint8".split()},
+    **{n: "dtype" for n in ("float", "int", "long", "double", "half")},
+    "bool_": "not torch's: NumPy's name for bool (lamina.bool is torch's)",
+    "astype": "not torch's: NumPy's name; checked against Tensor.to in test_astype",
+    "Tensor": "the class; its methods are the METHODS table",
+    # random draws: shapes and dtypes compared, values are another generator's
+    **{n: "random" for n in "rand randn randint randperm rand_like randn_like".split()},
+    "empty": "random",
+    "empty_like": "random",
+    "uniform_": "random",
+    "normal_": "random",
+    "manual_seed": "rng state: tested in tests/test_random.py",
+    "initial_seed": "rng state: tested in tests/test_random.py",
+    "get_rng_state": "rng state: tested in tests/test_random.py",
+    "set_rng_state": "rng state: tested in tests/test_random.py",
+    # autograd machinery, tested against torch in tests/autograd
+    **{n: "autograd" for n in "no_grad enable_grad set_grad_enabled is_grad_enabled".split()},
+    **{n: "autograd" for n in "backward grad grad_fn retain_grad requires_grad_".split()},
+    **{n: "autograd" for n in ("detach_", "data", "device", "dtype")},
+}
+
+SUBMODULES = {"autograd", "ops", "functions", "tensor_shape", "random", "tensor"}
+
+
+def _exports():
+    funcs = {
+        n
+        for n in dir(lamina)
+        if not n.startswith("_")
+        and n not in SUBMODULES
+        and not isinstance(getattr(lamina, n), type(lamina))
+    }
+    methods = {n for n in dir(lamina.Tensor) if not n.startswith("_")}
+    return funcs, methods
+
+
+def test_every_export_has_an_entry():
+    funcs, methods = _exports()
+    missing_f = sorted(funcs - set(FUNCS) - set(OTHER))
+    missing_m = sorted(methods - set(METHODS) - set(OTHER))
+    assert not missing_f, f"lamina exports functions with no entry in FUNCS/OTHER: {missing_f}"
+    assert not missing_m, f"Tensor methods with no entry in METHODS/OTHER: {missing_m}"
+
+
+def _check(fn, inputs):
+    """Tensor results through same_as_torch (values, dtypes, gradients); anything else
+    (bools, shapes, Python numbers) compared as plain values."""
+    probe = fn(lamina, *[lamina.tensor(a) for a in inputs])
+    if _all_tensors(probe):
+        same_as_torch(fn, *inputs)
+        return
+    got = _pyvalue(probe)
+    want = _pyvalue(fn(torch, *[torch.tensor(a) for a in inputs]))
+    _assert_same_value(got, want)
+
+
+def _assert_same_value(got, want):
+    if isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), (got, want)
+        for g, w in zip(got, want):
+            _assert_same_value(g, w)
+    elif isinstance(want, float):
+        assert isinstance(got, float) and abs(got - want) <= 1e-6 * max(1.0, abs(want))
+    else:
+        assert type(got) is type(want) and got == want, (got, want)
+
+
+def _all_tensors(out):
+    if isinstance(out, (tuple, list)):
+        return all(_all_tensors(o) for o in out)
+    return isinstance(out, (lamina.Tensor, torch.Tensor))
+
+
+def _pyvalue(out):
+    """Tensors, arrays and tuples as nested lists of Python numbers."""
+    if isinstance(out, (tuple, list)):
+        return [_pyvalue(o) for o in out]
+    if isinstance(out, (lamina.Tensor, torch.Tensor)):
+        return out.detach().numpy().tolist()
+    if isinstance(out, np.ndarray):
+        return out.tolist()
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(FUNCS))
+def test_function_matches_torch(name):
+    fn, inputs = FUNCS[name]
+    _check(fn, inputs)
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_method_matches_torch(name):
+    fn, inputs = METHODS[name]
+    _check(fn, inputs)
+
+
+def test_dtype_names_match_torch():
+    for n, how in OTHER.items():
+        if how == "dtype":
+            want = str(getattr(torch, n)).removeprefix("torch.")
+            assert str(np.dtype(getattr(lamina, n))) == want, n
+
+
+@pytest.mark.parametrize("name", [n for n, how in OTHER.items() if how == "random"])
+def test_random_exports_shape_and_dtype_like_torch(name):
+    calls = {
+        "rand": lambda T: T.rand(2, 3),
+        "randn": lambda T: T.randn((2, 3)),
+        "randint": lambda T: T.randint(0, 5, (4,)),
+        "randperm": lambda T: T.randperm(6),
+        "rand_like": lambda T: T.rand_like(T.zeros(2, 2)),
+        "randn_like": lambda T: T.randn_like(T.zeros(3)),
+        "empty": lambda T: T.empty(2, 5),
+        "empty_like": lambda T: T.empty_like(T.zeros(2, dtype=T.float64)),
+        "uniform_": lambda T: T.zeros(3).uniform_(2.0, 3.0),
+        "normal_": lambda T: T.zeros(3).normal_(),
+    }
+    got, want = calls[name](lamina), calls[name](torch)
+    assert tuple(got.shape) == tuple(want.shape)
+    assert str(np.dtype(got.dtype)) == str(want.dtype).removeprefix("torch.")
+    if name == "uniform_":
+        assert np.all((got.numpy() >= 2.0) & (got.numpy() < 3.0))
+    if name == "randperm":
+        assert sorted(got.tolist()) == list(range(6))
+
+
+def test_astype_is_to():
+    x = lamina.tensor(A)
+    np.testing.assert_array_equal(x.astype(np.float64).numpy(), x.to(lamina.float64).numpy())
