@@ -4,11 +4,11 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
-from lamina.demos.ann import build_mlp
-from lamina.demos.cnn import digits_cnn
 
 import lamina as L
 from lamina import models, nn
+from lamina.models import digits_cnn
+from lamina.models import digits_mlp as build_mlp
 from lamina.onnx import export
 
 RTOL = 1e-5

@@ -26,6 +26,7 @@ from .resnet import (
     wide_resnet50_2,
 )
 from .rnn import RNNForecaster, RNNLanguageModel
+from .sequential import sequential_recipe
 from .vgg import (
     VGG,
     vgg11,

@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..io import LaminaFileError, atomic_write_bytes, load_file, load_metadata, save_file
-from .registry import builder, builders, recipe_of
+from .registry import builder, builders
+from .sequential import sequential_recipe
 
 __all__ = ["save_pretrained", "from_pretrained", "load_config", "load_tokenizer", "TASKS"]
 
@@ -52,7 +53,8 @@ def save_pretrained(
     """Write ``model`` with its recipe to the folder ``path`` (or one ``.safetensors`` file).
 
     Args:
-        model: a module built by a registered builder (every model lamina ships is).
+        model: a module built by a registered builder (every model lamina ships is), or an
+            ``nn.Sequential`` of standard layers (see :mod:`lamina.models.sequential`).
         path: a folder (created) or a file name ending in ``.safetensors``.
         task: one of :data:`TASKS`; ``lamina predict`` wants ``"image-classification"``.
         class_names: the names of the outputs of a classifier.
@@ -64,13 +66,7 @@ def save_pretrained(
     Returns:
         The folder (or file) written.
     """
-    recipe = recipe_of(model)
-    if recipe is None:
-        raise ValueError(
-            f"save_pretrained: {type(model).__name__} carries no recipe; build it with a "
-            f"registered builder ({', '.join(builders()[:6])}, ...) or register yours with "
-            "lamina.models.registry.register"
-        )
+    recipe = sequential_recipe(model)  # recorded by its builder, or read off its layers
     if task not in TASKS:
         raise ValueError(f"save_pretrained: task={task!r}, expected one of {TASKS}")
     config = {
