@@ -128,7 +128,8 @@ def _feature_maps(plt, model, image, label, path: str) -> str:
     axes[0].imshow(image[0], cmap="gray", interpolation="nearest")
     axes[0].set_title(f"input: a test digit ({label})")
     for i, (ax, fm) in enumerate(zip(axes[1:], maps), 1):
-        ax.imshow(make_grid(_normalise(fm[:, None]), nrow=8)[:, :, 0], cmap="gray")
+        side = int(np.ceil(np.sqrt(fm.shape[0])))  # a square grid of maps
+        ax.imshow(make_grid(_normalise(fm[:, None]), nrow=side)[:, :, 0], cmap="gray")
         ax.set_title(f"conv{i} + ReLU: {fm.shape[0]} maps of {fm.shape[1]}x{fm.shape[2]}")
     for ax in axes:
         ax.axis("off")
@@ -138,12 +139,14 @@ def _feature_maps(plt, model, image, label, path: str) -> str:
 
 def _misclassified(plt, x, true, pred, n_test: int, out_dir: str) -> str:
     path = os.path.join(out_dir, "misclassified.png")
-    n = max(len(x), 1)
-    fig, axes = plt.subplots(1, n, figsize=(max(1.6 * n, 4.5), 2.3), squeeze=False)
-    for ax, img, t, p in zip(axes[0], x, true, pred):
+    cols = min(max(len(x), 1), 10)
+    rows = max(1, -(-len(x) // cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(max(1.6 * cols, 4.5), 0.4 + 1.9 * rows))
+    axes = np.asarray(axes).reshape(-1)
+    for ax, img, t, p in zip(axes, x, true, pred):
         ax.imshow(img[0], cmap="gray_r", interpolation="nearest")
         ax.set_title(f"true {t}\npredicted {p}", fontsize=9)
-    for ax in axes[0]:
+    for ax in axes:
         ax.axis("off")
     fig.suptitle(f"The {len(x)} misclassified test digits (of {n_test})", fontsize=10)
     return _save(fig, path, plt)
