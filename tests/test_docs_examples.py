@@ -8,8 +8,11 @@ Conventions the pages follow:
   between them) shows what the script prints: the test compares it line by line
   (trailing spaces ignored); ``...`` in a line matches anything, and a line that is only
   ``...`` matches any number of lines.
-- Scripts run in a fresh folder holding the data files docs/data.md reads (``DATA_FILES``
-  below makes them), with one BLAS thread, in a fresh interpreter.
+- Scripts run in a fresh folder holding the data files docs/data.md reads
+  (``make_data_files``) and, when a script names them, stand-ins for the torchvision
+  files the zoo pages load (``make_stand_ins``: torchvision's keys and shapes written by
+  ``torch.save``, random values; lamina downloads nothing), with one BLAS thread, in a
+  fresh interpreter.
 """
 
 from __future__ import annotations
@@ -89,6 +92,36 @@ def make_data_files(folder: Path) -> None:
     (folder / "sales.csv").write_text("\n".join(lines) + "\n")
 
 
+STAND_INS = {
+    "resnet18-f37072fd.pth": "resnet18",
+    "resnet50-0676ba61.pth": "resnet50",
+    "checkpoint.pth.tar": "resnet18",
+}
+
+
+def make_stand_ins(folder: Path, code: str) -> None:
+    """torch.save'd files with torchvision's keys and shapes for the files ``code`` names."""
+    for name, arch in STAND_INS.items():
+        if name not in code:
+            continue
+        import torch
+
+        from lamina import models
+
+        state = {
+            k: torch.from_numpy(np.array(v))
+            for k, v in getattr(models, arch)().state_dict().items()
+        }
+        if name.endswith(".tar"):  # a training checkpoint as torch scripts write them
+            state = {"epoch": 3, "state_dict": {f"module.{k}": v for k, v in state.items()}}
+        torch.save(state, folder / name)
+    if "cat.jpg" in code:
+        from PIL import Image
+
+        pixels = np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / "cat.jpg")
+
+
 def _matches(got: str, want: str) -> bool:
     pattern = []
     for line in want.rstrip("\n").splitlines():
@@ -104,6 +137,7 @@ def _matches(got: str, want: str) -> bool:
 @pytest.mark.parametrize("page,i,code,want", CASES, ids=[f"{p}#{i}" for p, i, _, _ in CASES])
 def test_doc_block_runs_as_written(page, i, code, want, tmp_path):
     make_data_files(tmp_path)
+    make_stand_ins(tmp_path, code)
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg")
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
     done = subprocess.run(
