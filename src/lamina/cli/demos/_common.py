@@ -11,7 +11,8 @@ def have(module: str, picture: str) -> bool:
     """Whether ``module`` imports; if not, say in one line which picture is skipped."""
     if importlib.util.find_spec(module) is not None:
         return True
-    print(f"  {picture} not written: it needs {module} ({PLOT_INSTALL})")
+    package = {"PIL": "Pillow"}.get(module, module)
+    print(f"  {picture} not written: it needs {package} ({PLOT_INSTALL})")
     return False
 
 
