@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -197,3 +198,18 @@ def test_the_installed_entry_point_runs(tmp_path):
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr.strip().startswith("lamina demo: unknown demo 'nope'")
+
+
+def test_demo_ends_with_a_table_of_figures_times_and_files(capsys, tmp_path):
+    rc, out, err = run(capsys, "demo", "xor", "--out", str(tmp_path / "out"))
+    assert rc == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("== lamina demo xor: ")
+    assert any(line.startswith("Epoch 1/20 - ") for line in lines)  # the Trainer's format
+    head, rule, row = lines[-3:]
+    assert head.split() == ["demo", "figure", "reached", "time", "files", "written"]
+    assert set(rule.replace(" ", "")) == {"-"}
+    written = str(tmp_path / "out" / "xor" / "model.safetensors")
+    assert row.startswith("xor ") and "4/4 correct" in row and row.endswith(written)
+    assert re.search(r"  \dm\d\ds  ", row)
+    assert os.path.isfile(written)
