@@ -119,7 +119,7 @@ def _kernels(plt, w: np.ndarray, path: str) -> str:
     ax.imshow(make_grid(_normalise(w), nrow=8)[:, :, 0], cmap="gray", interpolation="nearest")
     ax.set_title("conv1: the 32 learned 3x3 kernels (white = positive weight)")
     ax.axis("off")
-    return _save(fig, path, plt)
+    return _save(fig, path, plt, suptitle=False)
 
 
 def _feature_maps(plt, model, image, label, path: str) -> str:
@@ -152,8 +152,8 @@ def _misclassified(plt, x, true, pred, n_test: int, out_dir: str) -> str:
     return _save(fig, path, plt)
 
 
-def _save(fig, path: str, plt) -> str:
-    fig.tight_layout()
+def _save(fig, path: str, plt, suptitle: bool = True) -> str:
+    fig.tight_layout(rect=(0, 0, 1, 0.93) if suptitle else None)  # room for the suptitle
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path

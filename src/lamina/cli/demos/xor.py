@@ -50,7 +50,7 @@ def main(out_dir: str, verbose: int = 1) -> dict:
     os.makedirs(out_dir, exist_ok=True)
     trainer.model.save_pretrained(os.path.join(out_dir, "model.safetensors"), task="other")
     return {
-        "figure": f"{correct}/4 correct, mse {history.history['loss'][-1]:.4f} after {steps} "
+        "figure": f"{correct}/4 correct, mse {history.history['loss'][-1]:.2g} after {steps} "
         f"steps ({reached} 0.001)",
         "files": [os.path.join(out_dir, "model.safetensors")],
         "final_mse": history.history["loss"][-1],
