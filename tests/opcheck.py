@@ -1,4 +1,4 @@
-"""Array-level checks for ops: run a Function's forward/backward without Tensor.
+"""Array-level checks for ops: run an Op's forward/backward without Tensor.
 
 ``check_op(Fn, *args, **kwargs)`` runs ``Fn.forward`` in float64, draws a random cotangent
 for each output, calls ``Fn.backward`` and compares every float-array argument's gradient
@@ -7,21 +7,42 @@ with central finite differences. Integer arrays and non-array arguments get no g
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
-from lamina.autograd.function import Context
+
+def _split(fn, args, kwargs):
+    """Tests may list options positionally after the inputs: name them as forward does."""
+    n = len(args) if fn._varargs else len(fn._inputs)
+    if len(args) <= n:
+        return args, kwargs
+    params = inspect.signature(fn.forward).parameters.values()
+    names = [p.name for p in params if p.kind == inspect.Parameter.KEYWORD_ONLY]
+    assert len(args) - n <= len(names), f"{fn.__name__}: too many arguments {len(args)}"
+    return args[:n], {**dict(zip(names, args[n:])), **kwargs}
 
 
 def run_forward(fn, *args, **kwargs):
-    ctx = Context(fn)
-    ctx.needs_input_grad = tuple(isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in args)
+    """fn.forward on arrays, with one needs_input_grad flag per tensor input (float arrays).
+
+    Options may follow the inputs positionally, in forward's keyword-only order.
+    """
+    args, kwargs = _split(fn, args, kwargs)
+    n = len(args) if fn._varargs else len(fn._inputs)
+    ctx = fn._Ctx(fn)
+    needs = tuple(isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in args)
+    ctx.needs_input_grad = needs + (False,) * (n - len(args))
     out = fn.forward(ctx, *args, **kwargs)
     return ctx, out
 
 
 def run_backward(fn, ctx, grads):
+    """fn.backward; checks the contract of one gradient per tensor input."""
     res = fn.backward(ctx, *grads)
-    return tuple(res) if isinstance(res, (tuple, list)) else (res,)
+    res = tuple(res) if isinstance(res, (tuple, list)) else (res,)
+    assert len(res) == len(ctx.needs_input_grad), f"{fn.__name__}: {len(res)} gradients"
+    return res
 
 
 def _unbroadcast(g, shape):

@@ -199,7 +199,7 @@ def pad(x: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
     width = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         width[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return apply(S.Pad, x, tuple(width), mode, value)
+    return apply(S.Pad, x, pad_width=tuple(width), mode=mode, value=value)
 
 
 def _fn(name):

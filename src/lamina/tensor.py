@@ -6,9 +6,8 @@ from collections import namedtuple
 
 import numpy as np
 
+from . import _state
 from .autograd import engine
-from .autograd.function import Context
-from .autograd.grad_mode import _grad
 from .ops import activation as A
 from .ops import elementwise as E
 from .ops import linalg as L
@@ -38,20 +37,47 @@ def _default_array(data, dtype=None) -> np.ndarray:
     return arr
 
 
+def _bind(fn, args, kwargs):
+    """Check ``args`` against ``fn.forward``'s tensor inputs; move inputs passed by keyword."""
+    names = fn._inputs
+    if kwargs and not kwargs.keys().isdisjoint(names):
+        args = list(args) + [None] * (len(names) - len(args))
+        for i, name in enumerate(names):
+            if name in kwargs:
+                args[i] = kwargs.pop(name)
+        while len(args) > len(fn._inputs) or (args and args[-1] is None):
+            args.pop()  # trailing defaults stay defaults
+    if len(args) > len(names) and not fn._varargs:
+        raise TypeError(
+            f"{fn.__name__}.forward takes {len(names)} tensor input(s) {names}, got "
+            f"{len(args)} positional arguments; pass options by keyword"
+        )
+    return args
+
+
 def apply(fn, *args, **kwargs):
-    """Run op ``fn`` on the arrays of ``args`` and record it in the graph when needed."""
-    arrays, needs, record = [], [], False
+    """Run op ``fn`` on the arrays of ``args`` and record it in the graph when needed.
+
+    ``args`` are the op's tensor inputs (Tensors, arrays, numbers or None), ``kwargs`` its
+    options; see ``lamina.autograd.function`` for the contract.
+    """
+    if kwargs or len(args) > len(fn._inputs):
+        args = _bind(fn, args, kwargs)
+    arrays, record = [], False
     for a in args:
         if isinstance(a, Tensor):
             arrays.append(a.data)
-            needs.append(a.requires_grad)
             record = record or a.requires_grad
         else:
             arrays.append(a)
-            needs.append(False)
-    record = record and _grad["enabled"]
-    ctx = Context(fn)
-    ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
+    record = record and _state.grad.enabled
+    ctx = fn._Ctx(fn)
+    n = len(args) if fn._varargs else len(fn._inputs)
+    if record:
+        needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
+        ctx.needs_input_grad = tuple(needs) + (False,) * (n - len(args))
+    else:
+        ctx.needs_input_grad = (False,) * n
     out = fn.forward(ctx, *arrays, **kwargs)
     if isinstance(out, tuple):
         outs = tuple(_make(o, record) for o in out)
@@ -241,7 +267,7 @@ class Tensor(ShapeMixin):
         dtype = np.dtype(dtype)
         if dtype == self.data.dtype:
             return self
-        return apply(E.Cast, self, dtype)
+        return apply(E.Cast, self, dtype=dtype)
 
     to = lambda self, dtype=None, *a, **k: self if dtype in (None, "cpu") else self.astype(dtype)  # noqa: E731,E501
     type_as = lambda self, other: self.astype(other.dtype)  # noqa: E731
@@ -344,54 +370,60 @@ class Tensor(ShapeMixin):
         return apply(A.ReLU, self)
 
     def softmax(self, dim):
-        return apply(A.Softmax, self, dim)
+        return apply(A.Softmax, self, dim=dim)
 
     def log_softmax(self, dim):
-        return apply(A.LogSoftmax, self, dim)
+        return apply(A.LogSoftmax, self, dim=dim)
 
     # ---- reductions -------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
         x = self if dtype is None else self.astype(dtype)
         if x.data.dtype == np.bool_:
             x = x.long()
-        return apply(R.Sum, x, _axis(dim), keepdim)
+        return apply(R.Sum, x, axis=_axis(dim), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False):
         if self.data.dtype.kind != "f":
             raise TypeError(f"mean() needs a floating point tensor, got {self.dtype}")
-        return apply(R.Mean, self, _axis(dim), keepdim)
+        return apply(R.Mean, self, axis=_axis(dim), keepdim=keepdim)
 
     def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
         c = correction if correction is not None else (0 if unbiased is False else 1)
-        return apply(R.Var, self, _axis(dim), c, keepdim)
+        return apply(R.Var, self, axis=_axis(dim), correction=c, keepdim=keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
         return self.var(dim, unbiased, keepdim, correction).sqrt()
 
     def _maxmin(self, dim, keepdim, largest):
         if dim is None:
-            return apply(R.MaxMin, self, None, False, largest)
-        values = apply(R.MaxMin, self, dim, keepdim, largest)
+            return apply(R.MaxMin, self, largest=largest)
+        values = apply(R.MaxMin, self, axis=dim, keepdim=keepdim, largest=largest)
         f = np.argmax if largest else np.argmin
         idx = f(self.data, axis=dim, keepdims=keepdim)
         return ValuesIndices(values, _make(idx.astype(np.int64)))
 
     max = lambda a, dim=None, keepdim=False: a._maxmin(dim, keepdim, True)  # noqa: E731
     min = lambda a, dim=None, keepdim=False: a._maxmin(dim, keepdim, False)  # noqa: E731
-    amax = lambda a, dim=None, keepdim=False: apply(R.MaxMin, a, dim, keepdim, True)  # noqa: E731
-    amin = lambda a, dim=None, keepdim=False: apply(R.MaxMin, a, dim, keepdim, False)  # noqa: E731
+    amax = lambda a, dim=None, keepdim=False: apply(
+        R.MaxMin, a, axis=dim, keepdim=keepdim, largest=True
+    )  # noqa: E731
+    amin = lambda a, dim=None, keepdim=False: apply(
+        R.MaxMin, a, axis=dim, keepdim=keepdim, largest=False
+    )  # noqa: E731
     argmax = lambda a, dim=None, keepdim=False: _make(  # noqa: E731
         np.argmax(a.data, axis=dim, keepdims=keepdim).astype(np.int64)
     )
     argmin = lambda a, dim=None, keepdim=False: _make(  # noqa: E731
         np.argmin(a.data, axis=dim, keepdims=keepdim).astype(np.int64)
     )
-    logsumexp = lambda a, dim=None, keepdim=False: apply(R.LogSumExp, a, _axis(dim), keepdim)  # noqa: E731,E501
-    prod = lambda a, dim=None, keepdim=False: apply(R.Prod, a, dim, keepdim)  # noqa: E731
+    logsumexp = lambda a, dim=None, keepdim=False: apply(
+        R.LogSumExp, a, axis=_axis(dim), keepdim=keepdim
+    )  # noqa: E731,E501
+    prod = lambda a, dim=None, keepdim=False: apply(R.Prod, a, axis=dim, keepdim=keepdim)  # noqa: E731
 
     def norm(self, p=2, dim=None, keepdim=False):
         p = 2 if p == "fro" else (np.inf if p in ("inf", float("inf")) else p)
-        return apply(R.Norm, self, p, _axis(dim), keepdim)
+        return apply(R.Norm, self, p=p, axis=_axis(dim), keepdim=keepdim)
 
     # ---- sorting, scanning, selection (ops helper) ----------------------------------------
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False):

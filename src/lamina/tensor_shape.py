@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from .autograd.grad_mode import _grad
+from . import _state
 from .ops import index as I
 from .ops import shape as S
 from .random import default_rng
@@ -58,7 +58,7 @@ class ShapeMixin:
     # ---- shape ------------------------------------------------------------------------
     def reshape(self, *shape):
         new = _infer_shape(self.data.shape, _shape_args(shape))
-        return self if new == self.data.shape else self._apply(S.Reshape, self, new)
+        return self if new == self.data.shape else self._apply(S.Reshape, self, shape=new)
 
     view = reshape
     view_as = lambda self, other: self.reshape(other.shape)  # noqa: E731
@@ -95,12 +95,12 @@ class ShapeMixin:
             raise ValueError(
                 f"permute: dims {dims} are not a permutation of {self.data.ndim} dimensions"
             )
-        return self._apply(S.Permute, self, dims)
+        return self._apply(S.Permute, self, axes=dims)
 
     def transpose(self, dim0, dim1):
         axes = list(range(self.data.ndim))
         axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
-        return self._apply(S.Permute, self, tuple(axes))
+        return self._apply(S.Permute, self, axes=tuple(axes))
 
     swapaxes = transpose
 
@@ -111,12 +111,12 @@ class ShapeMixin:
         sizes = _shape_args(sizes)
         lead = len(sizes) - self.data.ndim
         full = tuple(self.data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
-        return self._apply(S.Expand, self, full)
+        return self._apply(S.Expand, self, shape=full)
 
     expand_as = lambda self, other: self.expand(other.shape)  # noqa: E731
 
     def repeat(self, *reps):
-        return self._apply(S.Repeat, self, _shape_args(reps))
+        return self._apply(S.Repeat, self, reps=_shape_args(reps))
 
     def split(self, split_size_or_sections, dim=0):
         n = self.data.shape[dim]
@@ -127,7 +127,7 @@ class ShapeMixin:
             sizes = list(split_size_or_sections)
             if sum(sizes) != n:
                 raise ValueError(f"split sizes {sizes} do not sum to dim {dim}'s size {n}")
-        out = self._apply(S.Split, self, sizes, dim)
+        out = self._apply(S.Split, self, sizes=sizes, axis=dim)
         return out if isinstance(out, tuple) else (out,)
 
     def chunk(self, chunks, dim=0):
@@ -139,10 +139,10 @@ class ShapeMixin:
 
     # ---- indexing ---------------------------------------------------------------------
     def __getitem__(self, key):
-        return self._apply(I.GetItem, self, _key(key))
+        return self._apply(I.GetItem, self, key=_key(key))
 
     def __setitem__(self, key, value):
-        if self.requires_grad and _grad["enabled"]:
+        if self.requires_grad and _state.grad.enabled:
             raise RuntimeError(
                 "in-place assignment to a tensor that requires grad; "
                 "wrap it in lamina.no_grad() or use detach()"
@@ -150,22 +150,22 @@ class ShapeMixin:
         self.data[_key(key)] = value.data if hasattr(value, "_ctx") else value
 
     def gather(self, dim, index):
-        return self._apply(I.Gather, self, dim, np.asarray(_key(index)))
+        return self._apply(I.Gather, self, np.asarray(_key(index)), axis=dim)
 
     def scatter_add(self, dim, index, src):
-        return self._apply(I.ScatterAdd, self, dim, np.asarray(_key(index)), src)
+        return self._apply(I.ScatterAdd, self, np.asarray(_key(index)), src, axis=dim)
 
     def index_select(self, dim, index):
-        return self._apply(I.IndexSelect, self, dim, np.asarray(_key(index)))
+        return self._apply(I.IndexSelect, self, np.asarray(_key(index)), axis=dim)
 
     def masked_fill(self, mask, value):
-        return self._apply(I.MaskedFill, self, np.asarray(_key(mask)), value)
+        return self._apply(I.MaskedFill, self, np.asarray(_key(mask)), value=value)
 
     def tril(self, diagonal=0):
-        return self._apply(I.Tri, self, diagonal, False)
+        return self._apply(I.Tri, self, diagonal=diagonal, upper=False)
 
     def triu(self, diagonal=0):
-        return self._apply(I.Tri, self, diagonal, True)
+        return self._apply(I.Tri, self, diagonal=diagonal, upper=True)
 
     # ---- in-place updates of the data (no graph; as torch's under no_grad) -------------
     def _inplace(self, arr):

@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from lamina.autograd.function import Context
 from lamina.ops import conv as conv_mod
 from lamina.ops.conv import Conv2d, ConvTranspose2d, pads4
 from tests.opcheck import check_op, run_backward, run_forward
@@ -89,11 +88,19 @@ CONV_GRID = [
 ]
 
 
+def _conv(s, p, d, g):
+    return dict(stride=s, padding=p, dilation=d, groups=g)
+
+
+def _tconv(s, p, op, g, d):
+    return dict(stride=s, padding=p, output_padding=op, groups=g, dilation=d)
+
+
 @pytest.mark.parametrize("case", CONV_GRID)
 def test_conv2d_forward_matches_reference(case):
     n, c, o, h, w, k, s, p, d, g = case
     x, wt, b = rand(n, c, h, w), rand(o, c // g, *k), rand(o)
-    _, out = run_forward(Conv2d, x, wt, b, s, p, d, g)
+    _, out = run_forward(Conv2d, x, wt, b, **_conv(s, p, d, g))
     assert out.dtype == np.float32
     np.testing.assert_allclose(out, ref_conv2d(x, wt, b, s, p, d, g), rtol=1e-4, atol=1e-4)
 
@@ -102,7 +109,7 @@ def test_conv2d_forward_matches_reference(case):
 def test_conv2d_gradcheck(case):
     n, c, o, h, w, k, s, p, d, g = case
     x, wt, b = rand(1, c, min(h, 6), min(w, 6), dtype=np.float64), rand(o, c // g, *k), rand(o)
-    check_op(Conv2d, x, wt.astype(np.float64), b.astype(np.float64), s, p, d, g)
+    check_op(Conv2d, x, wt.astype(np.float64), b.astype(np.float64), **_conv(s, p, d, g))
 
 
 # (N, C, O, H, W, k, stride, padding, output_padding, groups, dilation)
@@ -119,7 +126,7 @@ TCONV_GRID = [
 def test_conv_transpose2d_forward_matches_reference(case):
     n, c, o, h, w, k, s, p, op, g, d = case
     x, wt, b = rand(n, c, h, w), rand(c, o // g, *k), rand(o)
-    _, out = run_forward(ConvTranspose2d, x, wt, b, s, p, op, g, d)
+    _, out = run_forward(ConvTranspose2d, x, wt, b, **_tconv(s, p, op, g, d))
     ref = ref_conv_transpose2d(x, wt, b, s, p, op, g, d)
     assert out.shape == ref.shape and out.dtype == np.float32
     np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-4)
@@ -130,13 +137,13 @@ def test_conv_transpose2d_gradcheck(case):
     n, c, o, h, w, k, s, p, op, g, d = case
     x = rand(1, c, min(h, 4), min(w, 4), dtype=np.float64)
     wt, b = rand(c, o // g, *k, dtype=np.float64), rand(o, dtype=np.float64)
-    check_op(ConvTranspose2d, x, wt, b, s, p, op, g, d)
+    check_op(ConvTranspose2d, x, wt, b, **_tconv(s, p, op, g, d))
 
 
-def _torch_compare(fn, tfn, arrays, args, seed=1):
+def _torch_compare(fn, tfn, arrays, opts, seed=1):
     """Run op and torch on float32 arrays; compare outputs and every gradient."""
     torch = pytest.importorskip("torch")
-    ctx, out = run_forward(fn, *arrays, *args)
+    ctx, out = run_forward(fn, *arrays, **opts)
     ts = [torch.tensor(a, requires_grad=True) for a in arrays]
     tout = tfn(*ts)
     np.testing.assert_allclose(out, tout.detach().numpy(), rtol=1e-4, atol=1e-4)
@@ -156,12 +163,14 @@ def test_conv2d_matches_torch(case):
     def tconv(xt, wt, bt):
         return torch.nn.functional.conv2d(xt, wt, bt, s, p, d, g)
 
-    _torch_compare(Conv2d, tconv, [rand(n, c, h, w), rand(o, c // g, *k), rand(o)], (s, p, d, g))
+    _torch_compare(
+        Conv2d, tconv, [rand(n, c, h, w), rand(o, c // g, *k), rand(o)], _conv(s, p, d, g)
+    )
 
 
 def test_conv2d_without_bias_and_without_input_grad():
     x, w = rand(2, 3, 6, 6), rand(4, 3, 3, 3)
-    ctx, out = run_forward(Conv2d, x, w, None, 1, 1)
+    ctx, out = run_forward(Conv2d, x, w, None, stride=1, padding=1)
     np.testing.assert_allclose(out, ref_conv2d(x, w, None, (1, 1), 1, (1, 1), 1), atol=1e-4)
     ctx.needs_input_grad = (False, True, False)
     dx, dw, db = run_backward(Conv2d, ctx, [np.ones_like(out)])
@@ -172,12 +181,12 @@ def test_conv2d_without_bias_and_without_input_grad():
 def test_conv2d_input_grad_only(case):
     n, c, o, h, w, k, s, p, d, g = case
     x, wt = rand(n, c, h, w), rand(o, c // g, *k)
-    ctx, out = run_forward(Conv2d, x, wt, None, s, p, d, g)
+    ctx, out = run_forward(Conv2d, x, wt, None, **_conv(s, p, d, g))
     cot = rand(*out.shape)
     dx_all = run_backward(Conv2d, ctx, [cot])[0]
-    ctx = Context(Conv2d)
+    ctx = Conv2d._Ctx(Conv2d)
     ctx.needs_input_grad = (True, False, False)  # before forward: it keeps no input then
-    Conv2d.forward(ctx, x, wt, None, s, p, d, g)
+    Conv2d.forward(ctx, x, wt, None, **_conv(s, p, d, g))
     dx, dw, db = run_backward(Conv2d, ctx, [cot])
     assert dw is None and db is None
     np.testing.assert_allclose(dx, dx_all, rtol=1e-6)
@@ -199,7 +208,7 @@ def test_conv_transpose2d_matches_torch(case):
         return torch.nn.functional.conv_transpose2d(xt, wt, bt, s, p, op, g, d)
 
     arrays = [rand(n, c, h, w), rand(c, o // g, *k), rand(o)]
-    _torch_compare(ConvTranspose2d, tconv, arrays, (s, p, op, g, d))
+    _torch_compare(ConvTranspose2d, tconv, arrays, _tconv(s, p, op, g, d))
 
 
 def test_conv_errors_name_layer_and_shapes():
@@ -210,8 +219,16 @@ def test_conv_errors_name_layer_and_shapes():
     with pytest.raises(ValueError, match="too small"):
         run_forward(Conv2d, rand(1, 1, 2, 2), rand(1, 1, 3, 3), None)
     with pytest.raises(ValueError, match=r"Conv2d: stride must be >= 1, got \(0, 1\)"):
-        run_forward(Conv2d, rand(1, 1, 4, 4), rand(1, 1, 3, 3), None, (0, 1))
+        run_forward(Conv2d, rand(1, 1, 4, 4), rand(1, 1, 3, 3), None, stride=(0, 1))
     with pytest.raises(TypeError, match="Conv2d: input dtype float64 and weight dtype float32"):
         run_forward(Conv2d, rand(1, 1, 4, 4, dtype=np.float64), rand(1, 1, 3, 3), None)
     with pytest.raises(ValueError, match="ConvTranspose2d.*output_padding"):
-        run_forward(ConvTranspose2d, rand(1, 2, 3, 3), rand(2, 1, 3, 3), None, 1, 0, 1)
+        run_forward(
+            ConvTranspose2d,
+            rand(1, 2, 3, 3),
+            rand(2, 1, 3, 3),
+            None,
+            stride=1,
+            padding=0,
+            output_padding=1,
+        )

@@ -45,7 +45,7 @@ def test_lengths_equal_running_alone(fn, reverse):
     lengths = np.array([3, 5, 1])
     args = make_args(fn)
     n_states = 2 if fn is LSTMFunction else 1
-    _, outs = run_forward(fn, *args, lengths, reverse)
+    _, outs = run_forward(fn, *args, lengths=lengths, reverse=reverse)
     for n, L in enumerate(lengths):
         one = [args[0][:L, n : n + 1]] + [s[n : n + 1] for s in args[1 : 1 + n_states]]
         _, alone = run_forward(fn, *one, *args[1 + n_states :], reverse=reverse)

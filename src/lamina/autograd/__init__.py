@@ -1,6 +1,6 @@
-"""Autograd: the Function contract, the engine, grad mode, gradcheck, anomaly detection."""
+"""Autograd: the op contract, the engine, grad mode, gradcheck, anomaly detection."""
 
 from .anomaly import detect_anomaly, set_detect_anomaly
-from .function import Context, Function
+from .function import Context, Op
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck

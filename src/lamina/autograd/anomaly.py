@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-_state = {"on": False}
+from .. import _state
 
 
 def is_enabled() -> bool:
-    return _state["on"]
+    """Whether the engine checks every gradient (torch.is_anomaly_enabled)."""
+    return _state.anomaly["enabled"]
 
 
 def check(ctx, g) -> None:
+    """Raise FloatingPointError naming ``ctx``'s op if gradient ``g`` holds NaN or inf."""
     if g.dtype.kind in "fc" and not np.all(np.isfinite(g)):
         bad = "nan" if np.isnan(g).any() else "inf"
         raise FloatingPointError(
@@ -27,13 +29,21 @@ class detect_anomaly:
         self.on = check_nan
 
     def __enter__(self):
-        self.prev = _state["on"]
-        _state["on"] = self.on
+        self.prev = _state.anomaly["enabled"]
+        _state.anomaly["enabled"] = self.on
         return self
 
     def __exit__(self, *exc) -> None:
-        _state["on"] = self.prev
+        _state.anomaly["enabled"] = self.prev
 
 
 class set_detect_anomaly(detect_anomaly):
-    pass
+    """torch.autograd.set_detect_anomaly: on at once, and restored by a ``with`` block."""
+
+    def __init__(self, mode: bool) -> None:
+        super().__init__(mode)
+        self.prev = _state.anomaly["enabled"]
+        _state.anomaly["enabled"] = self.on
+
+    def __enter__(self):
+        return self

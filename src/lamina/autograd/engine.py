@@ -54,6 +54,14 @@ def unbroadcast(g, shape, where):
     return g
 
 
+def _free(ctx) -> None:
+    """Drop what forward kept, so the arrays go as soon as backward is done with them."""
+    ctx.saved = ()
+    ctx.freed = True
+    for name in ctx.fn._all_attrs:
+        setattr(ctx, name, None)
+
+
 def run_backward(tensor, grad, retain_graph=False):
     """Backpropagate ``grad`` (an ndarray shaped like tensor) into the leaves' ``.grad``."""
 
@@ -82,10 +90,14 @@ def run_backward(tensor, grad, retain_graph=False):
         grads = ctx.fn.backward(ctx, *outs)
         if not isinstance(grads, tuple):
             grads = (grads,)
+        if len(grads) != len(ctx.needs_input_grad):
+            raise RuntimeError(
+                f"function {ctx.name()} returned an incorrect number of gradients (expected "
+                f"{len(ctx.needs_input_grad)}, got {len(grads)}): backward must return one "
+                f"gradient (or None) per tensor input of forward"
+            )
         if not retain_graph:
-            ctx.saved = ()
-            ctx.freed = True
-            ctx.__dict__.clear()
+            _free(ctx)
         for inp, g, need in zip(ctx.inputs, grads, ctx.needs_input_grad):
             if not need or g is None:
                 continue

@@ -1,33 +1,44 @@
-"""Function and Context: the contract between an op and the autograd engine.
+"""Op and Context: the contract between an array-level op and the autograd engine.
 
-An op is a subclass of :class:`Function` with two static methods that work on plain
-NumPy arrays and know nothing of Tensor::
+An op is a subclass of :class:`Op` with two static methods that work on plain NumPy arrays
+and know nothing of Tensor::
 
-    class Exp(Function):
+    class Scale(Op):
+        ctx_attrs = ("factor",)  # what backward reads besides the saved arrays
+
         @staticmethod
-        def forward(ctx, x):
-            y = np.exp(x)
-            ctx.save_for_backward(y)
-            return y
+        def forward(ctx, x, *, factor=2.0):
+            ctx.factor = factor
+            return x * factor
 
         @staticmethod
         def backward(ctx, grad):
-            (y,) = ctx.saved
-            return (grad * y,)
+            return (grad * ctx.factor,)
 
-``forward(ctx, *args, **kwargs)`` receives the positional arguments with every Tensor
-replaced by its array (other values - ints, tuples, None - pass through unchanged) and
-returns one array, or a tuple of arrays for an op with several outputs.
+The contract, enforced by ``tensor.apply`` and the engine:
 
-``backward(ctx, *grads)`` receives one gradient per output (zeros stand in for an output
-that did not reach the loss) and returns one gradient per *positional* argument of
-forward: an array, or None where the argument is not a Tensor or needs no gradient.
-``ctx.needs_input_grad[i]`` says whether argument i needs one; skip the work if not.
-A gradient may have the broadcast shape of the output: the engine sums it back to the
-input's shape and checks the result. Same as torch.autograd.Function.
+- The *positional* parameters of ``forward`` (after ``ctx``) are its tensor inputs, defaults
+  included (``bias=None``); a ``*xs`` parameter takes any number of them. Options (axes,
+  strides, flags) are keyword-only parameters, passed to ``apply`` by keyword.
+- ``ctx.needs_input_grad`` has one flag per tensor input, so ``need[2]`` exists even when
+  the caller left ``bias`` out.
+- ``backward(ctx, *grads)`` receives one gradient per output (zeros stand in for an output
+  that did not reach the loss) and returns exactly one gradient per tensor input (``None``
+  where not needed); any other count raises, naming the op. A gradient may have the output's
+  broadcast shape: the engine sums it back to the input's shape and checks the result.
+- What backward needs is kept with ``ctx.save_for_backward(*arrays)`` (read back as
+  ``ctx.saved``) or in the attributes the op names in ``ctx_attrs``; the context has no
+  free-form ``__dict__``. Saved input and output arrays are version-checked: modifying one in
+  place before backward raises, as in torch.
+
+``lamina.autograd.Function`` is the torch-style counterpart on Tensors for user code.
 """
 
 from __future__ import annotations
+
+import inspect
+
+_INPUT_KINDS = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
 class Context:
@@ -41,7 +52,7 @@ class Context:
         "out_meta",
         "freed",
         "retained",
-        "__dict__",
+        "versions",
     )
 
     def __init__(self, fn: type) -> None:
@@ -52,19 +63,40 @@ class Context:
         self.out_meta: tuple = ()
         self.freed = False
         self.retained = None
+        self.versions = None
 
     def save_for_backward(self, *arrays) -> None:
+        """Keep arrays for backward (torch.autograd.function.FunctionCtx.save_for_backward)."""
         self.saved = arrays
 
     def name(self) -> str:
-        return self.fn.__name__ + "Backward"
+        """torch's node name, e.g. ``MulBackward0``."""
+        return self.fn.__name__ + "Backward0"
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
 
 
-class Function:
-    """Base class of every differentiable op (torch.autograd.Function)."""
+class Op:
+    """Base class of every array-level differentiable op (see the module docstring)."""
+
+    ctx_attrs: tuple[str, ...] = ()
+    # filled in by __init_subclass__ from forward's signature
+    _Ctx: type = Context
+    _inputs: tuple[str, ...] = ()
+    _varargs = False
+    _all_attrs: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        parent = cls.__mro__[1]._Ctx if issubclass(cls.__mro__[1], Op) else Context
+        inherited = set(getattr(cls.__mro__[1], "_all_attrs", ()))
+        own = tuple(a for a in cls.__dict__.get("ctx_attrs", ()) if a not in inherited)
+        cls._Ctx = type(f"{cls.__name__}Context", (parent,), {"__slots__": own})
+        cls._all_attrs = tuple(inherited) + own
+        params = list(inspect.signature(cls.forward).parameters.values())[1:]  # drop ctx
+        cls._inputs = tuple(p.name for p in params if p.kind in _INPUT_KINDS)
+        cls._varargs = any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params)
 
     @staticmethod
     def forward(ctx: Context, *args, **kwargs):  # pragma: no cover - abstract

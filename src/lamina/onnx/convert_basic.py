@@ -217,7 +217,7 @@ def _reduce(n: Node):
     return reduce(n, _REDUCE[n.op.op], n.inp("x"), _axes(n), bool(n.arr("keepdim")))
 
 
-@converts("MaxMin")
+@converts("MaxMin", "AMaxMin")
 def _maxmin(n: Node):
     op_type = "ReduceMax" if n.arr("largest") else "ReduceMin"
     return reduce(n, op_type, n.inp("x"), _axes(n), bool(n.arr("keepdim")))

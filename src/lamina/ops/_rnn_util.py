@@ -133,22 +133,12 @@ def _param_grads(ctx, dg_x, dg_h, xs, hprev, w_ih, first):
     need = ctx.needs_input_grad
     T, N, I = xs.shape
 
-    def needs(i):
-        return len(need) > i and need[i]
-
     dx = (dg_x @ w_ih).reshape(T, N, I) if need[0] else None
-    dw_ih = dg_x.T @ xs.reshape(T * N, I) if needs(first) else None
-    dw_hh = dg_h.T @ hprev.reshape(T * N, -1) if needs(first + 1) else None
-    db_ih = dg_x.sum(axis=0) if needs(first + 2) else None
-    db_hh = dg_h.sum(axis=0) if needs(first + 3) else None
+    dw_ih = dg_x.T @ xs.reshape(T * N, I) if need[first] else None
+    dw_hh = dg_h.T @ hprev.reshape(T * N, -1) if need[first + 1] else None
+    db_ih = dg_x.sum(axis=0) if need[first + 2] else None
+    db_hh = dg_h.sum(axis=0) if need[first + 3] else None
     return dx, dw_ih, dw_hh, db_ih, db_hh
-
-
-def _finish(ctx, grads):
-    """Pad/trim to one gradient per positional argument."""
-    n = len(ctx.needs_input_grad) or len(grads)
-    grads = tuple(grads) + (None,) * max(0, n - len(grads))
-    return grads[:n]
 
 
 def _gate_scale(H, signs, dtype):

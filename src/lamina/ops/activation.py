@@ -11,9 +11,8 @@ import math
 
 import numpy as np
 
-from lamina.autograd.function import Function
+from lamina.autograd.function import Op
 
-from ._util import array_module
 from .special import erf
 
 _SQRT_2 = math.sqrt(2.0)
@@ -23,18 +22,16 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 def sigmoid_array(x: np.ndarray) -> np.ndarray:
     """Overflow-free logistic sigmoid of an array (torch.sigmoid)."""
-    xp = array_module(x)
-    e = xp.exp(-xp.abs(x))  # in (0, 1], never overflows
-    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    e = np.exp(-np.abs(x))  # in (0, 1], never overflows
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 def _softplus_array(x: np.ndarray) -> np.ndarray:
     """log(1 + exp(x)) without overflow."""
-    xp = array_module(x)
-    return xp.maximum(x, 0.0) + xp.log1p(xp.exp(-xp.abs(x)))
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
-class Sigmoid(Function):
+class Sigmoid(Op):
     """y = 1 / (1 + exp(-x)) (torch.sigmoid)."""
 
     @staticmethod
@@ -49,12 +46,12 @@ class Sigmoid(Function):
         return (grad * y * (1.0 - y),)
 
 
-class Tanh(Function):
+class Tanh(Op):
     """y = tanh(x) (torch.tanh)."""
 
     @staticmethod
     def forward(ctx, x):
-        y = array_module(x).tanh(x)
+        y = np.tanh(x)
         ctx.save_for_backward(y)
         return y
 
@@ -64,12 +61,12 @@ class Tanh(Function):
         return (grad * (1.0 - y * y),)
 
 
-class ReLU(Function):
+class ReLU(Op):
     """y = max(x, 0); gradient 0 at x == 0 as torch.relu."""
 
     @staticmethod
     def forward(ctx, x):
-        y = array_module(x).maximum(x, 0).astype(x.dtype, copy=False)
+        y = np.maximum(x, 0).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
 
@@ -79,52 +76,55 @@ class ReLU(Function):
         return (grad * (y > 0),)
 
 
-class LeakyReLU(Function):
+class LeakyReLU(Op):
     """y = x if x > 0 else slope * x (torch.nn.functional.leaky_relu)."""
 
+    ctx_attrs = ("slope",)
+
     @staticmethod
-    def forward(ctx, x, negative_slope=0.01):
-        xp = array_module(x)
+    def forward(ctx, x, *, negative_slope=0.01):
         ctx.save_for_backward(x)
         ctx.slope = negative_slope
-        return xp.where(x > 0, x, x * negative_slope)
+        return np.where(x > 0, x, x * negative_slope)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return (array_module(x).where(x > 0, grad, grad * ctx.slope),)
+        return (np.where(x > 0, grad, grad * ctx.slope),)
 
 
-class ELU(Function):
+class ELU(Op):
     """y = x if x > 0 else alpha * (exp(x) - 1) (torch.nn.functional.elu)."""
 
+    ctx_attrs = ("alpha",)
+
     @staticmethod
-    def forward(ctx, x, alpha=1.0):
-        xp = array_module(x)
-        neg = alpha * xp.expm1(xp.minimum(x, 0.0))
+    def forward(ctx, x, *, alpha=1.0):
+        neg = alpha * np.expm1(np.minimum(x, 0.0))
         ctx.save_for_backward(x, neg)
         ctx.alpha = alpha
-        return xp.where(x > 0, x, neg)
+        return np.where(x > 0, x, neg)
 
     @staticmethod
     def backward(ctx, grad):
         x, neg = ctx.saved
-        return (array_module(x).where(x > 0, grad, grad * (neg + ctx.alpha)),)
+        return (np.where(x > 0, grad, grad * (neg + ctx.alpha)),)
 
 
-class GELU(Function):
+class GELU(Op):
     """x * Phi(x), exact (erf) or ``approximate='tanh'`` (torch.nn.functional.gelu)."""
 
+    ctx_attrs = ("approximate",)
+
     @staticmethod
-    def forward(ctx, x, approximate="none"):
-        xp = array_module(x)
+    def forward(ctx, x, *, approximate="none"):
         if approximate not in ("none", "tanh"):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         ctx.approximate = approximate
         if approximate == "tanh":
             ctx.save_for_backward(x, None)
             inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
-            return 0.5 * x * (1.0 + xp.tanh(inner))
+            return 0.5 * x * (1.0 + np.tanh(inner))
         cdf = 0.5 * (1.0 + erf(x * (1.0 / _SQRT_2)))  # Phi(x)
         ctx.save_for_backward(x, cdf)
         return x * cdf
@@ -132,18 +132,17 @@ class GELU(Function):
     @staticmethod
     def backward(ctx, grad):
         x, cdf = ctx.saved
-        xp = array_module(x)
         if ctx.approximate == "tanh":
             x2 = x * x
-            t = xp.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x2 * x))
+            t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x2 * x))
             dinner = _SQRT_2_OVER_PI * (1.0 + 3.0 * 0.044715 * x2)
             return (grad * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * dinner),)
         with np.errstate(under="ignore"):
-            pdf = _INV_SQRT_2PI * xp.exp(-0.5 * x * x)
+            pdf = _INV_SQRT_2PI * np.exp(-0.5 * x * x)
         return (grad * (cdf + x * pdf),)
 
 
-class SiLU(Function):
+class SiLU(Op):
     """y = x * sigmoid(x) (torch.nn.functional.silu)."""
 
     @staticmethod
@@ -158,30 +157,32 @@ class SiLU(Function):
         return (grad * s * (1.0 + x * (1.0 - s)),)
 
 
-class Softplus(Function):
+class Softplus(Op):
     """y = log(1 + exp(beta x)) / beta, linear where beta x > threshold (torch softplus)."""
 
+    ctx_attrs = ("threshold",)
+
     @staticmethod
-    def forward(ctx, x, beta=1.0, threshold=20.0):
-        xp = array_module(x)
+    def forward(ctx, x, *, beta=1.0, threshold=20.0):
         bx = x * beta
         ctx.save_for_backward(bx)
         ctx.threshold = threshold
-        return xp.where(bx > threshold, x, _softplus_array(bx) / beta)
+        return np.where(bx > threshold, x, _softplus_array(bx) / beta)
 
     @staticmethod
     def backward(ctx, grad):
         (bx,) = ctx.saved
-        return (array_module(bx).where(bx > ctx.threshold, grad, grad * sigmoid_array(bx)),)
+        return (np.where(bx > ctx.threshold, grad, grad * sigmoid_array(bx)),)
 
 
-class Softmax(Function):
+class Softmax(Op):
     """Softmax along ``dim`` with the max subtracted (torch.softmax)."""
 
+    ctx_attrs = ("dim",)
+
     @staticmethod
-    def forward(ctx, x, dim=-1):
-        xp = array_module(x)
-        e = xp.exp(x - x.max(axis=dim, keepdims=True))
+    def forward(ctx, x, *, dim=-1):
+        e = np.exp(x - x.max(axis=dim, keepdims=True))
         y = e / e.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(y)
         ctx.dim = dim
@@ -198,23 +199,24 @@ def log_softmax_array(x: np.ndarray, axis: int, with_softmax: bool = False):
 
     With ``with_softmax`` also returns softmax(x) (reusing the exponentials).
     """
-    xp = array_module(x)
     shifted = x - x.max(axis=axis, keepdims=True)
     with np.errstate(under="ignore"):
-        e = xp.exp(shifted)
+        e = np.exp(shifted)
     s = e.sum(axis=axis, keepdims=True)
-    shifted -= xp.log(s)
+    shifted -= np.log(s)
     if not with_softmax:
         return shifted
     e /= s
     return shifted, e
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Op):
     """log(softmax(x)) along ``dim`` (torch.log_softmax)."""
 
+    ctx_attrs = ("dim",)
+
     @staticmethod
-    def forward(ctx, x, dim=-1):
+    def forward(ctx, x, *, dim=-1):
         y = log_softmax_array(x, dim)
         ctx.save_for_backward(y)
         ctx.dim = dim
@@ -223,8 +225,7 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved
-        xp = array_module(y)
-        return (grad - xp.exp(y) * grad.sum(axis=ctx.dim, keepdims=True),)
+        return (grad - np.exp(y) * grad.sum(axis=ctx.dim, keepdims=True),)
 
 
 def dropout_mask(shape: tuple, p: float, generator, dtype=np.float32) -> np.ndarray:
@@ -233,7 +234,7 @@ def dropout_mask(shape: tuple, p: float, generator, dtype=np.float32) -> np.ndar
     return keep.astype(dtype) * dtype(1.0 / (1.0 - p)) if p < 1 else np.zeros(shape, dtype)
 
 
-class Dropout(Function):
+class Dropout(Op):
     """Inverted dropout (torch.nn.functional.dropout).
 
     Zeroes each element with probability ``p`` and scales the rest by ``1 / (1 - p)``. The
@@ -242,8 +243,10 @@ class Dropout(Function):
     In eval mode or with ``p == 0`` it is the identity. The mask used is ``ctx.mask``.
     """
 
+    ctx_attrs = ("mask",)
+
     @staticmethod
-    def forward(ctx, x, p=0.5, training=True, mask=None, generator=None):
+    def forward(ctx, x, *, p=0.5, training=True, mask=None, generator=None):
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"Dropout: p must be in [0, 1], got {p}")
         ctx.mask = None

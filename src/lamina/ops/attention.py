@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from lamina.autograd.function import Function
+from ..autograd.function import Op
 
 _BLOCK = 1 << 22  # elements of (L, S) temporaries per block: 16 MiB in float32
 
@@ -62,7 +62,7 @@ def _softmax_rows_(s: np.ndarray, nan_rows: bool = False) -> None:
         s /= total
 
 
-class ScaledDotProductAttention(Function):
+class ScaledDotProductAttention(Op):
     """softmax(q k^T * scale + mask) v (torch.nn.functional.scaled_dot_product_attention).
 
     Args (arrays): q (..., L, E), k (..., S, E), v (..., S, Ev); ``mask`` None, boolean
@@ -74,9 +74,11 @@ class ScaledDotProductAttention(Function):
     Returns (..., L, Ev).
     """
 
+    ctx_attrs = ("batch", "scale", "dropout_p", "seed", "need_weights")
+
     @staticmethod
     def forward(
-        ctx, q, k, v, mask=None, scale=1.0, causal=False, dropout_p=0.0, dropout_seed=None,
+        ctx, q, k, v, mask=None, *, scale=1.0, causal=False, dropout_p=0.0, dropout_seed=None,
         need_weights=False,
     ):  # fmt: skip
         batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
@@ -118,7 +120,7 @@ class ScaledDotProductAttention(Function):
         batch, need = ctx.batch, ctx.needs_input_grad
         qb, kb, vb = (np.broadcast_to(a, batch + a.shape[-2:]) for a in (q, k, v))
         dq, dk, dv = (np.zeros(batch + a.shape[-2:], q.dtype) for a in (q, k, v))
-        dmask = np.zeros(p.shape, q.dtype) if len(need) > 3 and need[3] else None
+        dmask = np.zeros(p.shape, q.dtype) if need[3] else None
         g = np.broadcast_to(grad, out.shape)
         d = (g * out).sum(axis=-1, keepdims=True)  # rowsum(dP * P) = rowsum(dO * O)
         for i, ix in enumerate(_blocks(batch, p.shape[-2] * p.shape[-1])):
@@ -145,7 +147,7 @@ class ScaledDotProductAttention(Function):
             if need[1]:
                 dk[ix] = np.swapaxes(ds, -1, -2) @ qb[ix]
         grads = (dq if need[0] else None, dk if need[1] else None, dv if need[2] else None)
-        return (grads + (dmask,) + (None,) * len(need))[: len(need)]
+        return grads + (dmask,)
 
 
 def default_scale(head_dim: int) -> float:

@@ -50,10 +50,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from lamina.autograd.function import Function
+from lamina.autograd.function import Op
 
 from . import fast
-from ._util import array_module
 
 __all__ = ["Conv2d", "ConvTranspose2d", "conv_out_size", "pair", "pads4", "positive"]
 
@@ -100,9 +99,8 @@ def _pad_zeros(x, pt, pb, pl, pr):
     """Zero-pad the last two axes: (N, C, H, W) -> (N, C, H+pt+pb, W+pl+pr)."""
     if pt == pb == pl == pr == 0:
         return x
-    xp = array_module(x)
     n, c, h, w = x.shape
-    out = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=x.dtype)
+    out = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype=x.dtype)
     out[:, :, pt : pt + h, pl : pl + w] = x
     return out
 
@@ -144,7 +142,6 @@ def _col2im(dcols, shape, kernel, out_hw, stride, dilation, cn):
 
     A loop over the kh*kw taps, each a strided ``+=`` of an (N, C, Ho, Wo) slab.
     """
-    xp = array_module(dcols)
     (n, c), (kh, kw), (ho, wo) = shape[:2], kernel, out_hw
     if cn:  # (G, K, N*L) -> (N, C, kh, kw, Ho, Wo) view
         d = dcols.reshape(c, kh, kw, n, ho, wo).transpose(3, 0, 1, 2, 4, 5)
@@ -153,9 +150,9 @@ def _col2im(dcols, shape, kernel, out_hw, stride, dilation, cn):
     if fast.use(dcols):  # one compiled pass instead of kh*kw strided adds (lamina.ops.fast)
         return fast.kernels().col2im(d, shape, stride, dilation, (0, 0))
     if cn:  # buffer (C, N, Hp, Wp)
-        out = xp.zeros((c, n, *shape[2:]), dtype=dcols.dtype).transpose(1, 0, 2, 3)
+        out = np.zeros((c, n, *shape[2:]), dtype=dcols.dtype).transpose(1, 0, 2, 3)
     else:
-        out = xp.zeros(shape, dtype=dcols.dtype)
+        out = np.zeros(shape, dtype=dcols.dtype)
     for i, j, rows, cols in _taps((kh, kw), (ho, wo), stride, dilation):
         out[:, :, rows, cols] += d[:, :, i, j]
     return out
@@ -203,18 +200,16 @@ def _depthwise_backward(grad, xpad, padded, weight, stride, dilation, needs):
 
 def _to_layout(a, groups, cn):
     """(N, C, H, W) -> (G, C/G, N*H*W) contiguous if ``cn``, else a (N, G, C/G, H*W) view."""
-    xp = array_module(a)
     n, c = a.shape[:2]
     if cn:
-        return xp.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, c // groups, -1)
+        return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, c // groups, -1)
     return a.reshape(n, groups, c // groups, -1)
 
 
 def _from_layout(a, n, h, w, cn):
     """Inverse of _to_layout: (N, C, H, W) contiguous."""
-    xp = array_module(a)
     if cn:
-        return xp.ascontiguousarray(a.reshape(-1, n, h, w).transpose(1, 0, 2, 3))
+        return np.ascontiguousarray(a.reshape(-1, n, h, w).transpose(1, 0, 2, 3))
     return a.reshape(n, -1, h, w)
 
 
@@ -353,11 +348,13 @@ def _cols_backward(grad, xpad, weight, geom, needs, kept=None):
     return dx, None if dw is None else dw.reshape(weight.shape)
 
 
-class Conv2d(Function):
+class Conv2d(Op):
     """2-D cross-correlation, torch.nn.functional.conv2d; weight (O, C/groups, kh, kw)."""
 
+    ctx_attrs = ("geom",)
+
     @staticmethod
-    def forward(ctx, x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    def forward(ctx, x, weight, bias=None, *, stride=1, padding=0, dilation=1, groups=1):
         _check_conv("Conv2d", x, weight, groups, 1)
         stride = positive(pair(stride, "stride"), "stride", "Conv2d")
         dilation = positive(pair(dilation, "dilation"), "dilation", "Conv2d")
@@ -370,7 +367,7 @@ class Conv2d(Function):
             raise ValueError(f"Conv2d: input {x.shape} too small for kernel {(kh, kw)}")
         xpad = _pad_zeros(x, pt, pb, pl, pr)
         needs = ctx.needs_input_grad
-        needs_w, cols = len(needs) > 1 and needs[1], None
+        needs_w, cols = needs[1], None
         if groups == c > 1:
             layout = "depthwise"
             out = _depthwise(xpad, weight, (ho, wo), stride, dilation)  # (N, O, Ho, Wo)
@@ -391,7 +388,7 @@ class Conv2d(Function):
     def backward(ctx, grad):
         weight, xpad, cols = ctx.saved
         padded, (pt, pl), (h, w), stride, dilation, groups, layout = ctx.geom
-        needs = tuple(ctx.needs_input_grad) + (False,) * 3
+        needs = ctx.needs_input_grad
         db = grad.sum(axis=(0, 2, 3)) if needs[2] else None
         if layout != "depthwise":
             dx, dw = _cols_backward(grad, xpad, weight, ctx.geom, needs, cols)
@@ -405,16 +402,18 @@ def _transpose_out_size(size, k, stride, pad, dilation, out_pad):
     return (size - 1) * stride - pad + dilation * (k - 1) + out_pad + 1
 
 
-class ConvTranspose2d(Function):
+class ConvTranspose2d(Op):
     """Transposed 2-D convolution, torch.nn.functional.conv_transpose2d.
 
     Weight is (C_in, C_out/groups, kh, kw) as in torch. ``output_padding`` adds rows/columns
     at the bottom/right only (it must be smaller than stride or dilation, as in torch).
     """
 
+    ctx_attrs = ("geom",)
+
     @staticmethod
     def forward(
-        ctx, x, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1
+        ctx, x, weight, bias=None, *, stride=1, padding=0, output_padding=0, groups=1, dilation=1
     ):
         _check_conv("ConvTranspose2d", x, weight, groups, 0)
         stride = positive(pair(stride, "stride"), "stride", "ConvTranspose2d")
@@ -459,8 +458,8 @@ class ConvTranspose2d(Function):
         if needs[0]:
             wg = weight.reshape(groups, c // groups, -1)  # (G, C/G, K)
             dx = _from_layout(np.matmul(wg, cols), n, h, w, cn)
-        if len(needs) > 1 and needs[1]:
+        if needs[1]:
             dw = _weight_grad(xg, cols, cn).reshape(weight.shape)
-        if len(needs) > 2 and needs[2]:
+        if needs[2]:
             db = grad.sum(axis=(0, 2, 3))
         return dx, dw, db

@@ -11,7 +11,7 @@ import string
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
 def parse(equation: str, shapes: list[tuple]) -> tuple[list[str], str]:
@@ -57,7 +57,7 @@ def _to_operand(gu: np.ndarray, uniq: str, sub: str, shape: tuple) -> np.ndarray
     return gx
 
 
-class Einsum(Function):
+class Einsum(Op):
     """einsum over the positional operands; ``equation`` as torch.einsum's."""
 
     ctx_attrs = ("subs", "out")

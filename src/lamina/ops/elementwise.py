@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
-class Add(Function):
+class Add(Op):
     @staticmethod
     def forward(ctx, a, b):
         return a + b
@@ -21,7 +21,7 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(Op):
     @staticmethod
     def forward(ctx, a, b):
         return a - b
@@ -31,7 +31,7 @@ class Sub(Function):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Function):
+class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -44,7 +44,7 @@ class Mul(Function):
         return (g * b if need[0] else None), (g * a if need[1] else None)
 
 
-class Div(Function):
+class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -59,7 +59,7 @@ class Div(Function):
         return ga, gb
 
 
-class Neg(Function):
+class Neg(Op):
     @staticmethod
     def forward(ctx, a):
         return -a
@@ -69,7 +69,7 @@ class Neg(Function):
         return (-g,)
 
 
-class Pow(Function):
+class Pow(Op):
     """a ** b for tensor or scalar a and b."""
 
     @staticmethod
@@ -104,7 +104,7 @@ def _unary(name, f, df, save="x"):
 
     return type(
         name,
-        (Function,),
+        (Op,),
         {"forward": staticmethod(forward), "backward": staticmethod(backward), "__doc__": name},
     )
 
@@ -120,7 +120,7 @@ Abs = _unary("Abs", np.abs, lambda x, y, g: g * np.sign(x))
 Sign = _unary("Sign", np.sign, lambda x, y, g: np.zeros_like(g))
 
 
-class Clamp(Function):
+class Clamp(Op):
     """clamp(x, min, max); gradient flows where min <= x <= max, as torch."""
 
     @staticmethod
@@ -138,12 +138,12 @@ class Clamp(Function):
         if hi is not None:
             inside &= x <= hi
         gx = g * inside if need[0] else None
-        glo = g * (x < lo) if len(need) > 1 and need[1] else None
-        ghi = g * (x > hi) if len(need) > 2 and need[2] else None
+        glo = g * (x < lo) if need[1] else None
+        ghi = g * (x > hi) if need[2] else None
         return gx, glo, ghi
 
 
-class Where(Function):
+class Where(Op):
     """where(cond, a, b)."""
 
     @staticmethod
@@ -162,7 +162,7 @@ class Where(Function):
         return None, ga, gb
 
 
-class Maximum(Function):
+class Maximum(Op):
     """Elementwise max; ties share the gradient equally, as torch."""
 
     @staticmethod
@@ -180,7 +180,7 @@ class Maximum(Function):
         return ga, gb
 
 
-class Minimum(Function):
+class Minimum(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -196,20 +196,22 @@ class Minimum(Function):
         return ga, gb
 
 
-class Cast(Function):
+class Cast(Op):
     """Change dtype; the gradient is cast back to the input's dtype."""
 
+    ctx_attrs = ("src",)
+
     @staticmethod
-    def forward(ctx, x, dtype):
+    def forward(ctx, x, *, dtype):
         ctx.src = x.dtype
         return x.astype(dtype)
 
     @staticmethod
     def backward(ctx, g):
-        return g.astype(ctx.src), None
+        return (g.astype(ctx.src),)
 
 
-class Clone(Function):
+class Clone(Op):
     @staticmethod
     def forward(ctx, x):
         return x.copy()
@@ -219,7 +221,7 @@ class Clone(Function):
         return (g,)
 
 
-class NanToNum(Function):
+class NanToNum(Op):
     """NaN, +inf and -inf replaced by numbers; the gradient passes where x was finite."""
 
     ctx_attrs = ("finite",)

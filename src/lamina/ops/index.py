@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
 def _is_basic(key) -> bool:
@@ -12,12 +12,14 @@ def _is_basic(key) -> bool:
     return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)) for k in keys)
 
 
-class GetItem(Function):
+class GetItem(Op):
     """x[key]; with integer-array or mask keys a repeated index accumulates its gradient."""
 
+    ctx_attrs = ("shape", "key")
+
     @staticmethod
-    def forward(ctx, x, key):
-        ctx.shape, ctx.key, ctx.dtype = x.shape, key, x.dtype
+    def forward(ctx, x, *, key):
+        ctx.shape, ctx.key = x.shape, key
         return x[key]
 
     @staticmethod
@@ -27,14 +29,16 @@ class GetItem(Function):
             gx[ctx.key] = g
         else:
             np.add.at(gx, ctx.key, g)
-        return gx, None
+        return (gx,)
 
 
-class Gather(Function):
+class Gather(Op):
     """torch.gather(x, dim, index)."""
 
+    ctx_attrs = ("shape", "axis", "index")
+
     @staticmethod
-    def forward(ctx, x, axis, index):
+    def forward(ctx, x, index, *, axis):
         ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
         return np.take_along_axis(x, index, axis=axis)
 
@@ -42,7 +46,7 @@ class Gather(Function):
     def backward(ctx, g):
         gx = np.zeros(ctx.shape, dtype=g.dtype)
         _scatter_add(gx, ctx.axis, ctx.index, g)
-        return gx, None, None
+        return gx, None
 
 
 def _scatter_add(out, axis, index, src):
@@ -52,11 +56,13 @@ def _scatter_add(out, axis, index, src):
     np.add.at(out, tuple(idx), src[tuple(slice(0, s) for s in index.shape)])
 
 
-class ScatterAdd(Function):
+class ScatterAdd(Op):
     """torch.scatter_add(x, dim, index, src)."""
 
+    ctx_attrs = ("axis", "index", "src_shape")
+
     @staticmethod
-    def forward(ctx, x, axis, index, src):
+    def forward(ctx, x, index, src, *, axis):
         ctx.axis, ctx.index, ctx.src_shape = axis, index, src.shape
         out = x.copy()
         _scatter_add(out, axis, index, src)
@@ -65,16 +71,18 @@ class ScatterAdd(Function):
     @staticmethod
     def backward(ctx, g):
         gsrc = None
-        if ctx.needs_input_grad[3]:
+        if ctx.needs_input_grad[2]:
             gsrc = np.zeros(ctx.src_shape, dtype=g.dtype)
             sl = tuple(slice(0, s) for s in ctx.index.shape)
             gsrc[sl] = np.take_along_axis(g, ctx.index, axis=ctx.axis)
-        return g, None, None, gsrc
+        return g, None, gsrc
 
 
-class IndexSelect(Function):
+class IndexSelect(Op):
+    ctx_attrs = ("shape", "axis", "index")
+
     @staticmethod
-    def forward(ctx, x, axis, index):
+    def forward(ctx, x, index, *, axis):
         ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
         return np.take(x, index, axis=axis)
 
@@ -84,30 +92,34 @@ class IndexSelect(Function):
         key = [slice(None)] * len(ctx.shape)
         key[ctx.axis] = ctx.index
         np.add.at(gx, tuple(key), g)
-        return gx, None, None
+        return gx, None
 
 
-class MaskedFill(Function):
+class MaskedFill(Op):
+    ctx_attrs = ("mask",)
+
     @staticmethod
-    def forward(ctx, x, mask, value):
+    def forward(ctx, x, mask, *, value):
         mask = np.asarray(mask, dtype=bool)
         ctx.mask = mask
         return np.where(mask, np.asarray(value, dtype=x.dtype), x)
 
     @staticmethod
     def backward(ctx, g):
-        return np.where(ctx.mask, np.zeros((), g.dtype), g), None, None
+        return np.where(ctx.mask, np.zeros((), g.dtype), g), None
 
 
-class Tri(Function):
+class Tri(Op):
     """tril (upper=False) or triu (upper=True) of the last two dims, with diagonal offset."""
 
+    ctx_attrs = ("diagonal", "upper")
+
     @staticmethod
-    def forward(ctx, x, diagonal=0, upper=False):
+    def forward(ctx, x, *, diagonal=0, upper=False):
         ctx.diagonal, ctx.upper = diagonal, upper
         return np.triu(x, diagonal) if upper else np.tril(x, diagonal)
 
     @staticmethod
     def backward(ctx, g):
         f = np.triu if ctx.upper else np.tril
-        return f(g, ctx.diagonal), None, None
+        return (f(g, ctx.diagonal),)

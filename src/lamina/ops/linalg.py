@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
 def _dense(g):
@@ -13,7 +13,7 @@ def _dense(g):
     return g if g.flags.c_contiguous or 0 not in g.strides else np.ascontiguousarray(g)
 
 
-class MatMul(Function):
+class MatMul(Op):
     """a @ b with NumPy's matmul semantics (torch.matmul)."""
 
     @staticmethod
@@ -49,7 +49,7 @@ class MatMul(Function):
         return ga, gb
 
 
-class Linear(Function):
+class Linear(Op):
     """y = x @ weight.T + bias; weight is (out, in) as in torch.nn.Linear."""
 
     @staticmethod
@@ -68,5 +68,5 @@ class Linear(Function):
         g2 = g.reshape(-1, g.shape[-1])
         dx = g @ weight if need[0] else None
         dw = g2.T @ x.reshape(-1, x.shape[-1]) if need[1] else None
-        db = g2.sum(axis=0) if len(need) > 2 and need[2] else None
+        db = g2.sum(axis=0) if need[2] else None
         return dx, dw, db

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lamina.autograd.function import Function
+from lamina.autograd.function import Op
 
 from .activation import log_softmax_array, sigmoid_array
 
@@ -128,11 +128,13 @@ def _as_batched(x, target, prob, where):
     return x[None], target.reshape((1,) + target.shape), True
 
 
-class NLLLoss(Function):
+class NLLLoss(Op):
     """Negative log-likelihood of log-probabilities (torch.nn.functional.nll_loss)."""
 
+    ctx_attrs = ("squeeze", "cls")
+
     @staticmethod
-    def forward(ctx, x, target, weight=None, ignore_index=-100, reduction="mean"):
+    def forward(ctx, x, target, weight=None, *, ignore_index=-100, reduction="mean"):
         check_reduction(reduction, "nll_loss")
         x2, t2, ctx.squeeze = _as_batched(x, target, False, "nll_loss")
         out = _nll_forward(ctx, x2, t2, weight, ignore_index, reduction, 0.0, "nll_loss")
@@ -143,19 +145,23 @@ class NLLLoss(Function):
         grad = grad.reshape(1) if ctx.squeeze and ctx.cls[-1] == "none" else grad
         wt = ctx.cls[3]
         dx = _class_grad(ctx, grad, wt.dtype, wt.ndim + 1)
-        return (dx[0] if ctx.squeeze else dx), None
+        return (dx[0] if ctx.squeeze else dx), None, None
 
 
-class CrossEntropy(Function):
+class CrossEntropy(Op):
     """log_softmax + NLL fused (torch.nn.functional.cross_entropy).
 
     Integer targets (N, d1, ...) with ``weight``, ``ignore_index``, ``label_smoothing``; or
     float class-probability targets of the input's shape (``ignore_index`` unused).
     """
 
+    ctx_attrs = (
+        "prob", "squeeze", "probs", "logp", "cls", "q", "wb", "reduction", "smoothing", "n",
+    )  # fmt: skip
+
     @staticmethod
     def forward(
-        ctx, x, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0
+        ctx, x, target, weight=None, *, ignore_index=-100, reduction="mean", label_smoothing=0.0
     ):
         check_reduction(reduction, "cross_entropy")
         if not 0.0 <= label_smoothing <= 1.0:
@@ -191,7 +197,8 @@ class CrossEntropy(Function):
         dt = None
         if ctx.prob and ctx.needs_input_grad[1]:
             dt = -_prob_target_grad(ctx, grad)
-        return (dx[0] if ctx.squeeze else dx), (dt[0] if dt is not None and ctx.squeeze else dt)
+        dt = dt[0] if dt is not None and ctx.squeeze else dt
+        return (dx[0] if ctx.squeeze else dx), dt, None
 
 
 def _prob_forward(ctx, logp, target, weight, reduction, smoothing):
@@ -227,17 +234,18 @@ def _prob_target_grad(ctx, grad):
     return ctx.logp * (1.0 - ctx.smoothing) * _prob_grad_scale(ctx, grad)
 
 
-class _Pointwise(Function):
+class _Pointwise(Op):
     """Base for losses that reduce an elementwise loss(x, target) (broadcast like torch)."""
 
     where = "loss"
+    ctx_attrs = ("reduction", "opts", "dldx", "dldt", "n", "dtype")
 
     @staticmethod
     def elementwise(ctx, d, x, target):  # pragma: no cover - abstract
         raise NotImplementedError
 
     @classmethod
-    def forward(cls, ctx, x, target, reduction="mean", **opts):
+    def forward(cls, ctx, x, target, *, reduction="mean", **opts):
         check_reduction(reduction, cls.where)
         target = np.asarray(target)
         ctx.reduction, ctx.opts = reduction, opts
@@ -250,9 +258,7 @@ class _Pointwise(Function):
         grad = np.asarray(grad, ctx.dtype)
         g = grad if ctx.reduction == "none" else grad * _scale(ctx.reduction, ctx.n, ctx.dtype)
         dx = g * ctx.dldx if ctx.needs_input_grad[0] else None
-        dt = None
-        if len(ctx.needs_input_grad) > 1 and ctx.needs_input_grad[1]:
-            dt = g * ctx.dldt
+        dt = g * ctx.dldt if ctx.needs_input_grad[1] else None
         return dx, dt
 
 
@@ -382,10 +388,10 @@ class KLDiv(_Pointwise):
     where = "kl_div"
 
     @classmethod
-    def forward(cls, ctx, x, target, reduction="mean", log_target=False):
+    def forward(cls, ctx, x, target, *, reduction="mean", log_target=False):
         check_reduction(reduction, "kl_div", ("batchmean",))
         red = "sum" if reduction == "batchmean" else reduction
-        out = super().forward(ctx, x, target, red, log_target=log_target)
+        out = super().forward(ctx, x, target, reduction=red, log_target=log_target)
         if reduction == "batchmean" and x.ndim:
             ctx.n, ctx.reduction = x.shape[0], "mean"
             return np.asarray(out / x.dtype.type(x.shape[0]), x.dtype)

@@ -7,9 +7,9 @@
 
 from __future__ import annotations
 
-from lamina.autograd.function import Function
+import numpy as np
 
-from ._util import array_module
+from lamina.autograd.function import Op
 
 
 def _norm_backward(grad, xhat, invstd, w, axes):
@@ -41,7 +41,7 @@ def _batch_stats(ctx, x, running_mean, running_var, momentum):
     return xc, var
 
 
-class BatchNorm(Function):
+class BatchNorm(Op):
     """Batch normalisation (torch.nn.functional.batch_norm), channel axis 1.
 
     Training: normalise with the batch mean and biased variance over all axes but 1; the
@@ -52,9 +52,11 @@ class BatchNorm(Function):
     ``weight`` and ``bias`` (C,) are optional (affine=False passes None).
     """
 
+    ctx_attrs = ("axes", "training", "batch_mean", "batch_var")
+
     @staticmethod
     def forward(
-        ctx, x, weight=None, bias=None, running_mean=None, running_var=None,
+        ctx, x, weight=None, bias=None, *, running_mean=None, running_var=None,
         training=True, momentum=0.1, eps=1e-5,
     ):  # fmt: skip
         if x.ndim < 2:
@@ -68,7 +70,7 @@ class BatchNorm(Function):
                 raise ValueError("batch_norm: eval mode needs running_mean and running_var")
             xc = x - running_mean.astype(x.dtype, copy=False).reshape(bshape)
             var = running_var.astype(x.dtype, copy=False).reshape(bshape)
-        invstd = 1.0 / array_module(x).sqrt(var + eps)  # (1, C, 1, ...)
+        invstd = 1.0 / np.sqrt(var + eps)  # (1, C, 1, ...)
         xhat = xc
         xhat *= invstd
         w = None if weight is None else weight.reshape(bshape)
@@ -86,21 +88,23 @@ class BatchNorm(Function):
                 dx = _norm_backward(grad, xhat, invstd, w, ctx.axes)
             else:
                 dx = grad * invstd if w is None else grad * (w * invstd)
-        if len(need) > 1 and need[1]:
+        if need[1]:
             dw = (grad * xhat).sum(axis=ctx.axes)
-        if len(need) > 2 and need[2]:
+        if need[2]:
             db = grad.sum(axis=ctx.axes)
         return dx, dw, db
 
 
-class LayerNorm(Function):
+class LayerNorm(Op):
     """Layer normalisation over the last ``len(normalized_shape)`` axes (torch layer_norm).
 
     ``weight`` and ``bias`` have shape ``normalized_shape`` or are None.
     """
 
+    ctx_attrs = ("axes", "lead", "mean", "rstd")
+
     @staticmethod
-    def forward(ctx, x, weight=None, bias=None, normalized_shape=None, eps=1e-5):
+    def forward(ctx, x, weight=None, bias=None, *, normalized_shape=None, eps=1e-5):
         shape = tuple(normalized_shape) if normalized_shape is not None else x.shape[-1:]
         k = len(shape)
         if x.shape[x.ndim - k :] != shape or k == 0:
@@ -111,7 +115,7 @@ class LayerNorm(Function):
         axes = tuple(range(x.ndim - k, x.ndim))
         mean = x.mean(axis=axes, keepdims=True)
         var = x.var(axis=axes, keepdims=True)
-        invstd = 1.0 / array_module(x).sqrt(var + eps)
+        invstd = 1.0 / np.sqrt(var + eps)
         xhat = (x - mean) * invstd
         ctx.axes, ctx.lead = axes, tuple(range(x.ndim - k))
         ctx.save_for_backward(xhat, invstd, weight)
@@ -124,6 +128,6 @@ class LayerNorm(Function):
         xhat, invstd, w = ctx.saved
         need = ctx.needs_input_grad
         dx = _norm_backward(grad, xhat, invstd, w, ctx.axes) if need[0] else None
-        dw = (grad * xhat).sum(axis=ctx.lead) if len(need) > 1 and need[1] else None
-        db = grad.sum(axis=ctx.lead) if len(need) > 2 and need[2] else None
+        dw = (grad * xhat).sum(axis=ctx.lead) if need[1] else None
+        db = grad.sum(axis=ctx.lead) if need[2] else None
         return dx, dw, db

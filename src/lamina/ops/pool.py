@@ -21,10 +21,9 @@ import functools
 
 import numpy as np
 
-from lamina.autograd.function import Function
+from lamina.autograd.function import Op
 
 from . import fast
-from ._util import array_module
 from .conv import pair, positive
 
 __all__ = [
@@ -69,11 +68,10 @@ def _geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode):
 
 
 def _padded(x, p, reach, fill):
-    xp = array_module(x)
     n, c, h, w = x.shape
     if p == (0, 0) and reach == (h, w):
         return x  # nothing to pad: read the input in place
-    out = xp.full((n, c, *reach), fill, dtype=x.dtype)
+    out = np.full((n, c, *reach), fill, dtype=x.dtype)
     out[:, :, p[0] : p[0] + h, p[1] : p[1] + w] = x
     return out
 
@@ -151,11 +149,13 @@ def _max_first(xp, k, s, d, out):
     return best, arg
 
 
-class MaxPool2d(Function):
+class MaxPool2d(Op):
     """torch.nn.functional.max_pool2d_with_indices; returns (out, indices int64)."""
 
+    ctx_attrs = ("in_shape",)
+
     @staticmethod
-    def forward(ctx, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    def forward(ctx, x, *, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
         k, s, p, d, out, reach = _cached_geometry(
             "MaxPool2d", x, kernel_size, stride, padding, dilation, ceil_mode
         )
@@ -178,13 +178,16 @@ class MaxPool2d(Function):
         return (_scatter_flat(grad, idx, ctx.in_shape),)
 
 
-class AvgPool2d(Function):
+class AvgPool2d(Op):
     """torch.nn.functional.avg_pool2d (count_include_pad, ceil_mode, divisor_override)."""
+
+    ctx_attrs = ("geom",)
 
     @staticmethod
     def forward(
         ctx,
         x,
+        *,
         kernel_size,
         stride=None,
         padding=0,
@@ -255,11 +258,11 @@ def _avg_matrix(size, out, dtype):
     return (inside / (end - start)[:, None]).astype(dtype)
 
 
-class AdaptiveAvgPool2d(Function):
+class AdaptiveAvgPool2d(Op):
     """torch.nn.functional.adaptive_avg_pool2d; output_size int, pair, None = keep."""
 
     @staticmethod
-    def forward(ctx, x, output_size):
+    def forward(ctx, x, *, output_size):
         oh, ow = _out_pair(x, output_size, "AdaptiveAvgPool2d")
         ah, aw = _avg_matrix(x.shape[2], oh, x.dtype), _avg_matrix(x.shape[3], ow, x.dtype)
         ctx.save_for_backward(ah, aw)
@@ -278,11 +281,13 @@ def _bin_index(size, out):
     return np.minimum(start[:, None] + np.arange(kmax), end[:, None] - 1)
 
 
-class AdaptiveMaxPool2d(Function):
+class AdaptiveMaxPool2d(Op):
     """torch.nn.functional.adaptive_max_pool2d with indices; returns (out, indices int64)."""
 
+    ctx_attrs = ("in_shape",)
+
     @staticmethod
-    def forward(ctx, x, output_size):
+    def forward(ctx, x, *, output_size):
         oh, ow = _out_pair(x, output_size, "AdaptiveMaxPool2d")
         n, c, h, w = x.shape
         ih, iw = _bin_index(h, oh), _bin_index(w, ow)  # (Oh, kh), (Ow, kw)
@@ -336,15 +341,17 @@ def _interp_matrix(size, out, mode, align_corners, scale, dtype):
     return m.astype(dtype)
 
 
-class Interpolate(Function):
+class Interpolate(Op):
     """torch.nn.functional.interpolate for (N, C, H, W): nearest, nearest-exact, bilinear.
 
     ``size`` is the resolved (Oh, Ow); ``scales`` the (sh, sw) scale_factor torch uses for the
     source index when the size came from a scale factor (recompute_scale_factor not set).
     """
 
+    ctx_attrs = ("repeat",)
+
     @staticmethod
-    def forward(ctx, x, size, mode="nearest", align_corners=None, scales=None):
+    def forward(ctx, x, *, size, mode="nearest", align_corners=None, scales=None):
         if x.ndim != 4:
             raise ValueError(f"Interpolate: expected input (N, C, H, W), got shape {x.shape}")
         if mode not in ("nearest", "nearest-exact", "bilinear"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
 def _expand(g, shape, axis, keepdim):
@@ -34,9 +34,11 @@ def _count(shape, axis):
     return int(np.prod([shape[a] for a in axes]))
 
 
-class Sum(Function):
+class Sum(Op):
+    ctx_attrs = ("shape", "axis", "keepdim")
+
     @staticmethod
-    def forward(ctx, x, axis=None, keepdim=False):
+    def forward(ctx, x, *, axis=None, keepdim=False):
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         return np.sum(x, axis=axis, keepdims=keepdim)
 
@@ -46,9 +48,11 @@ class Sum(Function):
         return (np.broadcast_to(g, ctx.shape),)
 
 
-class Mean(Function):
+class Mean(Op):
+    ctx_attrs = ("shape", "axis", "keepdim")
+
     @staticmethod
-    def forward(ctx, x, axis=None, keepdim=False):
+    def forward(ctx, x, *, axis=None, keepdim=False):
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         return np.mean(x, axis=axis, keepdims=keepdim)
 
@@ -59,11 +63,13 @@ class Mean(Function):
         return (np.broadcast_to(g, ctx.shape),)
 
 
-class Var(Function):
+class Var(Op):
     """Variance with torch's ``correction`` (1 = unbiased, the default)."""
 
+    ctx_attrs = ("axis", "keepdim", "denom")
+
     @staticmethod
-    def forward(ctx, x, axis=None, correction=1, keepdim=False):
+    def forward(ctx, x, *, axis=None, correction=1, keepdim=False):
         mu = np.mean(x, axis=axis, keepdims=True)
         d = x - mu
         n = _count(x.shape, axis)
@@ -80,11 +86,13 @@ class Var(Function):
             return (g * d * np.asarray(2.0 / ctx.denom if ctx.denom else np.inf, d.dtype),)
 
 
-class MaxMin(Function):
+class MaxMin(Op):
     """max or min over all elements (ties share the gradient) or one dim (to the index)."""
 
+    ctx_attrs = ("shape", "axis", "keepdim", "idx")
+
     @staticmethod
-    def forward(ctx, x, axis=None, keepdim=False, largest=True):
+    def forward(ctx, x, *, axis=None, keepdim=False, largest=True):
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         if axis is None:
             y = np.max(x) if largest else np.min(x)
@@ -106,9 +114,11 @@ class MaxMin(Function):
         return (gx,)
 
 
-class LogSumExp(Function):
+class LogSumExp(Op):
+    ctx_attrs = ("axis", "keepdim")
+
     @staticmethod
-    def forward(ctx, x, axis=None, keepdim=False):
+    def forward(ctx, x, *, axis=None, keepdim=False):
         m = np.max(x, axis=axis, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
         s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
@@ -123,9 +133,11 @@ class LogSumExp(Function):
         return (g * np.exp(x - s),)
 
 
-class Prod(Function):
+class Prod(Op):
+    ctx_attrs = ("axis", "keepdim")
+
     @staticmethod
-    def forward(ctx, x, axis=None, keepdim=False):
+    def forward(ctx, x, *, axis=None, keepdim=False):
         y = np.prod(x, axis=axis, keepdims=True)
         ctx.save_for_backward(x, y)
         ctx.axis, ctx.keepdim = axis, keepdim
@@ -167,11 +179,13 @@ class Prod(Function):
         return (g * left * right,)
 
 
-class Norm(Function):
+class Norm(Op):
     """p-norm over axis (p=2 default; 'fro' is 2 over all; 1; inf)."""
 
+    ctx_attrs = ("p", "axis", "keepdim")
+
     @staticmethod
-    def forward(ctx, x, p=2, axis=None, keepdim=False):
+    def forward(ctx, x, *, p=2, axis=None, keepdim=False):
         ax = x if p == 2 else np.abs(x)
         if p == 2:
             y = np.sqrt(np.sum(x * x, axis=axis, keepdims=True))
@@ -203,7 +217,7 @@ class Norm(Function):
         return (gx.astype(x.dtype),)
 
 
-class AMaxMin(Function):
+class AMaxMin(Op):
     """amax/amin over ``axis`` (None, an int or a tuple); tied extremes share the gradient."""
 
     ctx_attrs = ("axis", "keepdim")

@@ -26,11 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from lamina.autograd.function import Function
+from lamina.autograd.function import Op
 
 from ._rnn_util import (
     _check,
-    _finish,
     _gate_scale,
     _init_state,
     _Layout,
@@ -104,7 +103,7 @@ def _lstm_back_loop(acts, cs, tc, dout, dh, dc, w_hh, bs):
     return dG.reshape(T * N, G)
 
 
-class LSTMFunction(Function):
+class LSTMFunction(Op):
     """One LSTM layer over a whole sequence (torch.nn.LSTM, one layer and direction).
 
     forward(x (T, N, I), h0 (N, H) | None, c0 (N, H) | None, w_ih (4H, I), w_hh (4H, H),
@@ -112,8 +111,10 @@ class LSTMFunction(Function):
     -> (out (T, N, H), h_n (N, H), c_n (N, H)); gates i, f, g, o as in torch.
     """
 
+    ctx_attrs = ("lay",)
+
     @staticmethod
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None, reverse=False):
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, *, lengths=None, reverse=False):
         hs0 = (("h0", h0), ("c0", c0))
         T, N, I, H = _check("LSTMFunction", x, hs0, w_ih, w_hh, b_ih, b_hh, 4)
         lay = _Layout(T, N, lengths, reverse, "LSTMFunction")
@@ -145,7 +146,7 @@ class LSTMFunction(Function):
         need = ctx.needs_input_grad
         dh0 = lay.batch_out(dh) if need[1] else None
         dc0 = lay.batch_out(dc) if need[2] else None
-        return _finish(ctx, (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh))
+        return (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh)
 
 
 # ----------------------------------------------------------------------------- GRU
@@ -212,7 +213,7 @@ def _gru_back_loop(acts, hs, hn, dout, dh, w_hh, bs):
     return dGx.reshape(T * N, G), dGh.reshape(T * N, G)
 
 
-class GRUFunction(Function):
+class GRUFunction(Op):
     """One GRU layer over a whole sequence (torch.nn.GRU, one layer and direction).
 
     forward(x (T, N, I), h0 (N, H) | None, w_ih (3H, I), w_hh (3H, H), b_ih (3H,) | None,
@@ -221,8 +222,10 @@ class GRUFunction(Function):
     h' = (1 - z) * n + z * h.
     """
 
+    ctx_attrs = ("lay",)
+
     @staticmethod
-    def forward(ctx, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None, reverse=False):
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, *, lengths=None, reverse=False):
         T, N, I, H = _check("GRUFunction", x, (("h0", h0),), w_ih, w_hh, b_ih, b_hh, 3)
         lay = _Layout(T, N, lengths, reverse, "GRUFunction")
         xs = lay.seq_in(x)
@@ -250,7 +253,7 @@ class GRUFunction(Function):
         dx, dw_ih, dw_hh, db_ih, db_hh = _param_grads(ctx, dGx, dGh, xs, hs[:-1], w_ih, 2)
         dx = lay.seq_out(dx) if dx is not None else None
         dh0 = lay.batch_out(dh) if ctx.needs_input_grad[1] else None
-        return _finish(ctx, (dx, dh0, dw_ih, dw_hh, db_ih, db_hh))
+        return (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)
 
 
 # ----------------------------------------------------------------------------- Elman RNN
@@ -294,8 +297,10 @@ def _rnn_back_loop(hs, dout, dh, w_hh, bs, relu):
     return dA.reshape(T * N, H)
 
 
-class _ElmanFunction(Function):
+class _ElmanFunction(Op):
     """Shared body of RNNTanhFunction and RNNReluFunction."""
+
+    ctx_attrs = ("lay",)
 
     relu = False
 
@@ -327,7 +332,7 @@ class _ElmanFunction(Function):
         dx, dw_ih, dw_hh, db_ih, db_hh = _param_grads(ctx, dA, dA, xs, hs[:-1], w_ih, 2)
         dx = lay.seq_out(dx) if dx is not None else None
         dh0 = lay.batch_out(dh) if ctx.needs_input_grad[1] else None
-        return _finish(ctx, (dx, dh0, dw_ih, dw_hh, db_ih, db_hh))
+        return (dx, dh0, dw_ih, dw_hh, db_ih, db_hh)
 
 
 class RNNTanhFunction(_ElmanFunction):
@@ -340,7 +345,7 @@ class RNNTanhFunction(_ElmanFunction):
     relu = False
 
     @staticmethod
-    def forward(ctx, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None, reverse=False):
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, *, lengths=None, reverse=False):
         return RNNTanhFunction._forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
 
     @staticmethod
@@ -354,7 +359,7 @@ class RNNReluFunction(_ElmanFunction):
     relu = True
 
     @staticmethod
-    def forward(ctx, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, lengths=None, reverse=False):
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih=None, b_hh=None, *, lengths=None, reverse=False):
         return RNNReluFunction._forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, lengths, reverse)
 
     @staticmethod

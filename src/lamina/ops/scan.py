@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
 def _rev_cumsum(a: np.ndarray, axis: int) -> np.ndarray:
     return np.flip(np.cumsum(np.flip(a, axis), axis=axis), axis)
 
 
-class CumSum(Function):
+class CumSum(Op):
     """Running sum along ``axis``; backward is the reversed running sum."""
 
     ctx_attrs = ("axis",)
@@ -26,7 +26,7 @@ class CumSum(Function):
         return (g if g.ndim == 0 else _rev_cumsum(g, ctx.axis),)
 
 
-class CumProd(Function):
+class CumProd(Op):
     """Running product along ``axis``; exact gradient also where ``x`` has zeros."""
 
     ctx_attrs = ("axis",)

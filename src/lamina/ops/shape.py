@@ -4,46 +4,52 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
-class Reshape(Function):
+class Reshape(Op):
+    ctx_attrs = ("shape",)
+
     @staticmethod
-    def forward(ctx, x, shape):
+    def forward(ctx, x, *, shape):
         ctx.shape = x.shape
         return np.reshape(x, shape)
 
     @staticmethod
     def backward(ctx, g):
-        return np.reshape(g, ctx.shape), None
+        return (np.reshape(g, ctx.shape),)
 
 
-class Permute(Function):
+class Permute(Op):
+    ctx_attrs = ("axes",)
+
     @staticmethod
-    def forward(ctx, x, axes):
+    def forward(ctx, x, *, axes):
         ctx.axes = axes
         return np.transpose(x, axes)
 
     @staticmethod
     def backward(ctx, g):
-        return np.transpose(g, np.argsort(ctx.axes)), None
+        return (np.transpose(g, np.argsort(ctx.axes)),)
 
 
-class Expand(Function):
+class Expand(Op):
     @staticmethod
-    def forward(ctx, x, shape):
+    def forward(ctx, x, *, shape):
         return np.broadcast_to(x, shape)
 
     @staticmethod
     def backward(ctx, g):
-        return g, None  # the engine sums back to the input's shape
+        return (g,)  # the engine sums back to the input's shape
 
 
-class Repeat(Function):
+class Repeat(Op):
     """torch.Tensor.repeat: tile the tensor ``reps`` times along each dim."""
 
+    ctx_attrs = ("shape", "reps")
+
     @staticmethod
-    def forward(ctx, x, reps):
+    def forward(ctx, x, *, reps):
         ctx.shape, ctx.reps = x.shape, reps
         return np.tile(x, reps)
 
@@ -54,11 +60,13 @@ class Repeat(Function):
         for r, s in zip(ctx.reps, shape):
             split += [r, s]
         g = g.reshape(split).sum(axis=tuple(range(0, 2 * len(shape), 2)))
-        return g.reshape(ctx.shape), None
+        return (g.reshape(ctx.shape),)
 
 
-class Cat(Function):
+class Cat(Op):
     """cat(*tensors, axis): inputs are positional so each gets its own gradient."""
+
+    ctx_attrs = ("axis", "bounds")
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
@@ -71,7 +79,9 @@ class Cat(Function):
         return tuple(np.split(g, ctx.bounds, axis=ctx.axis))
 
 
-class Stack(Function):
+class Stack(Op):
+    ctx_attrs = ("axis",)
+
     @staticmethod
     def forward(ctx, *xs, axis=0):
         ctx.axis = axis
@@ -83,32 +93,36 @@ class Stack(Function):
         return tuple(np.take(g, i, axis=ctx.axis) for i in range(n))
 
 
-class Split(Function):
+class Split(Op):
     """Split along axis at the given section sizes; one output per piece."""
 
+    ctx_attrs = ("axis",)
+
     @staticmethod
-    def forward(ctx, x, sizes, axis=0):
+    def forward(ctx, x, *, sizes, axis=0):
         ctx.axis = axis
         bounds = np.cumsum(sizes)[:-1]
         return tuple(np.split(x, bounds, axis=axis))
 
     @staticmethod
     def backward(ctx, *gs):
-        return np.concatenate(gs, axis=ctx.axis), None
+        return (np.concatenate(gs, axis=ctx.axis),)
 
 
 _NP_PAD = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
-class Pad(Function):
+class Pad(Op):
     """np.pad with torch's modes; ``pad_width`` is NumPy's ((before, after), ...) form.
 
     Backward for the non-constant modes scatters through the index map that the same
     padding produces on an index array, so repeated sources accumulate.
     """
 
+    ctx_attrs = ("shape", "pw", "mode")
+
     @staticmethod
-    def forward(ctx, x, pad_width, mode="constant", value=0.0):
+    def forward(ctx, x, *, pad_width, mode="constant", value=0.0):
         ctx.shape, ctx.pw, ctx.mode = x.shape, pad_width, mode
         if mode == "constant":
             return np.pad(x, pad_width, mode="constant", constant_values=value)
@@ -118,7 +132,7 @@ class Pad(Function):
     def backward(ctx, g):
         if ctx.mode == "constant":
             sl = tuple(slice(b, g.shape[i] - a) for i, (b, a) in enumerate(ctx.pw))
-            return g[sl], None, None, None
+            return (g[sl],)
         # pad only the dims that are padded; gather their flat index map
         dims = [i for i, (b, a) in enumerate(ctx.pw) if b or a]
         sub = tuple(ctx.shape[i] for i in dims)
@@ -129,4 +143,4 @@ class Pad(Function):
         out = np.zeros((gm.shape[0], int(np.prod(sub))), dtype=g.dtype)
         np.add.at(out, (slice(None), idx.reshape(-1)), gm)
         out = out.reshape([ctx.shape[i] for i in rest] + list(sub))
-        return np.transpose(out, np.argsort(rest + dims)), None, None, None
+        return (np.transpose(out, np.argsort(rest + dims)),)

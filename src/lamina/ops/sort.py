@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Op
 
 
 def sort_indices(x: np.ndarray, axis: int, descending: bool = False) -> np.ndarray:
@@ -23,7 +23,7 @@ def sort_indices(x: np.ndarray, axis: int, descending: bool = False) -> np.ndarr
     return np.moveaxis(idx, -1, axis).astype(np.int64)
 
 
-class Take(Function):
+class Take(Op):
     """Values of ``x`` at ``index`` along ``axis`` (the values half of sort/topk)."""
 
     ctx_attrs = ("shape", "axis", "index")

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from ..ops._util import array_module
 from .optimizer import Optimizer, check_nonneg
 
 __all__ = ["Adagrad", "adagrad_update"]
@@ -34,17 +33,16 @@ def adagrad_update(
         s <- s + g * g
         p <- p - clr * g / (sqrt(s) + eps)
     """
-    xp = array_module(param)  # NumPy today; CuPy mirrors its API
     if maximize:
-        grad = xp.negative(grad)
+        grad = np.negative(grad)
     if weight_decay != 0:
         grad = grad + weight_decay * param
     clr = lr / (1 + (step - 1) * lr_decay)
-    tmp = xp.multiply(grad, grad)  # (same shape as param), reused as the denominator
+    tmp = np.multiply(grad, grad)  # (same shape as param), reused as the denominator
     state_sum += tmp
-    xp.sqrt(state_sum, out=tmp)
+    np.sqrt(state_sum, out=tmp)
     tmp += eps
-    xp.divide(grad, tmp, out=tmp)
+    np.divide(grad, tmp, out=tmp)
     tmp *= clr
     param -= tmp
 

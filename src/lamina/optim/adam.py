@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from ..ops._util import array_module
 from .optimizer import Optimizer, check_betas, check_nonneg
 
 __all__ = ["Adam", "AdamW", "adam_update"]
@@ -42,31 +41,30 @@ def adam_update(
         denom <- sqrt(v) / sqrt(1 - beta2 ** t) + eps
         p <- p - lr / (1 - beta1 ** t) * m / denom
     """
-    xp = array_module(param)  # NumPy today; CuPy mirrors its API
     if maximize:
-        grad = xp.negative(grad)
+        grad = np.negative(grad)
     if weight_decay != 0:
         if decoupled_weight_decay:
             param *= 1 - lr * weight_decay
         else:
             grad = grad + weight_decay * param
-    tmp = xp.subtract(grad, exp_avg)  # (same shape as param), reused below
+    tmp = np.subtract(grad, exp_avg)  # (same shape as param), reused below
     tmp *= 1 - beta1
     exp_avg += tmp
     exp_avg_sq *= beta2
-    xp.multiply(grad, grad, out=tmp)
+    np.multiply(grad, grad, out=tmp)
     tmp *= 1 - beta2
     exp_avg_sq += tmp
     bias_correction1 = 1 - beta1**step
     bias_correction2_sqrt = (1 - beta2**step) ** 0.5
     if amsgrad:
-        xp.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-        xp.sqrt(max_exp_avg_sq, out=tmp)
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        np.sqrt(max_exp_avg_sq, out=tmp)
     else:
-        xp.sqrt(exp_avg_sq, out=tmp)
+        np.sqrt(exp_avg_sq, out=tmp)
     tmp /= bias_correction2_sqrt
     tmp += eps
-    xp.divide(exp_avg, tmp, out=tmp)
+    np.divide(exp_avg, tmp, out=tmp)
     tmp *= lr / bias_correction1
     param -= tmp
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from ..ops._util import array_module
 from .optimizer import Optimizer, check_nonneg
 
 __all__ = ["RMSprop", "rmsprop_update"]
@@ -39,32 +38,31 @@ def rmsprop_update(
         b <- momentum * b + g / avg;  p <- p - lr * b      (momentum > 0)
         p <- p - lr * g / avg                                (otherwise)
     """
-    xp = array_module(param)  # NumPy today; CuPy mirrors its API
     if maximize:
-        grad = xp.negative(grad)
+        grad = np.negative(grad)
     if weight_decay != 0:
         grad = grad + weight_decay * param
     square_avg *= alpha
-    avg = xp.multiply(grad, grad)  # (same shape as param), reused as the denominator
+    avg = np.multiply(grad, grad)  # (same shape as param), reused as the denominator
     avg *= 1 - alpha
     square_avg += avg
     if centered:
-        xp.subtract(grad, grad_avg, out=avg)
+        np.subtract(grad, grad_avg, out=avg)
         avg *= 1 - alpha
         grad_avg += avg
-        xp.multiply(grad_avg, grad_avg, out=avg)
-        xp.subtract(square_avg, avg, out=avg)
-        xp.sqrt(avg, out=avg)
+        np.multiply(grad_avg, grad_avg, out=avg)
+        np.subtract(square_avg, avg, out=avg)
+        np.sqrt(avg, out=avg)
     else:
-        xp.sqrt(square_avg, out=avg)
+        np.sqrt(square_avg, out=avg)
     avg += eps
     if momentum > 0:
         momentum_buffer *= momentum
-        xp.divide(grad, avg, out=avg)
+        np.divide(grad, avg, out=avg)
         momentum_buffer += avg
-        xp.multiply(momentum_buffer, lr, out=avg)
+        np.multiply(momentum_buffer, lr, out=avg)
     else:
-        xp.divide(grad, avg, out=avg)
+        np.divide(grad, avg, out=avg)
         avg *= lr
     param -= avg
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from ..ops._util import array_module
 from .optimizer import Optimizer, check_nonneg
 
 __all__ = ["SGD", "sgd_update"]
@@ -37,9 +36,8 @@ def sgd_update(
 
     Returns the momentum buffer (a new array on the first step, None without momentum).
     """
-    xp = array_module(param)  # NumPy today; CuPy mirrors its API
     if maximize:
-        grad = xp.negative(grad)
+        grad = np.negative(grad)
     if weight_decay != 0:
         grad = grad + weight_decay * param
     if momentum != 0:
@@ -49,8 +47,8 @@ def sgd_update(
             buf *= momentum
             buf += grad if dampening == 0 else (1 - dampening) * grad
         grad = grad + momentum * buf if nesterov else buf
-    tmp = xp.multiply(grad, lr)
-    xp.subtract(param, tmp, out=param)
+    tmp = np.multiply(grad, lr)
+    np.subtract(param, tmp, out=param)
     return buf
 
 

@@ -78,7 +78,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     x, added = _batched(input, 4, "conv2d")
     stride, dilation = C.pair(stride, "stride"), C.pair(dilation, "dilation")
     pad = _conv_padding(padding, weight.shape[2:], stride, dilation, "conv2d")
-    out = apply(C.Conv2d, x, weight, bias, stride, pad, dilation, groups)
+    out = apply(
+        C.Conv2d, x, weight, bias, stride=stride, padding=pad, dilation=dilation, groups=groups
+    )
     return _unbatch(out, added)
 
 
@@ -93,7 +95,16 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
         pad = (0, 0, *pad) if isinstance(pad, tuple) else 0
     else:
         pad = (0, _single(padding, "padding"))
-    out = apply(C.Conv2d, x.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), pad, (1, d), groups)
+    out = apply(
+        C.Conv2d,
+        x.unsqueeze(2),
+        weight.unsqueeze(2),
+        bias,
+        stride=(1, s),
+        padding=pad,
+        dilation=(1, d),
+        groups=groups,
+    )
     return _unbatch(out.squeeze(2), added)
 
 
@@ -103,7 +114,15 @@ def conv_transpose2d(
     """torch.nn.functional.conv_transpose2d; weight (C_in, C_out/groups, kh, kw)."""
     x, added = _batched(input, 4, "conv_transpose2d")
     out = apply(
-        C.ConvTranspose2d, x, weight, bias, stride, padding, output_padding, groups, dilation
+        C.ConvTranspose2d,
+        x,
+        weight,
+        bias,
+        stride=stride,
+        padding=padding,
+        output_padding=output_padding,
+        groups=groups,
+        dilation=dilation,
     )
     return _unbatch(out, added)
 
@@ -118,7 +137,15 @@ def max_pool2d(
 ):
     """torch.nn.functional.max_pool2d; indices are flat positions h * W + w per plane."""
     x, added = _batched(input, 4, "max_pool2d")
-    out, idx = apply(P.MaxPool2d, x, kernel_size, stride, padding, dilation, ceil_mode)
+    out, idx = apply(
+        P.MaxPool2d,
+        x,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        ceil_mode=ceil_mode,
+    )
     return _with_indices((_unbatch(out, added), _unbatch(idx, added)), return_indices)
 
 
@@ -130,7 +157,15 @@ def max_pool1d(
     k = _single(kernel_size, "kernel_size")
     s = k if stride is None or stride == () else _single(stride, "stride")
     p, d = _single(padding, "padding"), _single(dilation, "dilation")
-    out, idx = apply(P.MaxPool2d, x.unsqueeze(2), (1, k), (1, s), (0, p), (1, d), ceil_mode)
+    out, idx = apply(
+        P.MaxPool2d,
+        x.unsqueeze(2),
+        kernel_size=(1, k),
+        stride=(1, s),
+        padding=(0, p),
+        dilation=(1, d),
+        ceil_mode=ceil_mode,
+    )
     out, idx = out.squeeze(2), idx.squeeze(2)
     return _with_indices((_unbatch(out, added), _unbatch(idx, added)), return_indices)
 
@@ -146,8 +181,9 @@ def avg_pool2d(
 ) -> Tensor:
     """torch.nn.functional.avg_pool2d."""
     x, added = _batched(input, 4, "avg_pool2d")
-    args = (kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)
-    return _unbatch(apply(P.AvgPool2d, x, *args), added)
+    opts = dict(kernel_size=kernel_size, stride=stride, padding=padding, ceil_mode=ceil_mode)
+    opts.update(count_include_pad=count_include_pad, divisor_override=divisor_override)
+    return _unbatch(apply(P.AvgPool2d, x, **opts), added)
 
 
 def avg_pool1d(
@@ -158,27 +194,37 @@ def avg_pool1d(
     k = _single(kernel_size, "kernel_size")
     s = k if stride is None or stride == () else _single(stride, "stride")
     p = _single(padding, "padding")
-    out = apply(P.AvgPool2d, x.unsqueeze(2), (1, k), (1, s), (0, p), ceil_mode, count_include_pad)
+    out = apply(
+        P.AvgPool2d,
+        x.unsqueeze(2),
+        kernel_size=(1, k),
+        stride=(1, s),
+        padding=(0, p),
+        ceil_mode=ceil_mode,
+        count_include_pad=count_include_pad,
+    )
     return _unbatch(out.squeeze(2), added)
 
 
 def adaptive_avg_pool2d(input, output_size) -> Tensor:
     """torch.nn.functional.adaptive_avg_pool2d; output_size int, pair, None keeps a size."""
     x, added = _batched(input, 4, "adaptive_avg_pool2d")
-    return _unbatch(apply(P.AdaptiveAvgPool2d, x, output_size), added)
+    return _unbatch(apply(P.AdaptiveAvgPool2d, x, output_size=output_size), added)
 
 
 def adaptive_avg_pool1d(input, output_size) -> Tensor:
     """torch.nn.functional.adaptive_avg_pool1d on (N, C, L)."""
     x, added = _batched(input, 3, "adaptive_avg_pool1d")
-    out = apply(P.AdaptiveAvgPool2d, x.unsqueeze(2), (1, _single(output_size, "output_size")))
+    out = apply(
+        P.AdaptiveAvgPool2d, x.unsqueeze(2), output_size=(1, _single(output_size, "output_size"))
+    )
     return _unbatch(out.squeeze(2), added)
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
     """torch.nn.functional.adaptive_max_pool2d."""
     x, added = _batched(input, 4, "adaptive_max_pool2d")
-    out, idx = apply(P.AdaptiveMaxPool2d, x, output_size)
+    out, idx = apply(P.AdaptiveMaxPool2d, x, output_size=output_size)
     return _with_indices((_unbatch(out, added), _unbatch(idx, added)), return_indices)
 
 
@@ -227,6 +273,15 @@ def interpolate(
     op_mode = "bilinear" if mode == "linear" else mode
     if ndim == 3:
         scales = None if scales is None else (None, scales[0])
-        out = apply(P.Interpolate, input.unsqueeze(2), (1, size[0]), op_mode, align_corners, scales)
+        out = apply(
+            P.Interpolate,
+            input.unsqueeze(2),
+            size=(1, size[0]),
+            mode=op_mode,
+            align_corners=align_corners,
+            scales=scales,
+        )
         return out.squeeze(2)
-    return apply(P.Interpolate, input, size, op_mode, align_corners, scales)
+    return apply(
+        P.Interpolate, input, size=size, mode=op_mode, align_corners=align_corners, scales=scales
+    )

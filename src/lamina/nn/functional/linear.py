@@ -23,7 +23,7 @@ def embedding(indices, weight: Tensor, padding_idx=None) -> Tensor:
     from ..modules.embedding import EmbeddingLookup
 
     idx = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
-    return apply(EmbeddingLookup, weight, idx, padding_idx)
+    return apply(EmbeddingLookup, weight, idx, padding_idx=padding_idx)
 
 
 def one_hot(indices, num_classes: int = -1) -> Tensor:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...autograd.function import Function
+from ...autograd.function import Op
 from ...tensor import apply
 from .. import init
 from .._device import check_device, float_dtype
@@ -12,11 +12,13 @@ from ..module import Module
 from ..parameter import Parameter
 
 
-class EmbeddingLookup(Function):
+class EmbeddingLookup(Op):
     """weight[indices]; rows at padding_idx get no gradient."""
 
+    ctx_attrs = ("shape", "idx", "pad")
+
     @staticmethod
-    def forward(ctx, weight, indices, padding_idx=None):
+    def forward(ctx, weight, indices, *, padding_idx=None):
         ctx.shape, ctx.idx, ctx.pad = weight.shape, indices, padding_idx
         return weight[indices]
 
@@ -26,7 +28,7 @@ class EmbeddingLookup(Function):
         np.add.at(gw, ctx.idx.reshape(-1), g.reshape(-1, ctx.shape[1]))
         if ctx.pad is not None:
             gw[ctx.pad] = 0
-        return gw, None, None
+        return gw, None
 
 
 class Embedding(Module):
@@ -81,7 +83,7 @@ class Embedding(Module):
         if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):
             bad = idx.min() if idx.min() < 0 else idx.max()
             raise IndexError(f"index {bad} out of range [0, {self.num_embeddings})")
-        return apply(EmbeddingLookup, self.weight, idx, self.padding_idx)
+        return apply(EmbeddingLookup, self.weight, idx, padding_idx=self.padding_idx)
 
     def extra_repr(self) -> str:
         s = f"{self.num_embeddings}, {self.embedding_dim}"

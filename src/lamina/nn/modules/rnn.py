@@ -187,7 +187,8 @@ class RNNBase(Module):
             for d, sfx in enumerate(("", "_reverse")[:D]):
                 k = layer * D + d
                 states = (h0s[k], c0s[k] if c0s else None) if lstm else (h0s[k],)
-                res = apply(fn, x, *states, *self._layer_params(layer, sfx), lens, d == 1)
+                params = self._layer_params(layer, sfx)
+                res = apply(fn, x, *states, *params, lengths=lens, reverse=d == 1)
                 outs.append(res[0])
                 hn.append(res[1])
                 if lstm:

@@ -25,9 +25,11 @@ import importlib.util
 
 import numpy as np
 
+from ... import _state as _global_state
+
 __all__ = ["available", "is_enabled", "kernels", "set_enabled", "use"]
 
-_state = {"enabled": True, "available": None, "kernels": None}
+_state = _global_state.fast  # {"enabled", "available", "kernels"}
 
 
 def available() -> bool:
