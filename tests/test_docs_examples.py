@@ -3,7 +3,8 @@
 Conventions the pages follow:
 
 - A block whose first line is ``# continues the previous block`` runs after the blocks
-  before it in the same file (they are joined into one script); any other block runs alone.
+  before it in the same file (they are joined into one script; only what the last block
+  prints is compared); any other block runs alone.
 - A ```text block right after a python block (only blank lines or a line ending in ":"
   between them) shows what the script prints: the test compares it line by line
   (trailing spaces ignored); ``...`` in a line matches anything, and a line that is only
@@ -28,6 +29,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTINUES = "# continues the previous block"
+SEPARATOR = "<<<end of the previous blocks' output>>>"  # printed between joined blocks
 PAGES = ["README.md", *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").glob("*.md"))]
 _FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
 
@@ -41,7 +43,10 @@ def scripts(page: str) -> list[tuple[int, str, str | None]]:
         lang, body = m.group(1), m.group(2)
         if lang != "python":
             continue
-        chain = chain + "\n" + body if body.startswith(CONTINUES) else body
+        if body.startswith(CONTINUES):  # what the earlier blocks print is not compared
+            chain = f"{chain}\nprint({SEPARATOR!r})\n{body}"
+        else:
+            chain = body
         expected = None
         if k + 1 < len(fences) and fences[k + 1].group(1) == "text":
             between = text[m.end() : fences[k + 1].start()].strip()
@@ -150,8 +155,9 @@ def test_doc_block_runs_as_written(page, i, code, want, tmp_path):
     )
     assert done.returncode == 0, f"{page} block {i} failed:\n{done.stderr[-3000:]}"
     if want is not None:
-        assert _matches(done.stdout, want), (
-            f"{page} block {i} printed:\n{done.stdout}\nbut the page shows:\n{want}"
+        printed = done.stdout.rsplit(SEPARATOR + "\n", 1)[-1]
+        assert _matches(printed, want), (
+            f"{page} block {i} printed:\n{printed}\nbut the page shows:\n{want}"
         )
 
 
