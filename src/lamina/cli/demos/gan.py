@@ -95,14 +95,15 @@ def _samples(plt, frames, path: str) -> str:
     shown = [f for f in frames if f[0] % 10 == 0 or f[0] == frames[-1][0]]
     cols = min(len(shown), 3)
     rows = -(-len(shown) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 0.5 + 3.5 * rows), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(3.4 * cols, 0.6 + 3.6 * rows), squeeze=False, layout="constrained"
+    )
     for ax in axes.reshape(-1):
         ax.axis("off")
     for ax, (epoch, imgs) in zip(axes.reshape(-1), shown):
         ax.imshow(make_grid(imgs, nrow=8)[:, :, 0], cmap="gray", interpolation="nearest")
         ax.set_title(f"epoch {epoch}")
     fig.suptitle("DCGAN samples from the same 64 noise vectors as training goes on")
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
