@@ -15,10 +15,11 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
     p = sub.add_parser(
         "demo",
         parents=parents,
-        help="train the demos on data lamina ships (about 10 minutes for all)",
+        help="train the demos on data lamina ships (about 8 minutes for all)",
         description="Train each demo on data lamina ships, save its model with its recipe "
         "and its pictures under --out/NAME, then print a table of the results.",
-        epilog="demos (typical time on a busy 2-core CPU):\n" + "\n".join(lines),
+        epilog="demos (typical time on a busy 2-core CPU, OPENBLAS_NUM_THREADS=1):\n"
+        + "\n".join(lines),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("names", nargs="*", metavar="NAME", help="demos to run (default: all)")

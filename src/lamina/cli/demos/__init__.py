@@ -14,22 +14,22 @@ from typing import NamedTuple
 class Demo(NamedTuple):
     module: str
     line: str
-    minutes: str  # typical time on a busy 2-core machine
+    minutes: str  # typical time on a busy 2-core machine with one BLAS thread
 
 
 # `lamina demo` alone runs them all in this order
 DEMOS = {
-    "ann": Demo("lamina.cli.demos.ann", "an MLP learns the 8x8 digits (softmax, Adam)", "1 min"),
+    "ann": Demo("lamina.cli.demos.ann", "an MLP learns the 8x8 digits (softmax, Adam)", "20 s"),
     "cnn": Demo(
-        "lamina.cli.demos.cnn", "a CNN on the digits; kernels and feature maps as PNG", "2 min"
+        "lamina.cli.demos.cnn", "a CNN on the digits; kernels and feature maps as PNG", "2-4 min"
     ),
     "rnn": Demo(
         "lamina.cli.demos.rnn", "a word-level LSTM language model of Shakespeare", "2-3 min"
     ),
     "gan": Demo(
-        "lamina.cli.demos.gan", "a DCGAN learns to draw the digits, quality scored", "3 min"
+        "lamina.cli.demos.gan", "a DCGAN learns to draw the digits, quality scored", "1-2 min"
     ),
-    "xor": Demo("lamina.cli.demos.xor", "a 2-2-1 sigmoid network learns XOR", "10 s"),
+    "xor": Demo("lamina.cli.demos.xor", "a 2-2-1 sigmoid network learns XOR", "2 s"),
 }
 
 
