@@ -153,7 +153,7 @@ def one_line(err):
         (["predict", "IMG", "--model-dir", "IMG"], 1, "header length"),
         (["demo", "xor", "--out", "IMG"], 1, "is a file; expected a folder"),
         (["generate", "--model-dir", "DIR", "IMG"], 1, "exists; pass --force"),
-        (["complete", "to be", "--model-dir", "DIR"], 1, "needs a language-model"),
+        (["complete", "to be", "--model-dir", "DIR"], 1, "needs task 'language-model'"),
     ],
 )
 def test_user_errors_give_one_line_and_a_status(capsys, saved, argv, status, words):
@@ -213,3 +213,31 @@ def test_demo_ends_with_a_table_of_figures_times_and_files(capsys, tmp_path):
     assert row.startswith("xor ") and "4/4 correct" in row and row.endswith(written)
     assert re.search(r"  \dm\d\ds  ", row)
     assert os.path.isfile(written)
+
+
+def test_generate_text_and_wrong_kinds_of_model(capsys, tmp_path):
+    L.manual_seed(0)
+    from lamina.data.text import WordTokenizer
+
+    tok = WordTokenizer.fit("to be or not to be that is the question " * 3)
+    RNNLanguageModel(len(tok), embed_dim=8, hidden_size=16).save_pretrained(
+        tmp_path / "rnn", task="language-model", tokenizer=tok
+    )
+    rc, out, err = run(capsys, "generate", "--model-dir", str(tmp_path / "rnn"), "--prompt",
+                       "to be", "-n", "6")  # fmt: skip
+    assert rc == 0, err
+    words = out.split()
+    assert words[:2] == ["to", "be"] and len(words) >= 6 and "<unk>" not in words
+    rc, _, err = run(
+        capsys, "predict", str(tmp_path / "x.png"), "--model-dir", str(tmp_path / "rnn")
+    )
+    assert rc == 1 and "no such image file" in one_line(err)
+    Image.new("L", (8, 8)).save(tmp_path / "x.png")
+    rc, _, err = run(
+        capsys, "predict", str(tmp_path / "x.png"), "--model-dir", str(tmp_path / "rnn")
+    )
+    assert rc == 1 and "language-model model, not an image classifier" in one_line(err)
+    rc, _, err = run(
+        capsys, "generate", "--model-dir", str(tmp_path / "rnn"), str(tmp_path / "g.png")
+    )
+    assert rc == 1 and "needs task 'image-generation'" in one_line(err)

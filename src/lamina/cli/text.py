@@ -55,7 +55,7 @@ def _load(path: str, task: str, command: str):
     model = Module.from_pretrained(path)
     found = model.pretrained_config["task"]
     if found != task:
-        raise ValueError(f"{path}: holds a {found} model; 'lamina {command}' needs a {task} model")
+        raise ValueError(f"{path}: holds a {found} model; 'lamina {command}' needs task {task!r}")
     return model
 
 

@@ -38,9 +38,6 @@ def standardize(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
     return [((a - mean) / std).astype(np.float32) for a in (train, *others)]
 
 
-build_mlp = digits_mlp  # Linear -> ReLU blocks, then one logit per class
-
-
 def format_confusion(cm: np.ndarray) -> str:
     head = "true\\pred " + " ".join(f"{j:>4d}" for j in range(len(cm)))
     rows = [f"{i:>9d} " + " ".join(f"{v:>4d}" for v in row) for i, row in enumerate(cm)]
