@@ -18,6 +18,7 @@ Conventions the pages follow:
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -166,3 +167,17 @@ def test_the_output_matcher():
     assert _matches("a\nx\ny\nb\n", "a\n...\nb\n")
     assert not _matches("a 1\nb 2\n", "a 1\nb 3\n")
     assert not _matches("a\n", "a\nb\n")
+
+
+def test_readme_first_gradient_is_torchs():
+    """The README's first block prints torch's gradient for the same expression."""
+    import torch
+
+    code, shown = scripts("README.md")[0][1:]
+    literal = re.search(r"L\.tensor\((\[\[.*?\]\])", code).group(1)
+    assert "y = (x @ x).tanh().sum()" in code
+    x = torch.tensor(ast.literal_eval(literal), requires_grad=True)
+    (x @ x).tanh().sum().backward()
+    numbers = [float(v) for v in re.findall(r"-?\d+\.\d+", shown)]
+    np.testing.assert_allclose(numbers, x.grad.numpy().reshape(-1), atol=1e-4)
+    assert np.abs(x.grad.numpy()).min() > 0.1  # a gradient worth showing, not tanh saturated
