@@ -41,7 +41,7 @@ xtr, ytr = (lamina.tensor(a) for a in parts["train"])
 def predict(x):
     model.eval()
     with lamina.no_grad():
-        out = model(lamina.tensor(x)).data
+        out = model(lamina.tensor(x)).detach().numpy()
     model.train()
     return scaler.inverse_transform(out)[:, 0]  # growth
 

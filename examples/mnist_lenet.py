@@ -29,7 +29,7 @@ def load(root, download):
         for split in ("train", "test"):
             x, y = load_digits(split)  # (N, 1, 8, 8) in [0, 1]
             with L.no_grad():
-                x = F.interpolate(L.tensor(x), size=(28, 28), mode="bilinear").data
+                x = F.interpolate(L.tensor(x), size=(28, 28), mode="bilinear").detach().numpy()
             out += [x, y]
         return out
     from lamina.data.datasets import MNIST
@@ -48,7 +48,9 @@ def evaluate(model, x, y, batch=500):
     with L.no_grad():
         for i in range(0, len(x), batch):
             correct += int(
-                (model(L.tensor(x[i : i + batch])).data.argmax(1) == y[i : i + batch]).sum()
+                (
+                    model(L.tensor(x[i : i + batch])).detach().numpy().argmax(1) == y[i : i + batch]
+                ).sum()
             )
     return correct / len(x)
 

@@ -1,14 +1,45 @@
 """lamina: a small deep-learning framework on NumPy with PyTorch's API and Keras's fit."""
 
+from . import cuda
 from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .device import device
+from .dtypes import (
+    Size,
+    bool,
+    bool_,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
+    double,
+    float,
+    float16,
+    float32,
+    float64,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
+)
 from .functions import *  # noqa: F403
-from .functions import _NAMES
-from .random import get_rng_state, initial_seed, manual_seed, set_rng_state
+from .functions import __all__ as _factories
+from .functions_ops import *  # noqa: F403
+from .functions_ops import NAMES as _OPS
+from .functions_select import *  # noqa: F403
+from .functions_select import NAMES as _SELECT_OPS
+from .functions_shape import *  # noqa: F403
+from .functions_shape import NAMES as _SHAPE_OPS
+from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Tensor
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"nn", "optim", "data", "io", "models", "train", "viz", "demos", "autograd"}
+_SUBMODULES = ("nn", "optim", "data", "io", "models", "train", "viz", "demos", "autograd")
 
 
 def __getattr__(name: str):
@@ -20,3 +51,8 @@ def __getattr__(name: str):
     if name in ("save", "load"):
         return getattr(importlib.import_module(".io", __name__), name)
     raise AttributeError(f"module 'lamina' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The names above plus the lazily loaded sub-packages and ``save``/``load``."""
+    return sorted(set(globals()) | set(_SUBMODULES) | {"save", "load"})

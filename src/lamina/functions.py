@@ -1,4 +1,9 @@
-"""Module-level tensor functions and factories: ``lamina.zeros``, ``lamina.cat``, ..."""
+"""Tensor factories and joins: ``lamina.tensor``, ``zeros``, ``arange``, ``cat``, ...
+
+As in torch, ``dtype=None`` means the default dtype (float32) for floating factories, the
+inferred dtype for ``tensor``/``full``/``arange``, and the input's dtype for ``*_like``;
+``device=`` accepts the CPU (anything else raises ``lamina.device.DeviceError``).
+"""
 
 from __future__ import annotations
 
@@ -6,178 +11,212 @@ import builtins
 
 import numpy as np
 
+from . import dtypes as D
+from .device import as_device
 from .ops import einsum as Ein
 from .ops import elementwise as E
 from .ops import shape as S
 from .random import default_rng
-from .tensor import Tensor, _default_array, _make, _operand, apply
-
-float32, float64, float16 = np.float32, np.float64, np.float16
-int64, int32, int16, int8, uint8 = np.int64, np.int32, np.int16, np.int8, np.uint8
-bool_ = np.bool_
-long, double, half = np.int64, np.float64, np.float16
-float, int = np.float32, np.int32  # noqa: A001 - torch's aliases, as lamina.float
+from .tensor import Tensor, _default_array, _make, apply, promote
 
 
-def _size(size):
+def _size(size) -> tuple:
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         return tuple(size[0])
     return tuple(size)
 
 
-def _new(arr, requires_grad):
+def _new(arr, device, requires_grad) -> Tensor:
+    as_device(device)
     t = _make(arr)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+    return t.requires_grad_(True) if requires_grad else t
 
 
-def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+def _float(dtype) -> np.dtype:
+    return D.as_dtype(dtype, D.DEFAULT_FLOAT)
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (torch.tensor)."""
-    arr = _default_array(data, dtype)
-    if isinstance(data, (np.ndarray, Tensor)):
+    arr = _default_array(data, D.as_dtype(dtype))
+    if isinstance(data, (np.ndarray, Tensor)) and arr is getattr(data, "_data", data):
         arr = arr.copy()
-    return _new(arr, requires_grad)
+    return _new(arr, device, requires_grad)
 
 
-def as_tensor(data, dtype=None) -> Tensor:
-    if isinstance(data, Tensor) and dtype is None:
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """``data`` as a tensor, sharing memory where it can (torch.as_tensor)."""
+    as_device(device)
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == dtype):
         return data
-    return _make(_default_array(data, dtype))
+    return _make(_default_array(data, D.as_dtype(dtype)))
 
 
 def from_numpy(arr: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``arr`` (torch.from_numpy)."""
     if not isinstance(arr, np.ndarray):
-        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(arr).__name__}")
+        raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
     return _make(arr)
 
 
-def zeros(*size, dtype=np.float32, requires_grad=False) -> Tensor:
-    return _new(np.zeros(_size(size), dtype=dtype), requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Zeros of the given shape (torch.zeros)."""
+    return _new(np.zeros(_size(size), dtype=_float(dtype)), device, requires_grad)
 
 
-def ones(*size, dtype=np.float32, requires_grad=False) -> Tensor:
-    return _new(np.ones(_size(size), dtype=dtype), requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Ones of the given shape (torch.ones)."""
+    return _new(np.ones(_size(size), dtype=_float(dtype)), device, requires_grad)
 
 
-def empty(*size, dtype=np.float32, requires_grad=False) -> Tensor:
-    return _new(np.empty(_size(size), dtype=dtype), requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Uninitialised values of the given shape (torch.empty)."""
+    return _new(np.empty(_size(size), dtype=_float(dtype)), device, requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
+def full(size, fill_value, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` everywhere; the dtype follows the value as in torch (torch.full)."""
     if dtype is None:
-        dtype = (
-            np.float32
-            if isinstance(fill_value, (builtins.float, np.floating))
-            else (np.bool_ if isinstance(fill_value, bool) else np.int64)
-        )
-    return _new(np.full(tuple(size), fill_value, dtype=dtype), requires_grad)
+        _, dtype = D._kind(getattr(fill_value, "_data", fill_value))
+    size = (size,) if isinstance(size, int) else tuple(size)
+    return _new(np.full(size, fill_value, dtype=np.dtype(dtype)), device, requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from start to end by step (torch.arange); int64 for integer arguments."""
     if end is None:
         start, end = 0, start
-    is_int = all(isinstance(v, (builtins.int, np.integer)) for v in (start, end, step))
-    dtype = dtype or (np.int64 if is_int else np.float32)
-    return _new(np.arange(start, end, step).astype(dtype), requires_grad)
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    is_int = builtins.all(isinstance(v, (builtins.int, np.integer)) for v in (start, end, step))
+    dtype = D.as_dtype(dtype, np.dtype(np.int64) if is_int else D.DEFAULT_FLOAT)
+    return _new(np.arange(start, end, step).astype(dtype), device, requires_grad)
 
 
-def linspace(start, end, steps, dtype=np.float32, requires_grad=False) -> Tensor:
-    return _new(np.linspace(start, end, steps).astype(dtype), requires_grad)
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from start to end (torch.linspace)."""
+    return _new(np.linspace(start, end, steps).astype(_float(dtype)), device, requires_grad)
 
 
-def eye(n, m=None, dtype=np.float32, requires_grad=False) -> Tensor:
-    return _new(np.eye(n, m, dtype=dtype), requires_grad)
+def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Identity matrix (torch.eye)."""
+    return _new(np.eye(n, m, dtype=_float(dtype)), device, requires_grad)
 
 
-def rand(*size, dtype=np.float32, requires_grad=False) -> Tensor:
-    return _new(default_rng().random(_size(size), dtype=np.float64).astype(dtype), requires_grad)
+def rand(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Draws from U[0, 1) (torch.rand)."""
+    arr = default_rng().random(_size(size), dtype=np.float64).astype(_float(dtype))
+    return _new(arr, device, requires_grad)
 
 
-def randn(*size, dtype=np.float32, requires_grad=False) -> Tensor:
-    return _new(default_rng().standard_normal(_size(size)).astype(dtype), requires_grad)
+def randn(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Draws from N(0, 1) (torch.randn)."""
+    arr = default_rng().standard_normal(_size(size)).astype(_float(dtype))
+    return _new(arr, device, requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=np.int64) -> Tensor:
+def randint(low, high=None, size=(), dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Integers from [low, high) (torch.randint); int64 by default."""
     if high is None:
         low, high = 0, low
-    return _make(default_rng().integers(low, high, size=tuple(size)).astype(dtype))
+    arr = default_rng().integers(low, high, size=tuple(size))
+    return _new(arr.astype(D.as_dtype(dtype, np.dtype(np.int64))), device, requires_grad)
 
 
-def randperm(n, dtype=np.int64) -> Tensor:
-    return _make(default_rng().permutation(n).astype(dtype))
+def randperm(n, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A random permutation of 0..n-1 (torch.randperm)."""
+    arr = default_rng().permutation(n).astype(D.as_dtype(dtype, np.dtype(np.int64)))
+    return _new(arr, device, requires_grad)
 
 
-def zeros_like(t, dtype=None, requires_grad=False) -> Tensor:
-    return zeros(np.shape(t), dtype=dtype or t.dtype, requires_grad=requires_grad)
+def _like(t, dtype):
+    return np.shape(getattr(t, "_data", t)), D.as_dtype(dtype, getattr(t, "dtype", None))
 
 
-def ones_like(t, dtype=None, requires_grad=False) -> Tensor:
-    return ones(np.shape(t), dtype=dtype or t.dtype, requires_grad=requires_grad)
+def zeros_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Zeros shaped like ``input``, in its dtype unless given (torch.zeros_like)."""
+    shape, dtype = _like(input, dtype)
+    return _new(np.zeros(shape, dtype), device, requires_grad)
 
 
-def full_like(t, fill_value, dtype=None) -> Tensor:
-    return full(np.shape(t), fill_value, dtype=dtype or t.dtype)
+def ones_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Ones shaped like ``input`` (torch.ones_like)."""
+    shape, dtype = _like(input, dtype)
+    return _new(np.ones(shape, dtype), device, requires_grad)
 
 
-def empty_like(t, dtype=None) -> Tensor:
-    return empty(np.shape(t), dtype=dtype or t.dtype)
+def empty_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uninitialised values shaped like ``input`` (torch.empty_like)."""
+    shape, dtype = _like(input, dtype)
+    return _new(np.empty(shape, dtype), device, requires_grad)
 
 
-def randn_like(t, dtype=None, requires_grad=False) -> Tensor:
-    return randn(np.shape(t), dtype=dtype or t.dtype, requires_grad=requires_grad)
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``fill_value`` shaped like ``input`` (torch.full_like)."""
+    shape, dtype = _like(input, dtype)
+    return _new(np.full(shape, fill_value, dtype), device, requires_grad)
 
 
-def rand_like(t, dtype=None) -> Tensor:
-    return rand(np.shape(t), dtype=dtype or t.dtype)
+def rand_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """U[0, 1) draws shaped like ``input`` (torch.rand_like)."""
+    shape, dtype = _like(input, dtype)
+    return rand(shape, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def _tensors(ts, name):
+def randn_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """N(0, 1) draws shaped like ``input`` (torch.randn_like)."""
+    shape, dtype = _like(input, dtype)
+    return randn(shape, dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+def _tensors(ts, name) -> list:
     ts = list(ts)
     if not ts:
-        raise ValueError(f"{name}() expects a non-empty sequence of tensors")
-    return [t if isinstance(t, Tensor) else _make(_default_array(t)) for t in ts]
+        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+    return promote(*[t if isinstance(t, Tensor) else _make(_default_array(t)) for t in ts])
 
 
-def cat(tensors, dim=0) -> Tensor:
+def cat(tensors, dim: int = 0) -> Tensor:
     """Concatenate along an existing dim (torch.cat)."""
     ts = _tensors(tensors, "cat")
-    ref = ts[0].shape
+    ref = ts[0]
+    d = ref._dim(dim)
     for i, t in enumerate(ts):
-        if t.ndim != len(ref) or any(
-            a != b for j, (a, b) in enumerate(zip(t.shape, ref)) if j != dim % len(ref)
+        if t.ndim != ref.ndim or any(
+            a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != d
         ):
-            raise ValueError(
-                f"cat: tensor {i} has shape {tuple(t.shape)}, incompatible with "
-                f"tensor 0's {tuple(ref)} outside dim {dim}"
+            raise RuntimeError(
+                f"cat: Sizes of tensors must match except in dimension {dim}: tensor {i} has "
+                f"shape {list(t.shape)}, tensor 0 {list(ref.shape)}"
             )
-    return apply(S.Cat, *ts, axis=dim)
+    return apply(S.Cat, *ts, axis=d)
 
 
 concatenate = cat
+concat = cat
 
 
-def stack(tensors, dim=0) -> Tensor:
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join along a new dim (torch.stack)."""
     ts = _tensors(tensors, "stack")
     for i, t in enumerate(ts):
         if t.shape != ts[0].shape:
-            raise ValueError(
-                f"stack: tensor {i} has shape {tuple(t.shape)}, expected "
-                f"{tuple(ts[0].shape)} like tensor 0"
+            raise RuntimeError(
+                f"stack expects each tensor to be equal size, but got {list(ts[0].shape)} at "
+                f"entry 0 and {list(t.shape)} at entry {i}"
             )
-    return apply(S.Stack, *ts, axis=dim)
+    return apply(S.Stack, *ts, axis=ts[0]._dim(dim, ts[0].ndim + 1))
 
 
-def where(cond, a=None, b=None):
-    """Elementwise choice between ``a`` and ``b`` (torch.where); ``where(cond)`` alone is
-    ``cond.nonzero(as_tuple=True)``."""
-    if a is None and b is None:
-        return (cond if isinstance(cond, Tensor) else tensor(cond)).nonzero(as_tuple=True)
-    cond = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
-    if not isinstance(a, Tensor):
-        a = _make(np.asarray(_operand(b, a) if isinstance(b, Tensor) else a))
-    return apply(E.Where, cond, a, _operand(a, b))
+def where(condition, input=None, other=None):
+    """``input`` where condition else ``other`` (torch.where); one argument: the indices."""
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if input is None and other is None:
+        return tuple(_make(i.astype(np.int64)) for i in np.nonzero(cond))
+    a, b = promote(input, other)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = _make(np.asarray(a, D.result_type(input, other)))
+    return apply(E.Where, cond.astype(bool, copy=False), a, b)
 
 
 def einsum(equation: str, *operands) -> Tensor:
@@ -188,8 +227,9 @@ def einsum(equation: str, *operands) -> Tensor:
     return apply(Ein.Einsum, *ts, equation=equation)
 
 
-def pad(x: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
+def pad(input: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
     """torch.nn.functional.pad: ``pad`` lists (left, right) pairs from the last dim back."""
+    x = input
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad {tuple(pad)} must have an even length <= 2 * ndim ({x.ndim})")
     if mode not in ("constant", "reflect", "replicate", "circular"):
@@ -202,30 +242,32 @@ def pad(x: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
     return apply(S.Pad, x, pad_width=tuple(width), mode=mode, value=value)
 
 
-def _fn(name):
-    def f(x, *args, **kwargs):
-        return getattr(x if isinstance(x, Tensor) else tensor(x), name)(*args, **kwargs)
-
-    f.__name__ = name
-    f.__doc__ = f"lamina.{name}(x, ...) is x.{name}(...) (torch.{name})."
-    return f
+def result_type(tensor1, tensor2) -> np.dtype:
+    """The dtype an op on the two operands computes in (torch.result_type)."""
+    return D.result_type(tensor1, tensor2)
 
 
-_NAMES = (
-    "exp log log1p sqrt rsqrt sin cos tanh abs sign clamp clip sigmoid relu softmax "
-    "log_softmax sum mean var std max min amax amin argmax argmin logsumexp prod norm "
-    "reshape flatten squeeze unsqueeze transpose permute split chunk unbind gather "
-    "scatter_add index_select masked_fill tril triu matmul maximum minimum square "
-    "clone detach neg isnan isfinite allclose equal add sub mul div "
-    "sort argsort msort topk cumsum cumprod nonzero argwhere isinf isposinf isneginf "
-    "nan_to_num multinomial mm bmm"
-).split()
-for _n in _NAMES:
-    globals()[_n] = _fn(_n)
-del _n
+def promote_types(type1, type2) -> np.dtype:
+    """The smallest dtype both promote to (torch.promote_types)."""
+    return D.promote_types(type1, type2)
+
+
+def get_default_dtype() -> np.dtype:
+    """float32, the dtype of floating factories and Python floats (torch.get_default_dtype)."""
+    return D.DEFAULT_FLOAT
+
+
+def is_tensor(obj) -> bool:
+    """Whether obj is a lamina Tensor (torch.is_tensor)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """Number of elements (torch.numel)."""
+    return input.numel()
+
 
 __all__ = [
-    "Tensor",
     "tensor",
     "as_tensor",
     "from_numpy",
@@ -242,29 +284,20 @@ __all__ = [
     "randperm",
     "zeros_like",
     "ones_like",
-    "full_like",
     "empty_like",
-    "randn_like",
+    "full_like",
     "rand_like",
+    "randn_like",
     "cat",
-    "concatenate",
     "stack",
     "where",
     "einsum",
     "pad",
-    "float32",
-    "float64",
-    "float16",
-    "int64",
-    "int32",
-    "int16",
-    "int8",
-    "uint8",
-    "bool_",
-    "long",
-    "double",
-    "half",
-    "float",
-    "int",
-    *_NAMES,
+    "result_type",
+    "promote_types",
+    "get_default_dtype",
+    "is_tensor",
+    "numel",
+    "concatenate",
+    "concat",
 ]

@@ -1,18 +1,25 @@
-"""The global random generator behind every draw in lamina (torch.manual_seed)."""
+"""The global random generator behind every draw in lamina (torch.manual_seed).
+
+As in torch, each process starts from a fresh seed (drawn from the OS) unless
+``manual_seed`` is called; ``initial_seed()`` tells which seed that was, so a run can be
+repeated. The generator is created on first use: importing numpy.random costs start-up
+time that ``import lamina`` skips.
+"""
 
 from __future__ import annotations
 
+import secrets
+
 import numpy as np
 
-# created on first use: importing numpy.random costs start-up time that `import lamina` skips
-_state = {"rng": None, "seed": 0}
+from . import _state
 
 
 def default_rng() -> np.random.Generator:
     """The generator that initialisation, dropout and shuffling draw from."""
-    rng = _state["rng"]
+    rng = _state.rng["generator"]
     if rng is None:
-        rng = _state["rng"] = np.random.default_rng(_state["seed"])
+        rng = _state.rng["generator"] = np.random.default_rng(initial_seed())
     return rng
 
 
@@ -20,13 +27,23 @@ def manual_seed(seed: int) -> np.random.Generator:
     """Reseed lamina's global generator, as ``torch.manual_seed``; returns it."""
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
         raise TypeError(f"manual_seed expects an int, got {seed!r}")
-    _state["rng"] = np.random.default_rng(int(seed))
-    _state["seed"] = int(seed)
-    return _state["rng"]
+    _state.rng["seed"] = int(seed)
+    _state.rng["generator"] = np.random.default_rng(int(seed))
+    return _state.rng["generator"]
+
+
+def seed() -> int:
+    """Reseed from a fresh non-deterministic seed and return it (torch.seed)."""
+    s = secrets.randbits(63)
+    manual_seed(s)
+    return s
 
 
 def initial_seed() -> int:
-    return _state["seed"]
+    """The seed the generator started from: manual_seed's, or this process's fresh one."""
+    if _state.rng["seed"] is None:
+        _state.rng["seed"] = secrets.randbits(63)
+    return _state.rng["seed"]
 
 
 def get_rng_state() -> dict:
@@ -35,6 +52,7 @@ def get_rng_state() -> dict:
 
 
 def set_rng_state(state: dict) -> None:
+    """Restore a state from get_rng_state (torch.set_rng_state)."""
     rng = np.random.default_rng()
     rng.bit_generator.state = state
-    _state["rng"] = rng
+    _state.rng["generator"] = rng

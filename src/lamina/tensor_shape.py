@@ -1,7 +1,8 @@
 """Tensor methods for shape, indexing and in-place updates (mixed into Tensor).
 
-Kept apart from tensor.py so each file stays readable; the methods reach the graph through
-``self._apply`` (tensor.apply) and wrap plain results with ``self._wrap``.
+The methods reach the graph through ``self._apply`` (tensor.apply) and wrap plain results
+with ``self._wrap``. Dims are checked as torch checks them: an out-of-range dim raises
+IndexError instead of being taken modulo ndim.
 """
 
 from __future__ import annotations
@@ -11,26 +12,35 @@ import math
 import numpy as np
 
 from . import _state
+from . import dtypes as D
 from .ops import index as I
+from .ops import inplace as IP
 from .ops import shape as S
 from .random import default_rng
 
 
 def _shape_args(args):
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        return tuple(args[0])
+        return tuple(int(a) for a in args[0])
     return tuple(int(a) for a in args)
 
 
+def _key_part(k):
+    if hasattr(k, "_ctx"):
+        return k._data
+    if isinstance(k, slice) and k.step is not None and k.step <= 0:
+        raise ValueError("step must be greater than zero")
+    if isinstance(k, list):
+        arr = np.asarray([getattr(v, "_data", v) for v in k])
+        return arr.astype(np.int64) if arr.size == 0 else arr
+    return k
+
+
 def _key(key):
-    """An index with Tensors replaced by their arrays."""
+    """An index with Tensors replaced by their arrays; negative steps refused as in torch."""
     if isinstance(key, tuple):
-        return tuple(k.data if hasattr(k, "_ctx") else k for k in key)
-    if hasattr(key, "_ctx"):
-        return key.data
-    if isinstance(key, list):
-        return np.asarray(key)
-    return key
+        return tuple(_key_part(k) for k in key)
+    return _key_part(key)
 
 
 def _infer_shape(old, shape):
@@ -38,151 +48,338 @@ def _infer_shape(old, shape):
     n = int(math.prod(old))
     known = int(math.prod([s for s in shape if s != -1]))
     if shape.count(-1) > 1 or any(s < -1 for s in shape):
-        raise ValueError(f"invalid shape {shape}: at most one -1 and no other negatives")
+        raise RuntimeError(f"invalid shape {list(shape)}: at most one -1 and no other negatives")
     if -1 in shape:
         if known == 0 or n % known:
-            raise ValueError(
-                f"cannot reshape tensor of shape {tuple(old)} ({n} elements) into shape {shape}"
-            )
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
         shape = tuple(n // known if s == -1 else s for s in shape)
     elif known != n:
-        raise ValueError(
-            f"cannot reshape tensor of shape {tuple(old)} ({n} elements) into shape {shape}"
-        )
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {n}")
     return shape
 
 
 class ShapeMixin:
     __slots__ = ()
 
+    # ---- dims -------------------------------------------------------------------------
+    def _dim(self, d, ndim=None) -> int:
+        """``d`` checked against ndim (0-d tensors take 0 and -1) and made non-negative."""
+        n = self._data.ndim if ndim is None else ndim
+        if not isinstance(d, (int, np.integer)) or isinstance(d, bool):
+            raise TypeError(f"dim must be an int, got {d!r}")
+        lo, hi = (-1, 0) if n == 0 else (-n, n - 1)
+        if not lo <= d <= hi:
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})"
+            )
+        return int(d) % n if n else 0
+
+    def _dims(self, dim):
+        """A reduction's dim argument as NumPy's axis: None (all), an int or a tuple."""
+        if dim is None or (isinstance(dim, (list, tuple)) and len(dim) == 0):
+            return None
+        if self._data.ndim == 0:
+            for d in dim if isinstance(dim, (list, tuple)) else (dim,):
+                self._dim(d)
+            return None
+        if isinstance(dim, (list, tuple)):
+            axes = tuple(self._dim(d) for d in dim)
+            if len(set(axes)) != len(axes):
+                raise RuntimeError(f"dim {dim} appears multiple times in the list of dims")
+            return axes
+        return self._dim(dim)
+
     # ---- shape ------------------------------------------------------------------------
     def reshape(self, *shape):
-        new = _infer_shape(self.data.shape, _shape_args(shape))
-        return self if new == self.data.shape else self._apply(S.Reshape, self, shape=new)
+        """Same values in a new shape, a view when possible (torch.reshape)."""
+        new = _infer_shape(self._data.shape, _shape_args(shape))
+        return self if new == self._data.shape else self._apply(S.Reshape, self, shape=new)
 
-    view = reshape
-    view_as = lambda self, other: self.reshape(other.shape)  # noqa: E731
-    reshape_as = view_as
+    def view(self, *shape):
+        """Same memory in a new shape; refuses a shape the strides cannot give (torch.view)."""
+        new = _infer_shape(self._data.shape, _shape_args(shape))
+        if not self._data.flags.c_contiguous:
+            try:
+                np.reshape(self._data, new, copy=False)
+            except ValueError:
+                raise RuntimeError(
+                    "view size is not compatible with input tensor's size and stride (at least "
+                    "one dimension spans across two contiguous subspaces). Use .reshape(...) "
+                    "instead."
+                ) from None
+        return self._apply(S.Reshape, self, shape=new)
+
+    def view_as(self, other):
+        """view(other.shape) (torch.Tensor.view_as)."""
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        """reshape(other.shape) (torch.Tensor.reshape_as)."""
+        return self.reshape(other.shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
-        n = self.data.ndim
-        if n == 0:
+        """Merge dims start_dim..end_dim into one (torch.flatten)."""
+        if self._data.ndim == 0:
+            self._dim(start_dim), self._dim(end_dim)
             return self.reshape(1)
-        s, e = start_dim % n, end_dim % n
-        shp = self.data.shape
+        s, e = self._dim(start_dim), self._dim(end_dim)
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        shp = self._data.shape
         return self.reshape(shp[:s] + (int(math.prod(shp[s : e + 1])),) + shp[e + 1 :])
 
     def unflatten(self, dim, sizes):
-        shp = self.data.shape
-        d = dim % len(shp)
-        return self.reshape(shp[:d] + tuple(sizes) + shp[d + 1 :])
+        """Split one dim into ``sizes`` (torch.unflatten)."""
+        shp = self._data.shape
+        d = self._dim(dim)
+        sizes = _infer_shape((shp[d],), tuple(sizes))
+        return self.reshape(shp[:d] + sizes + shp[d + 1 :])
 
     def squeeze(self, dim=None):
-        shp = self.data.shape
+        """Drop size-1 dims, all or the given ones (torch.squeeze)."""
+        shp = self._data.shape
         if dim is None:
             return self.reshape(tuple(s for s in shp if s != 1))
-        dims = {d % len(shp) for d in ((dim,) if isinstance(dim, int) else dim)} if shp else ()
+        dims = {self._dim(d) for d in ((dim,) if isinstance(dim, int) else dim)}
         return self.reshape(tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1)))
 
     def unsqueeze(self, dim):
-        shp = list(self.data.shape)
-        shp.insert(dim % (len(shp) + 1), 1)
+        """Insert a size-1 dim at ``dim`` (torch.unsqueeze)."""
+        shp = list(self._data.shape)
+        shp.insert(self._dim(dim, len(shp) + 1), 1)
         return self.reshape(tuple(shp))
 
     def permute(self, *dims):
-        dims = tuple(d % self.data.ndim for d in _shape_args(dims))
-        if sorted(dims) != list(range(self.data.ndim)):
-            raise ValueError(
-                f"permute: dims {dims} are not a permutation of {self.data.ndim} dimensions"
+        """Reorder the dims (torch.permute)."""
+        dims = _shape_args(dims)
+        if len(dims) != self._data.ndim:
+            raise RuntimeError(
+                f"permute: number of dims don't match in permute: input.dim() = "
+                f"{self._data.ndim} is not equal to len(dims) = {len(dims)}"
             )
+        dims = tuple(self._dim(d) for d in dims)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"permute(): repeated dim in {dims}")
         return self._apply(S.Permute, self, axes=dims)
 
     def transpose(self, dim0, dim1):
-        axes = list(range(self.data.ndim))
-        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+        """Swap two dims (torch.transpose)."""
+        axes = list(range(self._data.ndim))
+        if not axes:
+            self._dim(dim0), self._dim(dim1)
+            return self
+        d0, d1 = self._dim(dim0), self._dim(dim1)
+        axes[d0], axes[d1] = axes[d1], axes[d0]
         return self._apply(S.Permute, self, axes=tuple(axes))
 
-    swapaxes = transpose
+    def swapaxes(self, axis0, axis1):
+        """Alias of transpose (torch.swapaxes)."""
+        return self.transpose(axis0, axis1)
 
     def t(self):
-        return self if self.data.ndim < 2 else self.transpose(0, 1)
+        """Transpose of a tensor with <= 2 dims (torch.t)."""
+        if self._data.ndim > 2:
+            raise RuntimeError(
+                f"t() expects a tensor with <= 2 dimensions, but self is {self._data.ndim}D"
+            )
+        return self if self._data.ndim < 2 else self.transpose(0, 1)
 
     def expand(self, *sizes):
+        """Broadcast to ``sizes`` without copying; -1 keeps a dim (torch.expand)."""
         sizes = _shape_args(sizes)
-        lead = len(sizes) - self.data.ndim
-        full = tuple(self.data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+        lead = len(sizes) - self._data.ndim
+        if lead < 0:
+            raise RuntimeError(
+                f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal "
+                f"to the number of dimensions in the tensor ({self._data.ndim})"
+            )
+        full = tuple(self._data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
         return self._apply(S.Expand, self, shape=full)
 
-    expand_as = lambda self, other: self.expand(other.shape)  # noqa: E731
+    def expand_as(self, other):
+        """expand(other.shape) (torch.Tensor.expand_as)."""
+        return self.expand(other.shape)
 
     def repeat(self, *reps):
+        """Tile ``reps`` times along each dim (torch.Tensor.repeat)."""
         return self._apply(S.Repeat, self, reps=_shape_args(reps))
 
     def split(self, split_size_or_sections, dim=0):
-        n = self.data.shape[dim]
+        """Pieces of a given size, or of the given sizes, along dim (torch.split)."""
+        dim = self._dim(dim)
+        n = self._data.shape[dim]
         if isinstance(split_size_or_sections, int):
             k = split_size_or_sections
-            sizes = [k] * (n // k) + ([n % k] if n % k else [])
+            sizes = [k] * (n // k) + ([n % k] if n % k else []) if n else [0]
         else:
             sizes = list(split_size_or_sections)
             if sum(sizes) != n:
-                raise ValueError(f"split sizes {sizes} do not sum to dim {dim}'s size {n}")
+                raise RuntimeError(
+                    f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
+                    f"size at dimension {dim}), but got split_sizes={sizes}"
+                )
         out = self._apply(S.Split, self, sizes=sizes, axis=dim)
         return out if isinstance(out, tuple) else (out,)
 
     def chunk(self, chunks, dim=0):
-        n = self.data.shape[dim]
-        return self.split(-(-n // chunks), dim)
+        """``chunks`` nearly equal pieces along dim (torch.chunk)."""
+        n = self._data.shape[self._dim(dim)]
+        return self.split(max(-(-n // chunks), 1), dim)
 
     def unbind(self, dim=0):
+        """The slices along dim, as a tuple (torch.unbind)."""
+        dim = self._dim(dim)
+        if self._data.shape[dim] == 0:
+            return ()
         return tuple(p.squeeze(dim) for p in self.split(1, dim))
+
+    def narrow(self, dim, start, length):
+        """The slice start:start+length along dim, a view (torch.narrow)."""
+        dim = self._dim(dim)
+        n = self._data.shape[dim]
+        start = start + n if start < 0 else start
+        if not (0 <= start <= n and 0 <= length <= n - start):
+            raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds size {n}")
+        return self[(slice(None),) * dim + (slice(start, start + length),)]
 
     # ---- indexing ---------------------------------------------------------------------
     def __getitem__(self, key):
         return self._apply(I.GetItem, self, key=_key(key))
 
-    def __setitem__(self, key, value):
-        if self.requires_grad and _state.grad.enabled:
-            raise RuntimeError(
-                "in-place assignment to a tensor that requires grad; "
-                "wrap it in lamina.no_grad() or use detach()"
-            )
-        self.data[_key(key)] = value.data if hasattr(value, "_ctx") else value
+    def __setitem__(self, key, value) -> None:
+        key = _key(key)
+        grad_v = getattr(value, "requires_grad", False)
+        if _state.grad.enabled and (self.requires_grad or grad_v):
+            self._check_inplace()
+            v = value.astype(self.dtype) if hasattr(value, "_data") else value
+            if not hasattr(v, "_data"):
+                v = np.asarray(v, dtype=self.dtype)
+            out = self._apply(IP.SetItem, self._shell(self), v, key=key)
+            self._data[key] = out._data[key]
+            self._ctx, self._idx, self.requires_grad = out._ctx, 0, True
+        else:
+            self._data[key] = getattr(value, "_data", value)
+        self._version[0] += 1
 
     def gather(self, dim, index):
-        return self._apply(I.Gather, self, np.asarray(_key(index)), axis=dim)
+        """Values at ``index`` along dim (torch.gather)."""
+        return self._apply(I.Gather, self, np.asarray(_key(index)), axis=self._dim(dim))
 
     def scatter_add(self, dim, index, src):
-        return self._apply(I.ScatterAdd, self, np.asarray(_key(index)), src, axis=dim)
+        """A copy with ``src`` added at ``index`` along dim (torch.scatter_add)."""
+        return self._apply(I.ScatterAdd, self, np.asarray(_key(index)), src, axis=self._dim(dim))
 
     def index_select(self, dim, index):
-        return self._apply(I.IndexSelect, self, np.asarray(_key(index)), axis=dim)
+        """Slices at ``index`` along dim (torch.index_select)."""
+        return self._apply(I.IndexSelect, self, np.asarray(_key(index)), axis=self._dim(dim))
 
     def masked_fill(self, mask, value):
+        """A copy with ``value`` where ``mask`` is true (torch.masked_fill)."""
         return self._apply(I.MaskedFill, self, np.asarray(_key(mask)), value=value)
 
     def tril(self, diagonal=0):
+        """Lower triangle of the last two dims (torch.tril)."""
         return self._apply(I.Tri, self, diagonal=diagonal, upper=False)
 
     def triu(self, diagonal=0):
+        """Upper triangle of the last two dims (torch.triu)."""
         return self._apply(I.Tri, self, diagonal=diagonal, upper=True)
 
-    # ---- in-place updates of the data (no graph; as torch's under no_grad) -------------
-    def _inplace(self, arr):
-        self.data[...] = arr
+    # ---- in-place updates -------------------------------------------------------------
+    def _check_inplace(self) -> None:
+        """Refuse what torch refuses while recording: a leaf that requires grad, and (a
+        lamina limit) a view whose base autograd would not see change."""
+        if self.requires_grad and self._ctx is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        if self._view:
+            raise RuntimeError(
+                "lamina does not record in-place operations on a view (a slice or reshape) "
+                "while autograd is recording; use .clone() first, or write through the base "
+                "tensor with x[index] = value"
+            )
+
+    def _inplace(self, name, f, *others):
+        """self = f(self, *others), written into self's memory; recorded when grad flows."""
+        record = _state.grad.enabled and (
+            self.requires_grad or any(getattr(o, "requires_grad", False) for o in others)
+        )
+        if record:
+            self._check_inplace()
+            out = f(self._shell(self), *others)
+        else:
+            out = f(self, *others)
+        D.check_inplace_cast(out.dtype, self.dtype, name)
+        if out._data.shape != self._data.shape:
+            raise RuntimeError(
+                f"{name}: output with shape {list(self.shape)} doesn't match the broadcast "
+                f"shape {list(out.shape)}"
+            )
+        if record:
+            out = out.astype(self.dtype)
+            self._ctx, self._idx, self.requires_grad = out._ctx, out._idx, True
+        np.copyto(self._data, out._data, casting="unsafe")
+        self._version[0] += 1
         return self
 
-    zero_ = lambda self: self._inplace(0)  # noqa: E731
-    fill_ = lambda self, v: self._inplace(v)  # noqa: E731
-    copy_ = lambda self, src: self._inplace(np.asarray(src))  # noqa: E731
-    add_ = lambda self, o, alpha=1: self._inplace(self.data + np.asarray(o) * alpha)  # noqa: E731
-    sub_ = lambda self, o, alpha=1: self._inplace(self.data - np.asarray(o) * alpha)  # noqa: E731
-    mul_ = lambda self, o: self._inplace(self.data * np.asarray(o))  # noqa: E731
-    div_ = lambda self, o: self._inplace(self.data / np.asarray(o))  # noqa: E731
-    clamp_ = lambda self, min=None, max=None: self._inplace(np.clip(self.data, min, max))  # noqa: E731,E501
+    def add_(self, other, alpha=1):
+        """self += alpha * other in place (torch.Tensor.add_)."""
+        return self._inplace("add_", lambda x, o: x.add(o, alpha=alpha), other)
+
+    def sub_(self, other, alpha=1):
+        """self -= alpha * other in place (torch.Tensor.sub_)."""
+        return self._inplace("sub_", lambda x, o: x.sub(o, alpha=alpha), other)
+
+    def mul_(self, other):
+        """self *= other in place (torch.Tensor.mul_)."""
+        return self._inplace("mul_", lambda x, o: x * o, other)
+
+    def div_(self, other):
+        """self /= other in place (torch.Tensor.div_)."""
+        return self._inplace("div_", lambda x, o: x / o, other)
+
+    def pow_(self, exponent):
+        """self **= exponent in place (torch.Tensor.pow_)."""
+        return self._inplace("pow_", lambda x, e: x**e, exponent)
+
+    def clamp_(self, min=None, max=None):
+        """clamp in place (torch.Tensor.clamp_)."""
+        return self._inplace("clamp_", lambda x, lo, hi: x.clamp(lo, hi), min, max)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def copy_(self, src, non_blocking: bool = False):
+        """Copy ``src`` (broadcast, cast) into this tensor's memory (torch.Tensor.copy_)."""
+        self[...] = src
+        return self
+
+    def zero_(self):
+        """Fill with zeros in place (torch.Tensor.zero_)."""
+        self[...] = 0
+        return self
+
+    def fill_(self, value):
+        """Fill with ``value`` in place (torch.Tensor.fill_)."""
+        self[...] = value
+        return self
 
     def uniform_(self, a=0.0, b=1.0):
-        return self._inplace(default_rng().uniform(a, b, self.data.shape))
+        """Fill with draws from U[a, b) (torch.Tensor.uniform_)."""
+        self[...] = default_rng().uniform(a, b, self._data.shape)
+        return self
 
     def normal_(self, mean=0.0, std=1.0):
-        return self._inplace(default_rng().normal(mean, std, self.data.shape))
+        """Fill with draws from N(mean, std^2) (torch.Tensor.normal_)."""
+        self[...] = default_rng().normal(mean, std, self._data.shape)
+        return self

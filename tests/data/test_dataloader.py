@@ -19,7 +19,7 @@ from lamina.tensor import Tensor
 
 def arr(t):
     assert isinstance(t, Tensor)
-    return np.asarray(t.data)
+    return np.asarray(t.detach().numpy())
 
 
 class Squares(Dataset):

@@ -33,7 +33,13 @@ def test_classes_samples_and_loading(tmp_path):
     x, y = ds[4]
     assert x.shape == (3, 6, 5) and x.dtype == np.float32 and y == 1
     xb, yb = next(iter(DataLoader(ds, batch_size=5)))
-    assert xb.data.shape == (5, 3, 6, 5) and yb.data.tolist() == [0, 0, 1, 1, 1]
+    assert xb.detach().numpy().shape == (5, 3, 6, 5) and yb.detach().numpy().tolist() == [
+        0,
+        0,
+        1,
+        1,
+        1,
+    ]
 
 
 def test_corrupt_image_is_reported_with_its_path(tmp_path):

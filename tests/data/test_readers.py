@@ -98,11 +98,11 @@ def test_mnist_and_fashion_from_folder(tmp_path, gz):
     img, target = ds[2]
     assert target == 4 and np.array_equal(img, images[2])
     xb, yb = next(iter(DataLoader(ds, batch_size=4)))
-    assert xb.data.dtype == np.uint8 and xb.data.shape == (4, 28, 28)
-    assert yb.data.tolist() == [3, 1, 4, 1]
+    assert xb.detach().numpy().dtype == np.uint8 and xb.detach().numpy().shape == (4, 28, 28)
+    assert yb.detach().numpy().tolist() == [3, 1, 4, 1]
     t = MNIST(tmp_path, train=False, transform=ToTensor())
     xb, _ = next(iter(DataLoader(t, batch_size=2)))
-    assert xb.data.shape == (2, 1, 28, 28) and xb.data.dtype == np.float32
+    assert xb.detach().numpy().shape == (2, 1, 28, 28) and xb.detach().numpy().dtype == np.float32
     write_mnist(tmp_path, "train", images, labels, gz)  # flat layout under root
     assert len(FashionMNIST(tmp_path, train=True)) == 6
     assert FashionMNIST.classes[9] == "Ankle boot"
@@ -159,7 +159,12 @@ def test_cifar_train_concatenates_five_files(tmp_path):
     ds = CIFAR10(tmp_path)
     assert len(ds) == 10 and ds.targets.tolist() == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
     xb, yb = next(iter(DataLoader(ds, batch_size=4)))
-    assert xb.data.shape == (4, 32, 32, 3) and yb.data.tolist() == [1, 1, 2, 2]
+    assert xb.detach().numpy().shape == (4, 32, 32, 3) and yb.detach().numpy().tolist() == [
+        1,
+        1,
+        2,
+        2,
+    ]
 
 
 def test_cifar_refuses_bad_files(tmp_path):

@@ -33,4 +33,4 @@ def test_lenet5_shapes_and_parameter_count(tmp_path):
     L.save(m.state_dict(), path)
     m2 = lenet5(weights=path)
     x = L.randn(1, 1, 28, 28)
-    np.testing.assert_allclose(m.eval()(x).data, m2.eval()(x).data)
+    np.testing.assert_allclose(m.eval()(x).detach().numpy(), m2.eval()(x).detach().numpy())

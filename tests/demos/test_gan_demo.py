@@ -14,9 +14,9 @@ def test_dcgan_shapes_and_init():
     import lamina as L
 
     img = G(L.randn(3, 32))
-    assert img.shape == (3, 1, 16, 16) and np.abs(img.data).max() <= 1
+    assert img.shape == (3, 1, 16, 16) and np.abs(img.detach().numpy()).max() <= 1
     assert D(img).shape == (3, 1)
-    w = D.net[0].weight.data
+    w = D.net[0].weight.detach().numpy()
     assert abs(w.std() - 0.02) < 0.005 and abs(w.mean()) < 0.005
 
 

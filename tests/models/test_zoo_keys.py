@@ -47,13 +47,15 @@ def test_num_classes_and_module_tree(cheap_init):
 
 def test_resnet_init_follows_torchvision():
     m = models.resnet18(zero_init_residual=True)
-    w = m.layer3[0].conv1.weight.data  # (256, 128, 3, 3): fan_out = 256 * 9
+    w = m.layer3[0].conv1.weight.detach().numpy()  # (256, 128, 3, 3): fan_out = 256 * 9
     assert abs(w.std() - np.sqrt(2.0 / (256 * 9))) < 0.05 * np.sqrt(2.0 / (256 * 9))
-    assert np.all(m.bn1.weight.data == 1) and np.all(m.bn1.bias.data == 0)
-    assert np.all(m.layer1[0].bn2.weight.data == 0)  # zero_init_residual
-    assert np.all(m.layer1[0].bn1.weight.data == 1)
+    assert np.all(m.bn1.weight.detach().numpy() == 1) and np.all(m.bn1.bias.detach().numpy() == 0)
+    assert np.all(m.layer1[0].bn2.weight.detach().numpy() == 0)  # zero_init_residual
+    assert np.all(m.layer1[0].bn1.weight.detach().numpy() == 1)
     b = models.resnet50(zero_init_residual=True)
-    assert np.all(b.layer4[2].bn3.weight.data == 0) and np.all(b.layer4[2].bn2.weight.data == 1)
+    assert np.all(b.layer4[2].bn3.weight.detach().numpy() == 0) and np.all(
+        b.layer4[2].bn2.weight.detach().numpy() == 1
+    )
 
 
 def test_vgg_init_follows_torchvision(cheap_init, monkeypatch):

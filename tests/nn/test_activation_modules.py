@@ -39,8 +39,8 @@ def test_module_matches_torch(name, kw):
     (y * lamina.tensor(gy)).sum().backward()
     yt.backward(torch.tensor(gy))
     assert y.dtype == np.float32
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(xl.grad.data, xt.grad.numpy(), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(xl.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-5)
     assert list(m.state_dict()) == []
 
 
@@ -49,13 +49,13 @@ def test_softmax_implicit_dim_warns_like_torch():
     x = lamina.randn(2, 3)
     with pytest.warns(UserWarning, match="Implicit dimension"):
         y = F.softmax(x)
-    np.testing.assert_allclose(y.data.sum(1), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(y.detach().numpy().sum(1), 1.0, rtol=1e-6)
 
 
 def test_functional_accepts_arrays_and_dtype():
     y = F.log_softmax(np.zeros((2, 4), np.float32), dim=1, dtype=np.float64)
     assert y.dtype == np.float64
-    np.testing.assert_allclose(y.data, np.log(0.25))
+    np.testing.assert_allclose(y.detach().numpy(), np.log(0.25))
 
 
 @needs_torch
@@ -66,18 +66,18 @@ def test_dropout_module_train_eval_and_seed():
     lamina.manual_seed(3)
     y = m(x)
     lamina.manual_seed(3)
-    np.testing.assert_array_equal(m(x).data, y.data)
-    assert abs((y.data == 0).mean() - 0.25) < 0.02
-    np.testing.assert_allclose(y.data[y.data != 0], 1 / 0.75, rtol=1e-6)
+    np.testing.assert_array_equal(m(x).detach().numpy(), y.detach().numpy())
+    assert abs((y.detach().numpy() == 0).mean() - 0.25) < 0.02
+    np.testing.assert_allclose(y.detach().numpy()[y.detach().numpy() != 0], 1 / 0.75, rtol=1e-6)
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, y.data)
+    np.testing.assert_array_equal(x.grad.numpy(), y.detach().numpy())
     m.eval()
-    np.testing.assert_array_equal(m(x).data, x.data)
+    np.testing.assert_array_equal(m(x).detach().numpy(), x.detach().numpy())
 
 
 def test_dropout2d_zeroes_whole_channels():
     m = nn.Dropout2d(0.5)
-    y = m(lamina.ones(8, 16, 3, 3)).data
+    y = m(lamina.ones(8, 16, 3, 3)).detach().numpy()
     per_channel = y.reshape(8, 16, 9)
     assert np.all((per_channel == 0).all(-1) | (per_channel == 2.0).all(-1))
     assert 0 < (per_channel[..., 0] == 0).mean() < 1

@@ -26,13 +26,15 @@ def parity(mine, theirs, x, rtol=1e-4, atol=1e-4):
     xl, xt = L.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     yl, yt = mine(xl), theirs(xt)
     assert tuple(yl.shape) == tuple(yt.shape)
-    np.testing.assert_allclose(yl.data, yt.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(yl.detach().numpy(), yt.detach().numpy(), rtol=rtol, atol=atol)
     g = rand(*yl.shape)
     (yl * L.tensor(g)).sum().backward()
     yt.backward(torch.tensor(g))
-    np.testing.assert_allclose(xl.grad.data, xt.grad.numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(xl.grad.numpy(), xt.grad.numpy(), rtol=rtol, atol=atol)
     for (name, p), (_, q) in zip(mine.named_parameters(), theirs.named_parameters()):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=rtol, atol=atol, err_msg=name)
+        np.testing.assert_allclose(
+            p.grad.numpy(), q.grad.numpy(), rtol=rtol, atol=atol, err_msg=name
+        )
 
 
 CONV2D = [
@@ -63,7 +65,7 @@ def test_conv2d_matches_torch(kw):
     assert [(k, v.shape) for k, v in mine.state_dict().items()] == [
         (k, tuple(v.shape)) for k, v in theirs.state_dict().items()
     ]
-    assert sum(p.data.size for p in mine.parameters()) == sum(
+    assert sum(p.detach().numpy().size for p in mine.parameters()) == sum(
         p.numel() for p in theirs.parameters()
     )
     copy_from_torch(mine, theirs)
@@ -125,7 +127,7 @@ def test_conv_transpose2d_output_size():
     out = mine(L.tensor(x), output_size=(8, 8))
     ref = theirs(torch.tensor(x), output_size=(8, 8))
     assert out.shape == (1, 2, 8, 8)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-4, atol=1e-5)
     with pytest.raises(ValueError, match="output_size"):
         mine(L.tensor(x), output_size=(10, 10))
 
@@ -137,7 +139,9 @@ def test_unbatched_input():
     copy_from_torch(mine, theirs)
     x = rand(3, 7, 6)
     out = mine(L.tensor(x))
-    np.testing.assert_allclose(out.data, theirs(torch.tensor(x)).detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(
+        out.detach().numpy(), theirs(torch.tensor(x)).detach().numpy(), atol=1e-5
+    )
     assert out.shape == (4, 5, 4)
     assert F.max_pool2d(L.tensor(x), 2).shape == (3, 3, 3)
 
@@ -147,20 +151,20 @@ def test_default_init_bounds_and_seed():
     L.manual_seed(0)
     m = nn.Conv2d(16, 32, 3)
     bound = 1 / math.sqrt(16 * 9)
-    w, b = m.weight.data, m.bias.data
+    w, b = m.weight.detach().numpy(), m.bias.detach().numpy()
     assert w.dtype == np.float32 and np.abs(w).max() <= bound and np.abs(b).max() <= bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.1 * bound  # uniform's std
     L.manual_seed(0)
-    np.testing.assert_array_equal(nn.Conv2d(16, 32, 3).weight.data, w)
+    np.testing.assert_array_equal(nn.Conv2d(16, 32, 3).weight.detach().numpy(), w)
     t = nn.ConvTranspose2d(8, 4, 3)  # torch's fan_in reads weight dim 1: out/groups * k * k
-    assert np.abs(t.bias.data).max() <= 1 / math.sqrt(4 * 9)
+    assert np.abs(t.bias.detach().numpy()).max() <= 1 / math.sqrt(4 * 9)
 
 
 def test_state_dict_round_trip():
     a, b = nn.Conv2d(3, 4, 3, padding=1), nn.Conv2d(3, 4, 3, padding=1)
     b.load_state_dict(a.state_dict())
     x = L.tensor(rand(2, 3, 5, 5))
-    np.testing.assert_array_equal(a(x).data, b(x).data)
+    np.testing.assert_array_equal(a(x).detach().numpy(), b(x).detach().numpy())
     assert list(a.state_dict()) == ["weight", "bias"]
     assert list(nn.Conv2d(3, 4, 3, bias=False).state_dict()) == ["weight"]
 
@@ -196,11 +200,11 @@ def test_functional_conv1d_and_conv2d_match_torch():
     x, w, b = rand(2, 4, 9), rand(6, 2, 3), rand(6)
     out = F.conv1d(L.tensor(x), L.tensor(w), L.tensor(b), stride=2, padding=1, groups=2)
     ref = torch.nn.functional.conv1d(torch.tensor(x), torch.tensor(w), torch.tensor(b), 2, 1, 1, 2)
-    np.testing.assert_allclose(out.data, ref.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy(), ref.numpy(), rtol=1e-4, atol=1e-5)
     x2, w2 = rand(1, 3, 6, 7), rand(2, 3, 2, 3)
     out = F.conv2d(L.tensor(x2), L.tensor(w2), padding="same", dilation=2)
     ref = torch.nn.functional.conv2d(torch.tensor(x2), torch.tensor(w2), padding="same", dilation=2)
-    np.testing.assert_allclose(out.data, ref.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy(), ref.numpy(), rtol=1e-4, atol=1e-5)
 
 
 @needs_torch

@@ -24,10 +24,10 @@ def _compare(m, tm, x, t, target_grad=False, int_target=False):
     (y * lamina.tensor(cot)).sum().backward()
     yt.backward(torch.tensor(cot))
     assert y.dtype == np.float32
-    np.testing.assert_allclose(y.data, yt.detach().numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(xl.grad.data, xt.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(xl.grad.numpy(), xt.grad.numpy(), rtol=1e-5, atol=1e-6)
     if target_grad:
-        np.testing.assert_allclose(tl.grad.data, tt.grad.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(tl.grad.numpy(), tt.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
 REGRESSION = [
@@ -83,7 +83,7 @@ def test_weighted_regression(fn, reduction):
     yt = getattr(torch.nn.functional, fn)(
         torch.tensor(x), torch.tensor(t), reduction=reduction, weight=torch.tensor(w)
     )
-    np.testing.assert_allclose(y.data, yt.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(y.detach().numpy(), yt.numpy(), rtol=1e-5, atol=1e-6)
 
 
 CLASS = [

@@ -117,10 +117,10 @@ def test_linear_default_init_matches_torch_distribution():
     L.manual_seed(0)
     lin = nn.Linear(400, 300)
     bound = 1 / np.sqrt(400)
-    w = lin.weight.data
+    w = lin.weight.detach().numpy()
     assert w.dtype == np.float32 and np.abs(w).max() <= bound
     assert abs(w.std() - bound / np.sqrt(3)) < 0.01 * bound
-    assert np.abs(lin.bias.data).max() <= bound
+    assert np.abs(lin.bias.detach().numpy()).max() <= bound
 
 
 @needs_torch
@@ -131,35 +131,37 @@ def test_linear_and_embedding_match_torch():
     x = np.random.default_rng(1).standard_normal((2, 7, 5)).astype(np.float32)
     xl, xt = L.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     yl, yt = lin(xl), tl(xt)
-    np.testing.assert_allclose(yl.data, yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(yl.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
     (yl**2).sum().backward()
     (yt**2).sum().backward()
-    np.testing.assert_allclose(xl.grad.data, xt.grad.numpy(), rtol=1e-4, atol=1e-5)
-    np.testing.assert_allclose(lin.weight.grad.data, tl.weight.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(xl.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        lin.weight.grad.numpy(), tl.weight.grad.numpy(), rtol=1e-4, atol=1e-5
+    )
     emb = nn.Embedding(6, 4, padding_idx=0)
     te = torch.nn.Embedding(6, 4, padding_idx=0)
-    te.load_state_dict({"weight": torch.from_numpy(emb.weight.data)})
+    te.load_state_dict({"weight": torch.from_numpy(emb.weight.detach().numpy())})
     idx = np.array([[0, 2, 2], [5, 1, 0]])
     el, et = emb(L.tensor(idx)), te(torch.from_numpy(idx))
     (el * el).sum().backward()
     (et * et).sum().backward()
-    np.testing.assert_allclose(emb.weight.grad.data, te.weight.grad.numpy(), rtol=1e-5)
-    assert np.all(emb.weight.data[0] == 0)
+    np.testing.assert_allclose(emb.weight.grad.numpy(), te.weight.grad.numpy(), rtol=1e-5)
+    assert np.all(emb.weight.detach().numpy()[0] == 0)
 
 
 def test_init_functions():
     w = nn.Parameter(np.zeros((64, 32), np.float32))
     nn.init.xavier_uniform_(w)
-    assert np.abs(w.data).max() <= np.sqrt(6 / 96) + 1e-6
+    assert np.abs(w.detach().numpy()).max() <= np.sqrt(6 / 96) + 1e-6
     nn.init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu")
-    assert abs(w.data.std() - np.sqrt(2 / 64)) < 0.02
+    assert abs(w.detach().numpy().std() - np.sqrt(2 / 64)) < 0.02
     nn.init.orthogonal_(w)
-    np.testing.assert_allclose(w.data.T @ w.data, np.eye(32), atol=1e-5)
+    np.testing.assert_allclose(w.detach().numpy().T @ w.detach().numpy(), np.eye(32), atol=1e-5)
     assert nn.init.calculate_gain("leaky_relu", 0.2) == pytest.approx(np.sqrt(2 / 1.04))
     with pytest.raises(ValueError, match="nonlinearity"):
         nn.init.calculate_gain("bogus")
     nn.init.constant_(w, 0.5)
-    assert np.all(w.data == 0.5) and w.data.dtype == np.float32
+    assert np.all(w.detach().numpy() == 0.5) and w.detach().numpy().dtype == np.float32
 
 
 def test_clip_grad_and_vectors():
@@ -168,10 +170,12 @@ def test_clip_grad_and_vectors():
     a.grad, b.grad = L.tensor(np.full(3, 3.0)), L.tensor(np.full(4, 4.0))
     total = nn.utils.clip_grad_norm_([a, b], 1.0)
     assert total.item() == pytest.approx(np.sqrt(27 + 64))
-    assert np.sqrt((a.grad.data**2).sum() + (b.grad.data**2).sum()) == pytest.approx(1.0, 1e-4)
+    assert np.sqrt((a.grad.numpy() ** 2).sum() + (b.grad.numpy() ** 2).sum()) == pytest.approx(
+        1.0, 1e-4
+    )
     nn.utils.clip_grad_value_([a], 0.1)
-    assert a.grad.data.max() <= 0.1
+    assert a.grad.numpy().max() <= 0.1
     v = nn.utils.parameters_to_vector([a, b])
     assert v.shape == (7,)
     nn.utils.vector_to_parameters(L.arange(7).float(), [a, b])
-    assert b.data.tolist() == [3.0, 4.0, 5.0, 6.0]
+    assert b.detach().numpy().tolist() == [3.0, 4.0, 5.0, 6.0]

@@ -32,7 +32,7 @@ def _step(m, x, gy):
         return y.detach().numpy(), xl.grad.numpy()
     y = m(xl)
     (y * lamina.tensor(gy)).sum().backward()
-    return y.data, xl.grad.data
+    return y.detach().numpy(), xl.grad.numpy()
 
 
 @needs_torch
@@ -53,7 +53,7 @@ def test_batch_norm_training_steps_then_eval(name, shape, kw):
         np.testing.assert_allclose(v, tsd[k].numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
     for k, p in dict(m.named_parameters()).items():
         tp = dict(tm.named_parameters())[k]
-        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-4, atol=1e-4)
     m.eval(), tm.eval()
     x = RNG.standard_normal(shape).astype(np.float32)
     gy = RNG.standard_normal(shape).astype(np.float32)
@@ -74,7 +74,10 @@ def test_batch_norm_loads_torch_state_dict():
     m.eval(), tm.eval()
     x = RNG.standard_normal((2, 4, 3, 3)).astype(np.float32)
     np.testing.assert_allclose(
-        m(lamina.tensor(x)).data, tm(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6
+        m(lamina.tensor(x)).detach().numpy(),
+        tm(torch.tensor(x)).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-6,
     )
     assert int(m.num_batches_tracked.item()) == 2
 
@@ -94,8 +97,8 @@ def test_functional_batch_norm_updates_running_stats():
     x = RNG.standard_normal((5, 2)).astype(np.float32)
     rm, rv = lamina.zeros(2), lamina.ones(2)
     F.batch_norm(lamina.tensor(x), rm, rv, training=True, momentum=0.5)
-    np.testing.assert_allclose(rm.data, 0.5 * x.mean(0), rtol=1e-5)
-    np.testing.assert_allclose(rv.data, 0.5 + 0.5 * x.var(0, ddof=1), rtol=1e-5)
+    np.testing.assert_allclose(rm.detach().numpy(), 0.5 * x.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(rv.detach().numpy(), 0.5 + 0.5 * x.var(0, ddof=1), rtol=1e-5)
 
 
 @needs_torch
@@ -123,7 +126,7 @@ def test_layer_norm_module(shape, nshape, kw):
     np.testing.assert_allclose(gx, gxt, rtol=1e-4, atol=1e-4)
     for k, p in dict(m.named_parameters()).items():
         tp = dict(tm.named_parameters())[k]
-        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-4, atol=1e-4)
 
 
 def test_parameter_counts_and_no_grad_eval():

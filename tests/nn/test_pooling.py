@@ -19,15 +19,15 @@ def check(mine, theirs, x, rtol=1e-5, atol=1e-5):
     xl, xt = L.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     yl, yt = mine(xl), theirs(xt)
     if isinstance(yt, tuple):
-        np.testing.assert_array_equal(yl[1].data, yt[1].numpy())
+        np.testing.assert_array_equal(yl[1].detach().numpy(), yt[1].numpy())
         assert not yl[1].requires_grad
         yl, yt = yl[0], yt[0]
     assert tuple(yl.shape) == tuple(yt.shape)
-    np.testing.assert_allclose(yl.data, yt.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(yl.detach().numpy(), yt.detach().numpy(), rtol=rtol, atol=atol)
     g = rand(*yl.shape)
     (yl * L.tensor(g)).sum().backward()
     yt.backward(torch.tensor(g))
-    np.testing.assert_allclose(xl.grad.data, xt.grad.numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(xl.grad.numpy(), xt.grad.numpy(), rtol=rtol, atol=atol)
 
 
 LAYERS_2D = [
@@ -84,12 +84,15 @@ def test_functional_interpolate_and_indices():
     ]:
         out = F.interpolate(L.tensor(x), **kw)
         np.testing.assert_allclose(
-            out.data, torch.nn.functional.interpolate(tx, **kw).numpy(), rtol=1e-5, atol=1e-6
+            out.detach().numpy(),
+            torch.nn.functional.interpolate(tx, **kw).numpy(),
+            rtol=1e-5,
+            atol=1e-6,
         )
     out, idx = F.max_pool2d(L.tensor(x), 2, return_indices=True)
     assert idx.dtype == np.int64 and idx.shape == out.shape
     mx, _ = F.adaptive_max_pool2d(L.tensor(x), 1, return_indices=True)
-    np.testing.assert_array_equal(mx.data[..., 0, 0], x.max(axis=(2, 3)))
+    np.testing.assert_array_equal(mx.detach().numpy()[..., 0, 0], x.max(axis=(2, 3)))
 
 
 def test_pooling_errors():

@@ -28,16 +28,16 @@ def _compare(m, t, torch, x, atol=1e-5):
     ht = ht if isinstance(ht, tuple) else (ht,)
     loss_l, loss_t = 0, 0
     for a, b in zip((out, *hl), (out_t, *ht)):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), atol=atol)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=atol)
         c = rng.standard_normal(a.shape).astype(np.float32)
         loss_l = loss_l + (a * lamina.tensor(c)).sum()
         loss_t = loss_t + (b * torch.from_numpy(c)).sum()
     loss_l.backward()
     loss_t.backward()
-    np.testing.assert_allclose(xl.grad.data, xt.grad.numpy(), atol=atol * 10)
+    np.testing.assert_allclose(xl.grad.numpy(), xt.grad.numpy(), atol=atol * 10)
     for name, p in t.named_parameters():
         np.testing.assert_allclose(
-            getattr(m, name).grad.data, p.grad.numpy(), atol=atol * 10, err_msg=name
+            getattr(m, name).grad.numpy(), p.grad.numpy(), atol=atol * 10, err_msg=name
         )
 
 
@@ -69,14 +69,16 @@ def test_initial_state_grads_and_unbatched(kind):
     n = 2 if kind == "LSTM" else 1
     out, _ = m(lamina.tensor(x), tuple(hl) if n == 2 else hl[0])
     out_t, _ = t(torch.from_numpy(x), tuple(ht) if n == 2 else ht[0])
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), atol=1e-5)
     (out * out).sum().backward()
     (out_t * out_t).sum().backward()
     for a, b in zip(hl[:n], ht[:n]):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), atol=1e-4)
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), atol=1e-4)
     out1, _ = m(lamina.tensor(x[:, 0]))  # unbatched (L, H_in)
     assert out1.shape == (5, 2 * H)
-    np.testing.assert_allclose(out1.data, m(lamina.tensor(x[:, :1]))[0].data[:, 0], atol=1e-6)
+    np.testing.assert_allclose(
+        out1.detach().numpy(), m(lamina.tensor(x[:, :1]))[0].detach().numpy()[:, 0], atol=1e-6
+    )
 
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
@@ -92,21 +94,21 @@ def test_lengths_equal_running_alone(kind, batch_first):
     out, hn = m(lamina.tensor(xb), lengths=lengths)
     hn = hn[0] if kind == "LSTM" else hn
     (out.sum() + hn.sum()).backward()
-    grads = {k: p.grad.data.copy() for k, p in m.named_parameters()}
+    grads = {k: p.grad.numpy().copy() for k, p in m.named_parameters()}
     total = {k: 0 for k in grads}
     for n, L in enumerate(lengths):
         one = x[:L, n : n + 1]
         o1, h1 = m(lamina.tensor(one.transpose(1, 0, 2).copy() if batch_first else one))
         h1 = h1[0] if kind == "LSTM" else h1
-        ob = out.data[n] if batch_first else out.data[:, n]
-        o1 = o1.data[0] if batch_first else o1.data[:, 0]
+        ob = out.detach().numpy()[n] if batch_first else out.detach().numpy()[:, n]
+        o1 = o1.detach().numpy()[0] if batch_first else o1.detach().numpy()[:, 0]
         np.testing.assert_allclose(ob[:L], o1, atol=1e-5)
         assert np.all(ob[L:] == 0)
-        np.testing.assert_allclose(hn.data[:, n], h1.data[:, 0], atol=1e-5)
+        np.testing.assert_allclose(hn.detach().numpy()[:, n], h1.detach().numpy()[:, 0], atol=1e-5)
         m.zero_grad()
         (lamina.tensor(o1).sum() * 0 + _sum_out(m, one, batch_first, kind)).backward()
         for k, p in m.named_parameters():
-            total[k] = total[k] + p.grad.data
+            total[k] = total[k] + p.grad.numpy()
     for k in grads:
         np.testing.assert_allclose(grads[k], total[k], atol=1e-4, err_msg=k)
 
@@ -122,7 +124,7 @@ def test_bptt_ten_thousand_steps():
     x = lamina.tensor(np.random.default_rng(0).standard_normal((10_000, 1, 2)).astype(np.float32))
     out, (h, c) = m(x)
     h.sum().backward()
-    g = m.weight_hh_l0.grad.data
+    g = m.weight_hh_l0.grad.numpy()
     assert g.shape == (16, 4) and np.all(np.isfinite(g)) and np.any(g != 0)
 
 
@@ -135,7 +137,7 @@ def test_cell_unrolled_deep_graph():
     for t in range(x.shape[0]):
         h = cell(lamina.tensor(x[t]), h)
     h.sum().backward()
-    assert np.all(np.isfinite(cell.weight_hh.grad.data))
+    assert np.all(np.isfinite(cell.weight_hh.grad.numpy()))
 
 
 @pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
@@ -155,11 +157,11 @@ def test_cells_parity(kind):
     res_l = res_l if isinstance(res_l, tuple) else (res_l,)
     res_t = res_t if isinstance(res_t, tuple) else (res_t,)
     for a, b in zip(res_l, res_t):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), atol=1e-5)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-5)
     one, batch = m(lamina.tensor(x[0])), m(lamina.tensor(x[:1]))  # unbatched, zero state
     one, batch = (one[0], batch[0]) if kind == "LSTMCell" else (one, batch)
     assert one.shape == (H,)
-    np.testing.assert_allclose(one.data, batch.data[0], atol=1e-6)
+    np.testing.assert_allclose(one.detach().numpy(), batch.detach().numpy()[0], atol=1e-6)
 
 
 def test_state_dict_keys_shapes_and_errors():
@@ -171,7 +173,7 @@ def test_state_dict_keys_shapes_and_errors():
     }
     assert sum(p.numel() for p in m.parameters()) == sum(p.numel() for p in t.parameters())
     bound = 1 / np.sqrt(H)
-    assert all(np.abs(p.data).max() <= bound for p in m.parameters())
+    assert all(np.abs(p.detach().numpy()).max() <= bound for p in m.parameters())
     with pytest.raises(ValueError, match="expected input of shape"):
         m(lamina.randn(4, 2, I + 1))
     with pytest.raises(ValueError, match="nonlinearity"):
@@ -191,10 +193,10 @@ def test_dropout_between_layers_only_in_training():
     m = nn.LSTM(I, H, num_layers=2, dropout=0.5)
     x = lamina.randn(3, 2, I)
     m.eval()
-    a, b = m(x)[0].data, m(x)[0].data
+    a, b = m(x)[0].detach().numpy(), m(x)[0].detach().numpy()
     np.testing.assert_array_equal(a, b)
     m.train()
-    assert not np.allclose(m(x)[0].data, a)
+    assert not np.allclose(m(x)[0].detach().numpy(), a)
 
 
 @pytest.mark.parametrize("kind", ["LSTM", "GRU"])
@@ -209,6 +211,6 @@ def test_lengths_match_torch_packed_sequence(kind):
     packed = pack_padded_sequence(torch.from_numpy(x), lengths, True, enforce_sorted=False)
     out_t, h_t = t(packed)
     out_t, _ = pad_packed_sequence(out_t, batch_first=True, total_length=6)
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy(), out_t.detach().numpy(), atol=1e-5)
     for a, b in zip(h if kind == "LSTM" else (h,), h_t if kind == "LSTM" else (h_t,)):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), atol=1e-5)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), atol=1e-5)

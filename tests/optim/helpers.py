@@ -38,7 +38,9 @@ def torch_params(torch):
 
 
 def lamina_step(opt, params, sign: float = 1.0) -> None:
-    for p, g in zip(params, lsq_grads(params[0].data, params[1].data, sign)):
+    for p, g in zip(
+        params, lsq_grads(params[0].detach().numpy(), params[1].detach().numpy(), sign)
+    ):
         set_grad(p, g)
     opt.step()
 

@@ -71,9 +71,9 @@ def test_trajectory_matches_torch(name, kwargs):
     opt, params = _run_lamina(name, kwargs)
     topt, tparams = _run_torch(torch, name, kwargs)
     for p, tp in zip(params, tparams):
-        assert p.data.dtype == np.float32
-        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-5, atol=1e-6)
-    assert not np.allclose(params[0].data, W0)  # it moved
+        assert p.detach().numpy().dtype == np.float32
+        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert not np.allclose(params[0].detach().numpy(), W0)  # it moved
     for p, tp in zip(params, tparams):  # same state names and values as torch
         state, tstate = opt.state[p], topt.state[tp]
         assert set(state) == set(tstate)
@@ -93,14 +93,14 @@ def test_state_dict_round_trip_resumes_identically(name, kwargs):
     assert sorted(saved["state"]) == ([] if stateless else [0, 1])
     assert saved["param_groups"][0]["params"] == [0, 1]
     # continue in a fresh optimizer over fresh parameter objects holding the same values
-    params2 = [make_param(p.data) for p in params]
+    params2 = [make_param(p.detach().numpy()) for p in params]
     opt2 = getattr(optim, name)(params2, lr=123.0)
     opt2.load_state_dict(saved)
     assert opt2.param_groups[0]["lr"] == opt.param_groups[0]["lr"]
     for _ in range(10):
         lamina_step(opt2, params2, _sign(kwargs))
     for p, q in zip(full, params2):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.detach().numpy(), q.detach().numpy())
 
 
 def test_state_dict_is_a_snapshot():
@@ -132,7 +132,7 @@ def test_load_torch_state_dict_continues_like_torch():
         lamina_step(opt, params)
         torch_step(torch, topt, tparams)
     for p, tp in zip(params, tparams):
-        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_param_groups_with_different_lrs_match_torch():
@@ -154,7 +154,7 @@ def test_param_groups_with_different_lrs_match_torch():
         lamina_step(opt, params)
         torch_step(torch, topt, tparams)
     for p, tp in zip(params, tparams):
-        np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-5, atol=1e-6)
     sd = opt.state_dict()
     assert [g["params"] for g in sd["param_groups"]] == [[0], [1]]
 
@@ -174,30 +174,30 @@ def test_add_param_group_and_duplicates():
 def test_params_without_grad_are_skipped():
     w, b = lamina_params()
     opt = optim.Adam([w, b], lr=0.1)
-    set_grad(w, np.ones_like(w.data))
+    set_grad(w, np.ones_like(w.detach().numpy()))
     opt.step()
-    assert not np.array_equal(w.data, W0)
-    np.testing.assert_array_equal(b.data, B0)
+    assert not np.array_equal(w.detach().numpy(), W0)
+    np.testing.assert_array_equal(b.detach().numpy(), B0)
     assert b not in opt.state
 
 
 def test_step_updates_data_in_place_and_keeps_float32():
     w, _ = lamina_params()
-    data = w.data
+    data = w.detach().numpy()
     for cls in (optim.SGD, optim.Adam, optim.AdamW, optim.RMSprop, optim.Adagrad):
         opt = cls([w], lr=0.1, weight_decay=0.1)
-        set_grad(w, np.ones_like(w.data))
+        set_grad(w, np.ones_like(w.detach().numpy()))
         opt.step()
-        assert w.data is data and w.data.dtype == np.float32
+        assert w.detach().numpy() is data and w.detach().numpy().dtype == np.float32
 
 
 def test_zero_grad():
     w, b = lamina_params()
     opt = optim.SGD([w, b], lr=0.1)
-    set_grad(w, np.ones_like(w.data))
+    set_grad(w, np.ones_like(w.detach().numpy()))
     grad = w.grad
     opt.zero_grad(set_to_none=False)
-    assert w.grad is grad and not grad.data.any() and b.grad is None
+    assert w.grad is grad and not grad.numpy().any() and b.grad is None
     opt.zero_grad()
     assert w.grad is None
 
@@ -281,7 +281,7 @@ def test_training_an_mlp_with_autograd_matches_torch(name, kwargs):
         tloss = ((tmodel[1](tmodel[0](tx).tanh()) - ty) ** 2).mean()
         tloss.backward()
         topt.step()
-    assert float(loss.data) == pytest.approx(tloss.item(), rel=1e-4)
+    assert float(loss.detach().numpy()) == pytest.approx(tloss.item(), rel=1e-4)
     for k, v in model.state_dict().items():
         tv = tmodel.state_dict()[k].numpy()
         np.testing.assert_allclose(np.asarray(v), tv, rtol=1e-5, atol=1e-6, err_msg=k)
@@ -301,5 +301,5 @@ def test_closure_runs_with_grad_enabled_under_no_grad():
 
     with lamina.no_grad():
         loss = opt.step(closure)
-    assert float(loss.data) == pytest.approx(float((W0 * W0).sum()), rel=1e-6)
-    np.testing.assert_allclose(w.data, W0 * (1 - 0.2), rtol=1e-6)
+    assert float(loss.detach().numpy()) == pytest.approx(float((W0 * W0).sum()), rel=1e-6)
+    np.testing.assert_allclose(w.detach().numpy(), W0 * (1 - 0.2), rtol=1e-6)

@@ -51,23 +51,23 @@ def test_first_bad_op_is_named_not_later_ones():
 def test_off_by_default_and_after_the_block():
     x = _leaf([-1.0])
     x.sqrt().sum().backward()  # no anomaly mode: nan flows into .grad silently, as in torch
-    assert np.isnan(x.grad.data).all()
+    assert np.isnan(x.grad.numpy()).all()
     with detect_anomaly():
         pass
     x.grad = None
     x.sqrt().sum().backward()
-    assert np.isnan(x.grad.data).all()
+    assert np.isnan(x.grad.numpy()).all()
 
 
 def test_finite_graph_passes_and_set_detect_anomaly_toggles():
     x = _leaf([1.0, 4.0])
     with detect_anomaly():
         x.sqrt().sum().backward()
-    np.testing.assert_allclose(x.grad.data, [0.5, 0.25])
+    np.testing.assert_allclose(x.grad.numpy(), [0.5, 0.25])
     with set_detect_anomaly(False):
         y = _leaf([-1.0])
         y.sqrt().sum().backward()  # mode off: no raise
-    assert np.isnan(y.grad.data).all()
+    assert np.isnan(y.grad.numpy()).all()
 
 
 def test_top_level_alias():

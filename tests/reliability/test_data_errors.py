@@ -44,7 +44,7 @@ def test_skip_corrupt_drops_and_warns_with_paths(tmp_path):
     with pytest.warns(UserWarning, match="skipped 2 unreadable") as rec:
         ds = ImageFolder(root, transform=_to_array, skip_corrupt=True)
     assert str(bad) in str(rec[0].message) and "9.jpg" in str(rec[0].message)
-    images = np.concatenate([x.data for x, _ in DataLoader(ds, batch_size=2)])
+    images = np.concatenate([x.detach().numpy() for x, _ in DataLoader(ds, batch_size=2)])
     assert images.shape == (5, 4, 4, 3) and len(ds) == 5
 
 

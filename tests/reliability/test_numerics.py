@@ -41,8 +41,8 @@ def test_finite_at_1e4(name, dtype):
         y = FNS[name](x)
         y.backward(np.ones(y.shape, dtype))  # not y.sum(): rows of -2e4 overflow float16's sum
     assert y.dtype == dtype and x.grad.dtype == dtype  # computed in the input's dtype
-    assert np.isfinite(y.data).all(), y.data
-    assert np.isfinite(x.grad.data).all(), x.grad.data
+    assert np.isfinite(y.detach().numpy()).all(), y.detach().numpy()
+    assert np.isfinite(x.grad.numpy()).all(), x.grad.numpy()
 
 
 def _torch_fn(torch, name, x):
@@ -70,8 +70,8 @@ def test_matches_torch_at_1e4(name):
     tx = torch.tensor(ROWS, dtype=torch.float32, requires_grad=True)
     ty = _torch_fn(torch, name, tx)
     ty.sum().backward()
-    np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_float16_model_trains_finite():
@@ -82,9 +82,9 @@ def test_float16_model_trains_finite():
     x = lamina.tensor(np.array(ROWS, np.float16))
     loss = F.cross_entropy(model(x) * 1000.0, TARGET)
     loss.backward()
-    assert loss.dtype == np.float16 and np.isfinite(loss.data)
+    assert loss.dtype == np.float16 and np.isfinite(loss.detach().numpy())
     for name, p in model.named_parameters():
-        assert p.grad.dtype == np.float16 and np.isfinite(p.grad.data).all(), name
+        assert p.grad.dtype == np.float16 and np.isfinite(p.grad.numpy()).all(), name
 
 
 def test_float16_input_to_float32_layer_computes_in_float32():
@@ -93,7 +93,9 @@ def test_float16_input_to_float32_layer_computes_in_float32():
     x16 = np.array(ROWS, np.float16) / 1e4
     y = layer(lamina.tensor(x16))
     assert y.dtype == np.float32
-    np.testing.assert_allclose(y.data, layer(lamina.tensor(x16.astype(np.float32))).data)
+    np.testing.assert_allclose(
+        y.detach().numpy(), layer(lamina.tensor(x16.astype(np.float32))).detach().numpy()
+    )
 
 
 def test_integer_input_is_refused_clearly():
@@ -113,6 +115,6 @@ def test_float16_cnn_trains_finite():
         warnings.simplefilter("error")
         loss = F.cross_entropy(model(lamina.tensor(x)) * 100.0, np.array([0, 2]))
         loss.backward()
-    assert loss.dtype == np.float16 and np.isfinite(loss.data)
+    assert loss.dtype == np.float16 and np.isfinite(loss.detach().numpy())
     for name, p in model.named_parameters():
-        assert p.grad.dtype == np.float16 and np.isfinite(p.grad.data).all(), name
+        assert p.grad.dtype == np.float16 and np.isfinite(p.grad.numpy()).all(), name

@@ -48,7 +48,7 @@ def test_evaluate_is_exact_over_uneven_batches():
     whole = nn.CrossEntropyLoss()(logits, L.tensor(y)).item()
     result = trainer.evaluate(x, y, batch_size=5)  # 5, 5, 5, 5, 3
     assert result["loss"] == pytest.approx(whole, rel=1e-5)
-    assert result["accuracy"] == np.mean(logits.data.argmax(1) == y)
+    assert result["accuracy"] == np.mean(logits.detach().numpy().argmax(1) == y)
 
 
 def test_predict_and_modes_restored_with_datasets_and_loaders():
@@ -56,7 +56,7 @@ def test_predict_and_modes_restored_with_datasets_and_loaders():
     trainer = make_trainer()
     trainer.model.train()
     out = trainer.predict(x, batch_size=6)
-    np.testing.assert_allclose(out, trainer.model(L.tensor(x)).data, rtol=1e-6)
+    np.testing.assert_allclose(out, trainer.model(L.tensor(x)).detach().numpy(), rtol=1e-6)
     assert trainer.model.training and all(m.training for m in trainer.model.modules())
     np.testing.assert_allclose(trainer.predict(TensorDataset(x, y)), out, rtol=1e-6)
     loader = DataLoader(TensorDataset(x, y), batch_size=7)

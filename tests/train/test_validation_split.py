@@ -20,7 +20,7 @@ class Recorder(nn.Module):
         self.__dict__["seen"] = {True: [], False: []}
 
     def forward(self, x):
-        self.seen[self.training].extend(int(v) for v in x.data[:, 0])
+        self.seen[self.training].extend(int(v) for v in x.numpy()[:, 0])
         return self.fc(x)
 
 

@@ -54,6 +54,18 @@ def unbroadcast(g, shape, where):
     return g
 
 
+def _check_versions(ctx) -> None:
+    """Raise torch's error when an array saved for backward was modified in place since."""
+    for counter, saved, shape, dtype in ctx.versions:
+        if counter[0] != saved:
+            raise RuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{dtype} {list(shape)}], which is saved by {ctx.name()}, "
+                f"is at version {counter[0]}; expected version {saved} instead. Hint: clone "
+                "the tensor before modifying it in place, or modify it after backward()."
+            )
+
+
 def _free(ctx) -> None:
     """Drop what forward kept, so the arrays go as soon as backward is done with them."""
     ctx.saved = ()
@@ -83,6 +95,8 @@ def run_backward(tensor, grad, retain_graph=False):
                 "arrays were freed after the first backward. Pass retain_graph=True to the "
                 "first backward() if you need to backward twice."
             )
+        if ctx.versions:
+            _check_versions(ctx)
         outs = [np.zeros(s, d) if g is None else g for g, (s, d) in zip(outs, ctx.out_meta)]
         if ctx.retained:
             for i, t in ctx.retained:
@@ -101,11 +115,11 @@ def run_backward(tensor, grad, retain_graph=False):
         for inp, g, need in zip(ctx.inputs, grads, ctx.needs_input_grad):
             if not need or g is None:
                 continue
-            g = unbroadcast(np.asarray(g), inp.data.shape, ctx.name())
+            g = unbroadcast(np.asarray(g), inp._data.shape, ctx.name())
             if check:
                 anomaly.check(ctx, g)
-            if g.dtype != inp.data.dtype:
-                g = g.astype(inp.data.dtype)
+            if g.dtype != inp._data.dtype:
+                g = g.astype(inp._data.dtype)
             c = inp._ctx
             if c is None:
                 # adopt a fresh array the op made (no copy); a view, a read-only or a

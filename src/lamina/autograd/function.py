@@ -81,6 +81,9 @@ class Op:
     """Base class of every array-level differentiable op (see the module docstring)."""
 
     ctx_attrs: tuple[str, ...] = ()
+    # True when forward may return a view of its first input (reshape, slicing): the
+    # result then shares the input's version counter, so in-place changes show in both
+    is_view = False
     # filled in by __init_subclass__ from forward's signature
     _Ctx: type = Context
     _inputs: tuple[str, ...] = ()

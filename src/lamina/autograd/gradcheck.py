@@ -28,7 +28,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     cots = [rng.standard_normal(o.shape) for o in outs]
 
     def project():
-        return sum(float(np.sum(o.data * c)) for o, c in zip(outputs(), cots))
+        return sum(float(np.sum(o._data * c)) for o, c in zip(outputs(), cots))
 
     for x in inputs:
         if isinstance(x, Tensor):
@@ -38,9 +38,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     for i, x in enumerate(inputs):
         if not (isinstance(x, Tensor) and x.requires_grad):
             continue
-        analytic = np.zeros(x.shape) if x.grad is None else x.grad.data
+        analytic = np.zeros(x.shape) if x.grad is None else x.grad._data
         numeric = np.zeros(x.shape)
-        flat = x.data.reshape(-1)  # a view: perturb in place
+        flat = x._data.reshape(-1)  # a view: perturb in place
         for j in range(flat.size):
             old = flat[j]
             flat[j] = old + eps

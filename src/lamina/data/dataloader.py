@@ -34,7 +34,7 @@ def _convert_array(a: np.ndarray) -> Any:
 
 
 def _stack(items: list, where: str) -> np.ndarray:
-    arrays = [x.data if isinstance(x, Tensor) else np.asarray(x) for x in items]
+    arrays = [x._data if isinstance(x, Tensor) else np.asarray(x) for x in items]
     shapes = {a.shape for a in arrays}
     if len(shapes) > 1:
         raise ValueError(

@@ -40,8 +40,8 @@ class Dataset:
 
 
 def _as_array(x: Any, where: str) -> np.ndarray:
-    """The ndarray behind a lamina Tensor (``.data``) or a NumPy array, without a copy."""
-    data = x.data if isinstance(x, Tensor) else x
+    """The ndarray behind a lamina Tensor or a NumPy array, without a copy."""
+    data = x._data if isinstance(x, Tensor) else x
     if not isinstance(data, np.ndarray):
         raise TypeError(f"{where}: got {type(x).__name__}, expected a lamina Tensor or ndarray")
     return data

@@ -32,12 +32,13 @@ _MAX_DEPTH = 100
 
 
 def as_array(value: Any) -> np.ndarray | None:
-    """The ndarray behind ``value`` (ndarray, object with ``.data`` ndarray or ``.numpy()``)."""
+    """The ndarray behind ``value``: an ndarray, a Tensor, a ``.data`` or ``.numpy()`` holder."""
     if isinstance(value, np.ndarray):
         return value
-    data = getattr(value, "data", None)
-    if isinstance(data, np.ndarray):  # lamina Tensor / Parameter
-        return data
+    for attr in ("_data", "data"):  # a lamina Tensor, or a tensor-like with a .data array
+        data = getattr(value, attr, None)
+        if isinstance(data, np.ndarray):
+            return data
     if callable(getattr(value, "numpy", None)) and not isinstance(value, np.generic):
         detach = getattr(value, "detach", None)  # a torch tensor that requires grad
         arr = (detach() if callable(detach) else value).numpy()

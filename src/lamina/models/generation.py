@@ -47,7 +47,7 @@ def _step_logits(model, ids, state):
     with no_grad():
         out = model(Tensor(np.asarray(ids, np.int64)[None, :]), state)
     logits, state = out if isinstance(out, tuple) else (out, None)
-    return logits.data[0, -1], state
+    return logits.numpy()[0, -1], state
 
 
 def generate(model, tokenizer, prompt: str, n: int, temperature=1.0, top_k=None, rng=None):

@@ -28,7 +28,7 @@ def _cell(cell: str, where: str) -> str:
 
 def lm_loss(logits: Tensor, targets) -> Tensor:
     """Mean cross-entropy of logits (..., V) against integer targets (...)."""
-    t = np.asarray(targets.data if isinstance(targets, Tensor) else targets, dtype=np.int64)
+    t = np.asarray(targets._data if isinstance(targets, Tensor) else targets, dtype=np.int64)
     V = logits.shape[-1]
     if t.shape != tuple(logits.shape[:-1]):
         raise ValueError(

@@ -10,7 +10,7 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 
 
 def _as_array(value, key):
-    v = value.data if hasattr(value, "_ctx") else value
+    v = value._data if hasattr(value, "_ctx") else value
     if hasattr(v, "numpy") and not isinstance(v, np.ndarray):
         v = v.numpy()
     try:
@@ -31,10 +31,10 @@ def load_into(module, state_dict, strict: bool):
         if k not in state_dict:
             continue
         arr = _as_array(state_dict[k], k)
-        if arr.shape != t.data.shape:
+        if arr.shape != t._data.shape:
             errors.append(
                 f"size mismatch for {k}: copying a param with shape {arr.shape} "
-                f"from checkpoint, the shape in current model is {t.data.shape}"
+                f"from checkpoint, the shape in current model is {t._data.shape}"
             )
         arrays[k] = arr
     if strict and (missing or unexpected):
@@ -48,5 +48,5 @@ def load_into(module, state_dict, strict: bool):
         )
     for k, arr in arrays.items():
         t = own[k]
-        t.data[...] = arr  # copy in place, in the module's dtype (torch: copy_)
+        t._data[...] = arr  # copy in place, in the module's dtype (torch: copy_)
     return IncompatibleKeys(missing, unexpected)

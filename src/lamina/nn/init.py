@@ -49,13 +49,13 @@ def _fan(t, mode: str) -> int:
 
 
 def _fill(t, arr):
-    t.data[...] = arr
+    t._data[...] = arr
     return t
 
 
 def _float(t):
     """Draw in the tensor's own float type: no float64 temporary for float32 weights."""
-    return t.data.dtype if t.data.dtype in (np.float32, np.float64) else np.dtype(np.float64)
+    return t._data.dtype if t._data.dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
 def uniform_(t, a: float = 0.0, b: float = 1.0):

@@ -50,7 +50,7 @@ def _name_layer(e: Exception, module) -> None:
 
 def _set_array(t: Tensor, arr: np.ndarray) -> None:
     """Replace a tensor's storage (dtype casts keep the Parameter object, as torch)."""
-    t.data = arr
+    t._data = arr
 
 
 class Module:
@@ -274,7 +274,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad.data[...] = 0
+                p.grad._data[...] = 0
 
     def apply(self, fn) -> Module:
         for m in self.children():
@@ -342,10 +342,10 @@ class Module:
             base = prefix + (mp + "." if mp else "")
             for n, p in m._parameters.items():
                 if p is not None:
-                    out[base + n] = p if keep_vars else p.data.copy()
+                    out[base + n] = p if keep_vars else p._data.copy()
             for n, b in m._buffers.items():
                 if b is not None and n not in m._non_persistent:
-                    out[base + n] = b if keep_vars else b.data.copy()
+                    out[base + n] = b if keep_vars else b._data.copy()
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True):

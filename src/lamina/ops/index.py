@@ -16,6 +16,7 @@ class GetItem(Op):
     """x[key]; with integer-array or mask keys a repeated index accumulates its gradient."""
 
     ctx_attrs = ("shape", "key")
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, *, key):

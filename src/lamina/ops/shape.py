@@ -8,6 +8,7 @@ from ..autograd.function import Op
 
 
 class Reshape(Op):
+    is_view = True
     ctx_attrs = ("shape",)
 
     @staticmethod
@@ -21,6 +22,7 @@ class Reshape(Op):
 
 
 class Permute(Op):
+    is_view = True
     ctx_attrs = ("axes",)
 
     @staticmethod
@@ -34,6 +36,8 @@ class Permute(Op):
 
 
 class Expand(Op):
+    is_view = True
+
     @staticmethod
     def forward(ctx, x, *, shape):
         return np.broadcast_to(x, shape)
@@ -96,6 +100,7 @@ class Stack(Op):
 class Split(Op):
     """Split along axis at the given section sizes; one output per piece."""
 
+    is_view = True
     ctx_attrs = ("axis",)
 
     @staticmethod

@@ -106,10 +106,10 @@ class Adagrad(Optimizer):
                 if not state:  # a group added after construction
                     _init_state(state, p, group)
                 state["step"] += 1
-                adagrad_update(p.data, p.grad.data, state["sum"], state["step"], **opts)
+                adagrad_update(p._data, p.grad._data, state["sum"], state["step"], **opts)
         return loss
 
 
 def _init_state(state: dict[str, Any], p: Any, group: dict[str, Any]) -> None:
     state["step"] = 0
-    state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
+    state["sum"] = np.full_like(p._data, group["initial_accumulator_value"])

@@ -135,14 +135,14 @@ class Adam(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["exp_avg"] = np.zeros_like(p.data)
-                    state["exp_avg_sq"] = np.zeros_like(p.data)
+                    state["exp_avg"] = np.zeros_like(p._data)
+                    state["exp_avg_sq"] = np.zeros_like(p._data)
                     if amsgrad:
-                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                        state["max_exp_avg_sq"] = np.zeros_like(p._data)
                 state["step"] += 1
                 adam_update(
-                    p.data,
-                    p.grad.data,
+                    p._data,
+                    p.grad._data,
                     state["exp_avg"],
                     state["exp_avg_sq"],
                     state.get("max_exp_avg_sq"),

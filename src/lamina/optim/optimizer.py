@@ -1,8 +1,8 @@
 """The Optimizer base class: parameter groups, per-parameter state, state dicts.
 
-Mirrors ``torch.optim.Optimizer``. A parameter is any object with ``.data`` (an ndarray that
-the optimizer updates in place), ``.grad`` (None or an object with a ``.data`` ndarray) and
-``.requires_grad``; ``lamina.nn.Parameter`` is one. Per-parameter state lives in
+Mirrors ``torch.optim.Optimizer``. A parameter is a lamina Tensor (``lamina.nn.Parameter``):
+the update functions work on its array (``_data``) and its gradient's, in place.
+Per-parameter state lives in
 ``optimizer.state[param]`` under torch's names (``step``, ``exp_avg``, ``momentum_buffer``...).
 """
 
@@ -36,8 +36,8 @@ def _check_param(p: Any, where: str) -> None:
             f"{where}: optimizer can only optimize parameters (objects with .data and .grad), "
             f"but got {type(p).__name__}"
         )
-    if not isinstance(p.data, np.ndarray):
-        raise TypeError(f"{where}: parameter .data must be a numpy.ndarray, got {type(p.data)}")
+    if not isinstance(p._data, np.ndarray):
+        raise TypeError(f"{where}: parameter's array must be a numpy.ndarray, got {type(p._data)}")
 
 
 def check_nonneg(name: str, value: float, where: str) -> None:
@@ -122,7 +122,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad._data[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Perform one update; ``closure`` re-evaluates the model and returns the loss."""
@@ -209,11 +209,11 @@ def _import(name: str, value: Any, p: Any) -> Any:
     if name == "step":
         return int(np.asarray(value).item())
     if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
-        arr = np.array(value, dtype=p.data.dtype, copy=True)
-        if arr.shape != p.data.shape:
+        arr = np.array(value, dtype=p._data.dtype, copy=True)
+        if arr.shape != p._data.shape:
             raise ValueError(
                 f"load_state_dict: state {name!r} has shape {arr.shape}, "
-                f"parameter has {p.data.shape}"
+                f"parameter has {p._data.shape}"
             )
         return arr
     return deepcopy(value)

@@ -125,15 +125,15 @@ class RMSprop(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["square_avg"] = np.zeros_like(p.data)
+                    state["square_avg"] = np.zeros_like(p._data)
                     if opts["momentum"] > 0:
-                        state["momentum_buffer"] = np.zeros_like(p.data)
+                        state["momentum_buffer"] = np.zeros_like(p._data)
                     if opts["centered"]:
-                        state["grad_avg"] = np.zeros_like(p.data)
+                        state["grad_avg"] = np.zeros_like(p._data)
                 state["step"] += 1
                 rmsprop_update(
-                    p.data,
-                    p.grad.data,
+                    p._data,
+                    p.grad._data,
                     state["square_avg"],
                     state.get("grad_avg"),
                     state.get("momentum_buffer"),

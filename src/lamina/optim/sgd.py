@@ -106,9 +106,9 @@ class SGD(Optimizer):
                 if p.grad is None:
                     continue
                 if momentum == 0:  # no state at all, as torch
-                    sgd_update(p.data, p.grad.data, None, **opts)
+                    sgd_update(p._data, p.grad._data, None, **opts)
                     continue
                 state = self.state[p]
-                buf = sgd_update(p.data, p.grad.data, state.get("momentum_buffer"), **opts)
+                buf = sgd_update(p._data, p.grad._data, state.get("momentum_buffer"), **opts)
                 state["momentum_buffer"] = buf
         return loss

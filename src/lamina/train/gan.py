@@ -25,7 +25,7 @@ __all__ = ["GAN", "GANTrainer"]
 
 
 def _sigmoid_mean(logits: Tensor) -> float:
-    z = np.clip(logits.data, -60, 60)
+    z = np.clip(logits._data, -60, 60)
     return float(np.mean(1 / (1 + np.exp(-z))))
 
 
@@ -158,6 +158,6 @@ class GANTrainer(Trainer):
         mode = self.G.training
         self.G.eval()
         with no_grad():
-            out = self.G(noise if noise is not None else self.noise(n)).data
+            out = self.G(noise if noise is not None else self.noise(n)).numpy()
         self.G.train(mode)
         return out

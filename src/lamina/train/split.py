@@ -27,7 +27,7 @@ def class_labels(x: Any, y: Any = None) -> np.ndarray | None:
     torchvision's datasets), the last tensor of a ``TensorDataset``, through ``Subset``.
     """
     if y is not None:
-        labels = np.asarray(y.data if isinstance(y, Tensor) else y)
+        labels = np.asarray(y.numpy() if isinstance(y, Tensor) else y)
     elif isinstance(x, Subset):
         inner = class_labels(x.dataset)
         return None if inner is None else inner[x.indices]

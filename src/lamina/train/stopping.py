@@ -140,19 +140,19 @@ class TerminateOnNaN(Callback):
         return [p for p in self.model.parameters()]
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self._saved = [np.empty_like(p.data) for p in self._params()]
+        self._saved = [np.empty_like(p._data) for p in self._params()]
         self.message = None
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         for buf, p in zip(self._saved, self._params()):
-            np.copyto(buf, p.data)
+            np.copyto(buf, p._data)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         loss = (logs or {}).get("loss")
         if loss is None or math.isfinite(loss):
             return
         for buf, p in zip(self._saved, self._params()):
-            np.copyto(p.data, buf)
+            np.copyto(p._data, buf)
         self.message = (
             f"TerminateOnNaN: batch {batch} gave loss {loss}; training stopped and the "
             "weights from before that batch's update were kept"

@@ -69,8 +69,8 @@ def _count(params: Any) -> tuple[int, int]:
         if id(p) in seen:
             continue
         seen.add(id(p))
-        total += p.data.size
-        trainable += p.data.size if p.requires_grad else 0
+        total += p._data.size
+        trainable += p._data.size if p.requires_grad else 0
     return total, trainable
 
 
@@ -96,7 +96,7 @@ def _table(model: Any, rows: list[dict]) -> str:
     width = sum(widths)
     fmt = lambda r: f"{r[0]:<{widths[0]}}{r[1]:<{widths[1]}}{r[2]:>{widths[2] - 2}}"  # noqa: E731
     total, trainable = _count(model.parameters())
-    nbytes = sum(p.data.nbytes for p in {id(p): p for p in model.parameters()}.values())
+    nbytes = sum(p._data.nbytes for p in {id(p): p for p in model.parameters()}.values())
     buffers = list(model.buffers()) if hasattr(model, "buffers") else []
     text = [f'Model: "{type(model).__name__}"', "=" * width, fmt(lines[0]), "-" * width]
     text += [fmt(r) for r in lines[1:]] + ["=" * width]
@@ -107,7 +107,7 @@ def _table(model: Any, rows: list[dict]) -> str:
         f"Non-trainable params: {total - trainable:,}",
     ]
     if buffers:
-        text.append(f"Buffers: {sum(b.data.size for b in buffers):,} values")
+        text.append(f"Buffers: {sum(b._data.size for b in buffers):,} values")
     return "\n".join(text + ["=" * width])
 
 

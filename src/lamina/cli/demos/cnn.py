@@ -73,7 +73,7 @@ def train(epochs: int = 30, seed: int = 0, verbose: int = 1):
 def predict(model, x):
     model.eval()
     with L.no_grad():
-        return model(L.tensor(x)).data
+        return model(L.tensor(x)).numpy()
 
 
 def accuracy(model, x, y) -> float:
@@ -88,7 +88,7 @@ def feature_maps(model, image):
         for layer in model:
             h = layer(h)
             if isinstance(layer, nn.ReLU) and h.ndim == 4:
-                maps.append(h.data[0])
+                maps.append(h.numpy()[0])
     return maps
 
 
@@ -103,11 +103,11 @@ def save_pictures(model, xt, yt, out_dir: str) -> list[str]:
     pred = predict(model, xt).argmax(1)
     wrong = np.flatnonzero(pred != yt)
     if not have("matplotlib", "kernels.png, feature_maps.png and misclassified.png (labelled)"):
-        w = model[0].weight.data  # (32, 1, 3, 3)
+        w = model[0].weight.detach().numpy()  # (32, 1, 3, 3)
         return [save_image_grid(_normalise(w), os.path.join(out_dir, "kernels.png"), scale=16)]
     plt = pyplot()
     return [
-        _kernels(plt, model[0].weight.data, os.path.join(out_dir, "kernels.png")),
+        _kernels(plt, model[0].weight.detach().numpy(), os.path.join(out_dir, "kernels.png")),
         _feature_maps(plt, model, xt[0], yt[0], os.path.join(out_dir, "feature_maps.png")),
         _misclassified(plt, xt[wrong], yt[wrong], pred[wrong], len(yt), out_dir),
     ]

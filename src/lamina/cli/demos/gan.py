@@ -48,7 +48,7 @@ def train_classifier(epochs: int = 60, seed: int = 0) -> nn.Module:
 def judge(clf: nn.Module, images01: np.ndarray) -> dict:
     """Share of images classified with confidence >= 0.9 and the classes covered."""
     with L.no_grad():
-        p = clf(L.tensor(images01.reshape(len(images01), 64))).softmax(-1).data
+        p = clf(L.tensor(images01.reshape(len(images01), 64))).softmax(-1).numpy()
     conf, pred = p.max(1), p.argmax(1)
     confident = conf >= 0.9
     return {

@@ -129,7 +129,7 @@ def conv_transpose2d(
 
 def _with_indices(outs, return_indices):
     out, idx = outs
-    return (out, _make(idx.data)) if return_indices else out
+    return (out, _make(idx._data)) if return_indices else out
 
 
 def max_pool2d(

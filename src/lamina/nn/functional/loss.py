@@ -20,7 +20,7 @@ def _t(x) -> Tensor:
 
 
 def _arr(x):
-    return None if x is None else np.asarray(x.data if isinstance(x, Tensor) else x)
+    return None if x is None else np.asarray(x._data if isinstance(x, Tensor) else x)
 
 
 def _reduction(size_average, reduce, reduction: str) -> str:

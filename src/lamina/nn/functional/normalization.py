@@ -9,7 +9,7 @@ from ...tensor import Tensor, apply
 
 
 def _data(t):
-    return None if t is None else (t.data if isinstance(t, Tensor) else np.asarray(t))
+    return None if t is None else (t._data if isinstance(t, Tensor) else np.asarray(t))
 
 
 def batch_norm(

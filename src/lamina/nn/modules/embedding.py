@@ -74,10 +74,10 @@ class Embedding(Module):
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight._data[self.padding_idx] = 0
 
     def forward(self, indices):
-        idx = np.asarray(indices.data if hasattr(indices, "_ctx") else indices)
+        idx = np.asarray(indices._data if hasattr(indices, "_ctx") else indices)
         if idx.dtype.kind not in "iu":
             raise TypeError(f"expected integer indices, got dtype {idx.dtype}")
         if idx.size and (idx.min() < 0 or idx.max() >= self.num_embeddings):

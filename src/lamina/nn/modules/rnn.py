@@ -47,7 +47,7 @@ def _lengths_array(lengths, N: int, T: int, where: str):
     """lengths as an int64 array (N,), or None."""
     if lengths is None:
         return None
-    arr = np.asarray(lengths.data if isinstance(lengths, Tensor) else lengths)
+    arr = np.asarray(lengths._data if isinstance(lengths, Tensor) else lengths)
     if arr.dtype.kind not in "iu" or arr.shape != (N,):
         raise ValueError(
             f"{where}: lengths must be {N} integers (one per sequence), got "

@@ -1,0 +1,408 @@
+"""Tensor methods for arithmetic, comparisons, elementwise maths and reductions.
+
+Mixed into Tensor (tensor.py). Binary operands are brought to torch's result type first
+(``self._promote``, see ``dtypes.result_type``); the ops then see arrays of one dtype.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from .ops import activation as A
+from .ops import elementwise as E
+from .ops import linalg as L
+from .ops import reduce as R
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def _axis(dim):
+    return tuple(dim) if isinstance(dim, list) else dim
+
+
+def _is_operand(o) -> bool:
+    return hasattr(o, "_data") or isinstance(o, (np.ndarray, np.generic, bool, int, float, complex))
+
+
+class MathMixin:
+    __slots__ = ()
+
+    # ---- arithmetic -------------------------------------------------------------------
+    def _binary(self, fn, other, reverse=False, true_div=False):
+        if not _is_operand(other):
+            return NotImplemented
+        a, b = self._promote(self, other)
+        if true_div and a.dtype.kind not in "fc":
+            a = a.astype(np.float32)  # int / int gives the default float dtype, as torch
+            b = b.astype(np.float32) if isinstance(b, np.ndarray) or hasattr(b, "_data") else b
+        return self._apply(fn, b, a) if reverse else self._apply(fn, a, b)
+
+    def __add__(self, other):
+        return self._binary(E.Add, other)
+
+    def __radd__(self, other):
+        return self._binary(E.Add, other, reverse=True)
+
+    def __sub__(self, other):
+        return self._binary(E.Sub, other)
+
+    def __rsub__(self, other):
+        return self._binary(E.Sub, other, reverse=True)
+
+    def __mul__(self, other):
+        return self._binary(E.Mul, other)
+
+    def __rmul__(self, other):
+        return self._binary(E.Mul, other, reverse=True)
+
+    def __truediv__(self, other):
+        return self._binary(E.Div, other, true_div=True)
+
+    def __rtruediv__(self, other):
+        return self._binary(E.Div, other, reverse=True, true_div=True)
+
+    def __pow__(self, other):
+        return self._binary(E.Pow, other)
+
+    def __rpow__(self, other):
+        return self._binary(E.Pow, other, reverse=True)
+
+    def __matmul__(self, other):
+        return self._matmul(other)
+
+    def __rmatmul__(self, other):
+        other = other if hasattr(other, "_data") else self._wrap(np.asarray(other))
+        return other._matmul(self)
+
+    def _matmul(self, other):
+        other = other if hasattr(other, "_data") else self._wrap(np.asarray(other))
+        if self.ndim == 0 or other.ndim == 0:
+            raise RuntimeError(
+                f"both arguments to matmul need to be at least 1D, but they are {self.ndim}D "
+                f"and {other.ndim}D"
+            )
+        if self.dtype != other.dtype:
+            raise RuntimeError(
+                f"expected both operands of matmul to have the same dtype, but got: "
+                f"{self.dtype} != {other.dtype}"
+            )
+        return self._apply(L.MatMul, self, other)
+
+    def __neg__(self):
+        if self.dtype == np.bool_:
+            raise TypeError("Negation, the `-` operator, on a bool tensor is not supported.")
+        return self._apply(E.Neg, self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self._apply(E.Abs, self)
+
+    def __floordiv__(self, other):
+        a, b = self._promote(self, other)
+        return self._wrap(np.floor_divide(a._data, getattr(b, "_data", b)))
+
+    def __mod__(self, other):
+        a, b = self._promote(self, other)
+        return self._wrap(np.remainder(a._data, getattr(b, "_data", b)))
+
+    def add(self, other, alpha=1):
+        """self + alpha * other (torch.add)."""
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other, alpha=1):
+        """self - alpha * other (torch.sub)."""
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other):
+        """Elementwise product (torch.mul)."""
+        return self * other
+
+    def div(self, other, rounding_mode=None):
+        """self / other (torch.div); ``rounding_mode`` 'trunc' or 'floor' rounds (no grad)."""
+        if rounding_mode is None:
+            return self / other
+        if rounding_mode not in ("trunc", "floor"):
+            raise ValueError(
+                f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                f"{rounding_mode!r}"
+            )
+        a, b = self._promote(self, other)
+        x, y = a._data, getattr(b, "_data", b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if a.dtype.kind in "iu" and rounding_mode == "floor":
+                return self._wrap(np.floor_divide(x, y))
+            q = np.true_divide(x, y)
+            q = np.floor(q) if rounding_mode == "floor" else np.trunc(q)
+        return self._wrap(q.astype(a.dtype))
+
+    def pow(self, exponent):
+        """Elementwise power (torch.pow)."""
+        return self**exponent
+
+    def matmul(self, other):
+        """Matrix product with broadcasting (torch.matmul)."""
+        return self._matmul(other)
+
+    def neg(self):
+        """-self (torch.neg)."""
+        return -self
+
+    def abs(self):
+        """|self| (torch.abs)."""
+        return self._apply(E.Abs, self)
+
+    def square(self):
+        """self * self (torch.square)."""
+        return self * self
+
+    # ---- comparisons and logic: no gradient ------------------------------------------
+    def _cmp(self, other, op):
+        if not _is_operand(other):
+            return NotImplemented
+        return self._wrap(op(self._data, getattr(other, "_data", other)))
+
+    def __eq__(self, other):
+        return self._cmp(other, np.equal)
+
+    def __ne__(self, other):
+        return self._cmp(other, np.not_equal)
+
+    def __lt__(self, other):
+        return self._cmp(other, np.less)
+
+    def __le__(self, other):
+        return self._cmp(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._cmp(other, np.greater)
+
+    def __ge__(self, other):
+        return self._cmp(other, np.greater_equal)
+
+    def __and__(self, other):
+        return self._cmp(other, np.logical_and if self.dtype == np.bool_ else np.bitwise_and)
+
+    def __or__(self, other):
+        return self._cmp(other, np.logical_or if self.dtype == np.bool_ else np.bitwise_or)
+
+    def __xor__(self, other):
+        return self._cmp(other, np.logical_xor if self.dtype == np.bool_ else np.bitwise_xor)
+
+    def __invert__(self):
+        return self._wrap(~self._data)
+
+    def eq(self, other):
+        """self == other elementwise (torch.eq)."""
+        return self == other
+
+    def ne(self, other):
+        """self != other elementwise (torch.ne)."""
+        return self != other
+
+    def lt(self, other):
+        """self < other elementwise (torch.lt)."""
+        return self < other
+
+    def le(self, other):
+        """self <= other elementwise (torch.le)."""
+        return self <= other
+
+    def gt(self, other):
+        """self > other elementwise (torch.gt)."""
+        return self > other
+
+    def ge(self, other):
+        """self >= other elementwise (torch.ge)."""
+        return self >= other
+
+    def logical_not(self):
+        """Elementwise not, a bool tensor (torch.logical_not)."""
+        return self._wrap(np.logical_not(self._data))
+
+    def isnan(self):
+        """Where the values are NaN (torch.isnan)."""
+        return self._wrap(np.isnan(self._data))
+
+    def isfinite(self):
+        """Where the values are finite (torch.isfinite)."""
+        return self._wrap(np.isfinite(self._data))
+
+    def allclose(self, other, rtol=1e-5, atol=1e-8, equal_nan=False) -> bool:
+        """Whether all values are close (torch.allclose)."""
+        return bool(np.allclose(self._data, np.asarray(other), rtol, atol, equal_nan))
+
+    def equal(self, other) -> bool:
+        """Same shape and values (torch.equal)."""
+        return bool(np.array_equal(self._data, np.asarray(other)))
+
+    def all(self, dim=None, keepdim=False):
+        """Whether all values are true, overall or along dim (torch.all)."""
+        return self._wrap(np.all(self._data, axis=self._dims(dim), keepdims=keepdim))
+
+    def any(self, dim=None, keepdim=False):
+        """Whether any value is true, overall or along dim (torch.any)."""
+        return self._wrap(np.any(self._data, axis=self._dims(dim), keepdims=keepdim))
+
+    # ---- elementwise maths -----------------------------------------------------------
+    def _float_unary(self, fn):
+        x = self if self.dtype.kind in "fc" else self.astype(np.float32)
+        return self._apply(fn, x)
+
+    def exp(self):
+        """e ** self (torch.exp)."""
+        return self._float_unary(E.Exp)
+
+    def log(self):
+        """Natural log (torch.log)."""
+        return self._float_unary(E.Log)
+
+    def log1p(self):
+        """log(1 + self) (torch.log1p)."""
+        return self._float_unary(E.Log1p)
+
+    def sqrt(self):
+        """Square root (torch.sqrt)."""
+        return self._float_unary(E.Sqrt)
+
+    def rsqrt(self):
+        """1 / sqrt(self) (torch.rsqrt)."""
+        return self._float_unary(E.Rsqrt)
+
+    def sin(self):
+        """Sine (torch.sin)."""
+        return self._float_unary(E.Sin)
+
+    def cos(self):
+        """Cosine (torch.cos)."""
+        return self._float_unary(E.Cos)
+
+    def tanh(self):
+        """Hyperbolic tangent (torch.tanh)."""
+        return self._float_unary(A.Tanh)
+
+    def sigmoid(self):
+        """1 / (1 + exp(-self)) (torch.sigmoid)."""
+        return self._float_unary(A.Sigmoid)
+
+    def relu(self):
+        """max(self, 0) (torch.relu)."""
+        return self._apply(A.ReLU, self)
+
+    def sign(self):
+        """-1, 0 or 1 elementwise (torch.sign)."""
+        return self._apply(E.Sign, self)
+
+    def softmax(self, dim, dtype=None):
+        """Softmax along dim (torch.softmax)."""
+        x = self if dtype is None else self.astype(dtype)
+        return self._apply(A.Softmax, x, dim=self._dim(dim))
+
+    def log_softmax(self, dim, dtype=None):
+        """log(softmax) along dim (torch.log_softmax)."""
+        x = self if dtype is None else self.astype(dtype)
+        return self._apply(A.LogSoftmax, x, dim=self._dim(dim))
+
+    def clamp(self, min=None, max=None):
+        """Values limited to [min, max]; bounds may be numbers or tensors (torch.clamp)."""
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        x, lo, hi = self._promote(self, min, max)
+        return self._apply(E.Clamp, x, lo, hi)
+
+    def clip(self, min=None, max=None):
+        """Alias of clamp (torch.clip)."""
+        return self.clamp(min, max)
+
+    def maximum(self, other):
+        """Elementwise max; ties share the gradient (torch.maximum)."""
+        a, b = self._promote(self, other)
+        return self._apply(E.Maximum, a, b)
+
+    def minimum(self, other):
+        """Elementwise min; ties share the gradient (torch.minimum)."""
+        a, b = self._promote(self, other)
+        return self._apply(E.Minimum, a, b)
+
+    # ---- reductions -------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        """Sum over all elements or dims (torch.sum); bool and ints sum in int64."""
+        x = self if dtype is None else self.astype(dtype)
+        if x.dtype.kind in "bi" and x.dtype != np.int64 or x.dtype.kind == "u":
+            x = x.astype(np.int64)
+        return self._apply(R.Sum, x, axis=self._dims(dim), keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        """Mean over all elements or dims (torch.mean); needs a float dtype."""
+        x = self if dtype is None else self.astype(dtype)
+        if x.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {x.dtype}"
+            )
+        return self._apply(R.Mean, x, axis=self._dims(dim), keepdim=keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
+        """Variance with Bessel's correction by default (torch.var)."""
+        c = correction if correction is not None else (0 if unbiased is False else 1)
+        return self._apply(R.Var, self, axis=self._dims(dim), correction=c, keepdim=keepdim)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
+        """Standard deviation (torch.std)."""
+        return self.var(dim, unbiased, keepdim, correction).sqrt()
+
+    def _maxmin(self, dim, keepdim, largest):
+        if dim is None:
+            return self._apply(R.MaxMin, self, largest=largest)
+        dim = self._dim(dim)
+        values = self._apply(R.MaxMin, self, axis=dim, keepdim=keepdim, largest=largest)
+        f = np.argmax if largest else np.argmin
+        idx = f(self._data, axis=dim, keepdims=keepdim)
+        return ValuesIndices(values, self._wrap(idx.astype(np.int64)))
+
+    def max(self, dim=None, keepdim=False):
+        """Largest value, or (values, indices) along dim (torch.max)."""
+        if dim is not None and hasattr(dim, "_data"):
+            return self.maximum(dim)
+        return self._maxmin(dim, keepdim, True)
+
+    def min(self, dim=None, keepdim=False):
+        """Smallest value, or (values, indices) along dim (torch.min)."""
+        if dim is not None and hasattr(dim, "_data"):
+            return self.minimum(dim)
+        return self._maxmin(dim, keepdim, False)
+
+    def amax(self, dim=None, keepdim=False):
+        """Largest values over dims (torch.amax)."""
+        return self._apply(R.MaxMin, self, axis=self._dims(dim), keepdim=keepdim, largest=True)
+
+    def amin(self, dim=None, keepdim=False):
+        """Smallest values over dims (torch.amin)."""
+        return self._apply(R.MaxMin, self, axis=self._dims(dim), keepdim=keepdim, largest=False)
+
+    def argmax(self, dim=None, keepdim=False):
+        """Index of the largest value, flat or along dim (torch.argmax)."""
+        axis = None if dim is None else self._dim(dim)
+        return self._wrap(np.argmax(self._data, axis=axis, keepdims=keepdim).astype(np.int64))
+
+    def argmin(self, dim=None, keepdim=False):
+        """Index of the smallest value, flat or along dim (torch.argmin)."""
+        axis = None if dim is None else self._dim(dim)
+        return self._wrap(np.argmin(self._data, axis=axis, keepdims=keepdim).astype(np.int64))
+
+    def logsumexp(self, dim, keepdim=False):
+        """log(sum(exp(self))) along dims, computed stably (torch.logsumexp)."""
+        return self._apply(R.LogSumExp, self, axis=self._dims(dim), keepdim=keepdim)
+
+    def prod(self, dim=None, keepdim=False):
+        """Product over all elements or one dim (torch.prod)."""
+        axis = None if dim is None else self._dim(dim)
+        return self._apply(R.Prod, self, axis=axis, keepdim=keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """Vector p-norm over all elements or dims (torch.norm)."""
+        p = 2 if p == "fro" else (np.inf if p in ("inf", float("inf")) else p)
+        return self._apply(R.Norm, self, p=p, axis=self._dims(dim), keepdim=keepdim)
