@@ -3,7 +3,9 @@
 ``--no-fast`` runs every op on its pure-NumPy path even when numba (the ``fast`` extra) is
 installed, so CI can test both paths with the same tests. ``--require-torch`` (CI) makes a
 missing torch fail the run at once instead of skipping every parity test. Without torch a
-plain run prints one line saying how many parity tests were skipped and why.
+plain run prints one line saying how many parity tests were skipped and why. Tests marked
+``slow`` (the big zoo models, the demos' full runs behind the README's figures) are
+deselected unless ``-m`` selects them; CI runs ``-m slow`` as a second pass.
 """
 
 import pytest
@@ -25,6 +27,9 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slow: a run of a minute or more, deselected unless -m selects it (CI: -m slow)"
+    )
     if not config.getoption("--require-torch"):
         return
     try:
@@ -34,6 +39,15 @@ def pytest_configure(config):
             f"--require-torch: torch, the parity tests' oracle, cannot be imported ({e}); "
             'install it with `pip install "torch==2.13.0"`'
         ) from e
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("-m"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
 
 
 def _torch_skip(report) -> bool:

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-import torch
 
 import lamina as L
+from tests.oracle import torch
 
 
 def tname(t) -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 import lamina
+from tests.oracle import torch
 from tests.torchcmp import same_as_torch
 
 R = np.random.default_rng(0)
@@ -106,6 +106,18 @@ FUNCS = {
     "ones_like": (lambda T, x: T.ones_like(x), [A]),
     "full_like": (lambda T, x: T.full_like(x, 7.0), [A]),
     "multinomial": (lambda T, w: T.multinomial(w, 3).sort().values, [W]),
+    "all": (lambda T, k: (T.all(k), T.all(k, 1)), [K]),
+    "any": (lambda T, k: (T.any(k), T.any(k, 0, keepdim=True)), [K]),
+    "logical_not": (lambda T, k: T.logical_not(k), [K]),
+    **{n: (lambda T, x, y, n=n: getattr(T, n)(x, y), [A, B]) for n in "eq ne lt le gt ge".split()},
+    "pow": (lambda T, x, y: T.pow(x, y), [P, B]),
+    "concat": (lambda T, x, y: T.concat([x, y], 1), [A, B]),
+    "narrow": (lambda T, x: T.narrow(x, 1, 1, 2), [A]),
+    "swapaxes": (lambda T, x: T.swapaxes(x, 0, 1), [A]),
+    "t": (lambda T, x: T.t(x), [A]),
+    "unflatten": (lambda T, x: T.unflatten(x, 1, (2, 2)), [A]),
+    "numel": (lambda T, x: T.numel(x), [A]),
+    "is_tensor": (lambda T, x: (T.is_tensor(x), T.is_tensor(3.0)), [A]),
 }
 
 # ---- Tensor methods: name -> (fn(T, *tensors), inputs) -------------------------------
@@ -179,6 +191,17 @@ METHODS.update(
         "zero_": (lambda T, x: x.detach().clone().zero_(), [A]),
         # attributes and queries
         "numpy": (lambda T, x: x.detach().numpy(), [A]),
+        "element_size": (lambda T, x, i: (x.element_size(), i.element_size()), [A, I]),
+        "is_contiguous": (lambda T, x: (x.is_contiguous(), x.t().is_contiguous()), [A]),
+        "is_cuda": (lambda T, x: x.is_cuda, [A]),
+        "narrow": (lambda T, x: x.narrow(0, 1, 2), [A]),
+        "new_zeros": (lambda T, x: x.new_zeros(2, 3), [A]),
+        "new_ones": (lambda T, x: x.new_ones((2,)), [A]),
+        "new_full": (lambda T, x: x.new_full((2,), 1.5), [A]),
+        "new_tensor": (lambda T, x: x.new_tensor([1, 2]), [A]),
+        "pow_": (lambda T, x: x.detach().clone().pow_(2), [A]),
+        # type() names lamina's own module ("lamina.FloatTensor"); the rest is torch's
+        "type": (lambda T, x: (x.type(T.float64), x.type().split(".")[1]), [A]),
         "item": (lambda T, x: x[1, 2].item(), [A]),
         "T": (lambda T, x: x.T, [A]),
         "mT": (lambda T, x: x.mT, [A]),
@@ -196,12 +219,60 @@ METHODS.update(
     }
 )
 
+FUNCS.update(
+    {
+        **{
+            n: (lambda T, x, y, n=n: getattr(T, n)(x, y), [A, B])
+            for n in "eq ne lt le gt ge".split()
+        },
+        "all": (lambda T, x: (T.all(x > -1), T.all(x > 0, 1)), [A]),
+        "any": (lambda T, x: (T.any(x > 1), T.any(x > 0, 0)), [A]),
+        "logical_not": (lambda T, x: T.logical_not(x > 0), [A]),
+        "pow": (lambda T, x: T.pow(x, 2), [A]),
+        "t": (lambda T, x: T.t(x), [A]),
+        "narrow": (lambda T, x: T.narrow(x, 1, 1, 2), [A]),
+        "swapaxes": (lambda T, x: T.swapaxes(x, 0, 1), [A]),
+        "unflatten": (lambda T, x: T.unflatten(x, 1, (2, 2)), [A]),
+        "concat": (lambda T, x, y: T.concat([x, y], 0), [A, B]),
+        "numel": (lambda T, x: T.numel(x), [A]),
+        "is_tensor": (lambda T, x: T.is_tensor(x), [A]),
+    }
+)
+
+METHODS.update(
+    {
+        "narrow": (lambda T, x: x.narrow(0, 1, 2), [A]),
+        "element_size": (lambda T, x: x.element_size(), [A]),
+        "is_contiguous": (lambda T, x: (x.is_contiguous(), x.t().is_contiguous()), [A]),
+        "is_cuda": (lambda T, x: x.is_cuda, [A]),
+        "new_zeros": (lambda T, x: x.new_zeros(2, 3), [A]),
+        "new_ones": (lambda T, x: x.new_ones((2,)), [A]),
+        "new_full": (lambda T, x: x.new_full((2,), 4), [A]),
+        "new_tensor": (lambda T, x: x.new_tensor([1, 2]), [A]),
+        "pow_": (lambda T, x: x.clone().pow_(2), [A]),
+    }
+)
+
 # ---- exports checked otherwise: name -> how ------------------------------------------
 OTHER = {
+    **{n: "dtype" for n in "bool short cfloat cdouble complex64 complex128".split()},
+    **{n: "dtypes: tests/test_dtypes.py" for n in "Size result_type promote_types".split()},
+    "type": "dtype names: tests/test_dtypes.py",
+    **{n: "io: tests/io (lazily loaded from lamina.io)" for n in ("save", "load")},
     # dtypes: torch.float32 and lamina.float32 name the same type
     **{n: "dtype" for n in "float16 float32 float64 int8 int16 int32 int64 uint8".split()},
     **{n: "dtype" for n in ("float", "int", "long", "double", "half")},
+    **{n: "dtype" for n in ("bool", "short", "cfloat", "cdouble", "complex64", "complex128")},
     "bool_": "not torch's: NumPy's name for bool (lamina.bool is torch's)",
+    "Size": "a tuple subclass: test_size",
+    "result_type": "dtype function: test_dtype_functions",
+    "promote_types": "dtype function: test_dtype_functions",
+    "get_default_dtype": "dtype function: test_dtype_functions",
+    "save": "files: tests/io (safetensors + JSON round trips)",
+    "load": "files: tests/io (safetensors + JSON round trips)",
+    "seed": "rng state: test_rng_state",
+    "cuda": "no CUDA: test_cuda_raises",
+    "new_empty": "random",
     "astype": "not torch's: NumPy's name; checked against Tensor.to in test_astype",
     "Tensor": "the class; its methods are the METHODS table",
     # random draws: shapes and dtypes compared, values are another generator's
@@ -210,10 +281,10 @@ OTHER = {
     "empty_like": "random",
     "uniform_": "random",
     "normal_": "random",
-    "manual_seed": "rng state: tested in tests/test_random.py",
-    "initial_seed": "rng state: tested in tests/test_random.py",
-    "get_rng_state": "rng state: tested in tests/test_random.py",
-    "set_rng_state": "rng state: tested in tests/test_random.py",
+    "manual_seed": "rng state: test_rng_state",
+    "initial_seed": "rng state: test_rng_state",
+    "get_rng_state": "rng state: test_rng_state",
+    "set_rng_state": "rng state: test_rng_state",
     # autograd machinery, tested against torch in tests/autograd
     **{n: "autograd" for n in "no_grad enable_grad set_grad_enabled is_grad_enabled".split()},
     **{n: "autograd" for n in "backward grad grad_fn retain_grad requires_grad_".split()},
@@ -315,6 +386,7 @@ def test_random_exports_shape_and_dtype_like_torch(name):
         "empty_like": lambda T: T.empty_like(T.zeros(2, dtype=T.float64)),
         "uniform_": lambda T: T.zeros(3).uniform_(2.0, 3.0),
         "normal_": lambda T: T.zeros(3).normal_(),
+        "new_empty": lambda T: T.zeros(2, dtype=T.float64).new_empty((3, 2)),
     }
     got, want = calls[name](lamina), calls[name](torch)
     assert tuple(got.shape) == tuple(want.shape)
@@ -328,3 +400,45 @@ def test_random_exports_shape_and_dtype_like_torch(name):
 def test_astype_is_to():
     x = lamina.tensor(A)
     np.testing.assert_array_equal(x.astype(np.float64).numpy(), x.to(lamina.float64).numpy())
+
+
+def test_size():
+    for T in (lamina, torch):
+        s = T.Size([2, 3])
+        assert s == (2, 3) and isinstance(s, tuple) and s.numel() == 6
+    assert tuple(lamina.zeros(2, 3).shape) == tuple(torch.zeros(2, 3).shape)
+    assert isinstance(lamina.zeros(2, 3).shape, lamina.Size)
+
+
+def test_dtype_functions():
+    def name(d):
+        return str(d).removeprefix("torch.").replace("lamina.", "")
+
+    pairs = [("int64", "float32"), ("bool", "int64"), ("float32", "float64")]
+    for a, b in pairs:
+        got = lamina.promote_types(getattr(lamina, a), getattr(lamina, b))
+        assert name(np.dtype(got)) == name(
+            torch.promote_types(getattr(torch, a), getattr(torch, b))
+        )
+    got = lamina.result_type(lamina.tensor([1, 2]), 1.5)
+    assert name(np.dtype(got)) == name(torch.result_type(torch.tensor([1, 2]), 1.5))
+    assert name(np.dtype(lamina.get_default_dtype())) == name(torch.get_default_dtype())
+
+
+def test_cuda_raises():
+    with pytest.raises(RuntimeError, match="CPU"):
+        lamina.zeros(2).cuda()
+
+
+def test_rng_state():
+    lamina.manual_seed(7)
+    assert lamina.initial_seed() == 7 == (torch.manual_seed(7) and torch.initial_seed())
+    a = lamina.rand(3)
+    state = lamina.get_rng_state()
+    b = lamina.rand(3)
+    lamina.set_rng_state(state)
+    np.testing.assert_array_equal(lamina.rand(3).numpy(), b.numpy())
+    lamina.manual_seed(7)
+    np.testing.assert_array_equal(lamina.rand(3).numpy(), a.numpy())
+    s = lamina.seed()
+    assert isinstance(s, int) and lamina.initial_seed() == s

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 import lamina
+from tests.oracle import torch  # None without torch: only tests marked needs_torch call in
 
 
 def _np(t):

@@ -39,7 +39,21 @@ from .tensor import Tensor
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("nn", "optim", "data", "io", "models", "train", "viz", "demos", "autograd")
+_SUBMODULES = (
+    "nn",
+    "optim",
+    "data",
+    "io",
+    "models",
+    "train",
+    "viz",
+    "demos",
+    "autograd",
+    "utils",
+    "backends",
+    "accelerator",
+    "onnx",
+)
 
 
 def __getattr__(name: str):
@@ -50,9 +64,11 @@ def __getattr__(name: str):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         return getattr(importlib.import_module(".io", __name__), name)
+    if name == "compile":  # torch.compile's counterpart for inference (lamina.compiled)
+        return importlib.import_module(".compiled", __name__).compile
     raise AttributeError(f"module 'lamina' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
     """The names above plus the lazily loaded sub-packages and ``save``/``load``."""
-    return sorted(set(globals()) | set(_SUBMODULES) | {"save", "load"})
+    return sorted(set(globals()) | set(_SUBMODULES) | {"save", "load", "compile"})

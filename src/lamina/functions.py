@@ -179,9 +179,13 @@ def _tensors(ts, name) -> list:
 def cat(tensors, dim: int = 0) -> Tensor:
     """Concatenate along an existing dim (torch.cat)."""
     ts = _tensors(tensors, "cat")
-    ref = ts[0]
+    # torch skips empty 1-D tensors beside tensors of more dims (legacy behaviour)
+    full = [t for t in ts if not (t.ndim == 1 and t.shape[0] == 0)] or ts
+    ref = full[0]
     d = ref._dim(dim)
     for i, t in enumerate(ts):
+        if t.ndim == 1 and t.shape[0] == 0 and full is not ts:
+            continue
         if t.ndim != ref.ndim or any(
             a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape)) if j != d
         ):

@@ -284,7 +284,7 @@ def any(input, dim=None, keepdim=False):
     return _t(input).any(dim=dim, keepdim=keepdim)
 
 
-NAMES = (
+__all__ = NAMES = [
     "exp",
     "log",
     "log1p",
@@ -339,4 +339,4 @@ NAMES = (
     "equal",
     "all",
     "any",
-)
+]

@@ -1,4 +1,4 @@
-"""Module-level twins of the Tensor shape methods: ``lamina.flatten(x)`` is ``x.flatten()``.
+"""Module-level twins of the Tensor shape, sorting and selection methods (``lamina.flatten``).
 
 Each has the method's signature with ``input`` first; a non-tensor input is converted
 with ``lamina.tensor`` first.
@@ -109,7 +109,97 @@ def triu(input, diagonal=0):
     return _t(input).triu(diagonal=diagonal)
 
 
-NAMES = (
+def sort(input, dim=-1, descending=False, stable=False):
+    """Sorted values and indices along dim (torch.sort)."""
+    return _t(input).sort(dim=dim, descending=descending, stable=stable)
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """Indices that sort dim (torch.argsort)."""
+    return _t(input).argsort(dim=dim, descending=descending, stable=stable)
+
+
+def msort(input):
+    """Sorted along dim 0 (torch.msort)."""
+    return _t(input).msort()
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The k largest or smallest values and their indices (torch.topk)."""
+    return _t(input).topk(k, dim=dim, largest=largest, sorted=sorted)
+
+
+def cumsum(input, dim, dtype=None):
+    """Running sum along dim (torch.cumsum)."""
+    return _t(input).cumsum(dim, dtype=dtype)
+
+
+def cumprod(input, dim, dtype=None):
+    """Running product along dim (torch.cumprod)."""
+    return _t(input).cumprod(dim, dtype=dtype)
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements (torch.nonzero)."""
+    return _t(input).nonzero(as_tuple=as_tuple)
+
+
+def argwhere(input):
+    """Indices of the non-zero elements, one row each (torch.argwhere)."""
+    return _t(input).argwhere()
+
+
+def isinf(input):
+    """Where input is +-inf (torch.isinf)."""
+    return _t(input).isinf()
+
+
+def isposinf(input):
+    """Where input is +inf (torch.isposinf)."""
+    return _t(input).isposinf()
+
+
+def isneginf(input):
+    """Where input is -inf (torch.isneginf)."""
+    return _t(input).isneginf()
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    """NaN and infinities replaced by numbers (torch.nan_to_num)."""
+    return _t(input).nan_to_num(nan=nan, posinf=posinf, neginf=neginf)
+
+
+def multinomial(input, num_samples, replacement=False, generator=None):
+    """Category indices drawn from rows of weights (torch.multinomial)."""
+    return _t(input).multinomial(num_samples, replacement=replacement, generator=generator)
+
+
+def mm(input, mat2):
+    """Product of two 2-D tensors (torch.mm)."""
+    return _t(input).mm(mat2)
+
+
+def bmm(input, mat2):
+    """Batched product of 3-D tensors (torch.bmm)."""
+    return _t(input).bmm(mat2)
+
+
+__all__ = NAMES = [
+    "sort",
+    "argsort",
+    "msort",
+    "topk",
+    "cumsum",
+    "cumprod",
+    "nonzero",
+    "argwhere",
+    "isinf",
+    "isposinf",
+    "isneginf",
+    "nan_to_num",
+    "multinomial",
+    "mm",
+    "bmm",
     "reshape",
     "flatten",
     "unflatten",
@@ -129,4 +219,4 @@ NAMES = (
     "masked_fill",
     "tril",
     "triu",
-)
+]

@@ -15,8 +15,9 @@ import numpy as np
 from . import _state
 from . import dtypes as D
 from .autograd import engine
-from .device import CPU, DeviceError, as_device
+from .device import CPU
 from .ops import elementwise as E
+from .tensor_convert import ConvertMixin
 from .tensor_math import MathMixin
 from .tensor_select import SelectMixin
 from .tensor_shape import ShapeMixin
@@ -61,52 +62,52 @@ def apply(fn, *args, **kwargs):
     ``args`` are the op's tensor inputs (Tensors, arrays, numbers or None), ``kwargs`` its
     options; see ``lamina.autograd.function`` for the contract.
     """
-    if kwargs or len(args) > len(fn._inputs):
+    names = fn._inputs
+    if (len(args) > len(names) and not fn._varargs) or (
+        kwargs and not kwargs.keys().isdisjoint(names)
+    ):
         args = _bind(fn, args, kwargs)
-    arrays, record = [], False
+    arrays, needs, record = [], [], False
     for a in args:
         if isinstance(a, Tensor):
             arrays.append(a._data)
-            record = record or a.requires_grad
+            r = a.requires_grad
+            needs.append(r)
+            record = record or r
         else:
             arrays.append(a)
+            needs.append(False)
     record = record and _state.grad.enabled
     ctx = fn._Ctx(fn)
-    n = len(args) if fn._varargs else len(fn._inputs)
+    n = len(args) if fn._varargs else len(names)
     if record:
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        ctx.needs_input_grad = needs + (False,) * (n - len(args)) if n > len(args) else needs
+        ctx.needs_input_grad = tuple(needs) + (False,) * (n - len(args))
     else:
         ctx.needs_input_grad = (False,) * n
     out = fn.forward(ctx, *arrays, **kwargs)
-    multi = isinstance(out, tuple)
-    outs = tuple(_make(o, record) for o in out) if multi else (_make(out, record),)
+    if type(out) is tuple:
+        outs = tuple(_make(o, record) for o in out)
+    else:
+        outs = (_make(out, record),)
     if fn.is_view:
-        src = args[0]
-        for t in outs:
-            if t._data.base is not None:  # NumPy made a view: aliases share the version
-                t._version, t._view = src._version, True
+        _share_versions(args[0], outs)
     if record:
         ctx.inputs = args
-        ctx.out_meta = tuple((t._data.shape, t._data.dtype) for t in outs)
+        ctx.out_meta = [(t._data.shape, t._data.dtype) for t in outs]
         for i, t in enumerate(outs):
             t._ctx, t._idx = ctx, i
-        if ctx.saved:
-            ctx.versions = _saved_versions(ctx.saved, args, outs)
-    return outs if multi else outs[0]
+        if ctx.saved:  # backward checks that these inputs were not modified in place since
+            ctx.versions = [
+                (a._version, a._version[0]) if isinstance(a, Tensor) else None for a in args
+            ]
+    return outs if type(out) is tuple else outs[0]
 
 
-def _saved_versions(saved, args, outs):
-    """(version counter, value) of each input or output whose array backward will read."""
-    vs = []
-    for t in (*args, *outs):
-        if isinstance(t, Tensor):
-            arr = t._data
-            for s in saved:
-                if s is arr:
-                    vs.append((t._version, t._version[0], tuple(arr.shape), arr.dtype))
-                    break
-    return tuple(vs) or None
+def _share_versions(src, outs) -> None:
+    """Views NumPy made of ``src`` share its version counter, so in-place changes show."""
+    for t in outs:
+        if t._data.base is not None:
+            t._version, t._view = src._version, True
 
 
 def _make(arr, requires_grad=False):
@@ -141,7 +142,7 @@ def promote(*operands):
     return out
 
 
-class Tensor(SelectMixin, MathMixin, ShapeMixin):
+class Tensor(ConvertMixin, SelectMixin, MathMixin, ShapeMixin):
     """A multi-dimensional array with autograd (torch.Tensor)."""
 
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_idx", "_version", "_view")
@@ -365,116 +366,3 @@ class Tensor(SelectMixin, MathMixin, ShapeMixin):
                     f"expected the output's shape {tuple(self.shape)}"
                 )
         engine.run_backward(self, g, retain_graph)
-
-    # ---- dtype and device ---------------------------------------------------------------
-    def astype(self, dtype) -> Tensor:
-        """This tensor in ``dtype`` (itself if it already is); differentiable."""
-        dtype = np.dtype(dtype)
-        if dtype == self._data.dtype:
-            return self
-        return apply(E.Cast, self, dtype=dtype)
-
-    def to(self, *args, dtype=None, device=None, copy: builtins.bool = False, **kwargs) -> Tensor:
-        """torch.Tensor.to: ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype if dtype is None else dtype
-            elif isinstance(a, str) or a is CPU or type(a).__name__ == "device":
-                device = a
-            elif isinstance(a, builtins.int) and not isinstance(a, builtins.bool):
-                device = a
-            else:
-                dtype = a
-        as_device(device)
-        out = self if dtype is None else self.astype(D.as_dtype(dtype))
-        return out.clone() if copy and out is self else out
-
-    def type(self, dtype=None, non_blocking: builtins.bool = False):
-        """Without an argument, the type string (``'lamina.FloatTensor'``); else cast."""
-        if dtype is None:
-            return D.tensor_type(self._data.dtype)
-        return self.astype(D.parse_type(dtype))
-
-    def type_as(self, other: Tensor) -> Tensor:
-        """This tensor in ``other``'s dtype (torch.Tensor.type_as)."""
-        return self.astype(other.dtype)
-
-    def float(self) -> Tensor:
-        """Cast to float32."""
-        return self.astype(np.float32)
-
-    def double(self) -> Tensor:
-        """Cast to float64."""
-        return self.astype(np.float64)
-
-    def half(self) -> Tensor:
-        """Cast to float16."""
-        return self.astype(np.float16)
-
-    def long(self) -> Tensor:
-        """Cast to int64."""
-        return self.astype(np.int64)
-
-    def int(self) -> Tensor:
-        """Cast to int32."""
-        return self.astype(np.int32)
-
-    def bool(self) -> Tensor:
-        """Cast to bool."""
-        return self.astype(np.bool_)
-
-    def is_floating_point(self) -> builtins.bool:
-        """Whether the dtype is a float type."""
-        return self._data.dtype.kind == "f"
-
-    def cpu(self) -> Tensor:
-        """Itself: lamina tensors live on the CPU."""
-        return self
-
-    def cuda(self, device=None, non_blocking: builtins.bool = False) -> Tensor:
-        """Raises: lamina runs on the CPU (see lamina.device)."""
-        raise DeviceError(
-            "lamina runs on the CPU only; .cuda() is not available "
-            "(lamina.cuda.is_available() is False)"
-        )
-
-    def contiguous(self) -> Tensor:
-        """A row-major copy if this tensor is not contiguous, else itself."""
-        return self if self._data.flags.c_contiguous else apply(E.Clone, self)
-
-    def clone(self) -> Tensor:
-        """A copy with its own memory; differentiable (torch.Tensor.clone)."""
-        return apply(E.Clone, self)
-
-    # ---- new tensors like this one ------------------------------------------------------
-    def _new(self, arr, dtype, device, requires_grad) -> Tensor:
-        as_device(device)
-        t = _make(arr.astype(self._data.dtype if dtype is None else dtype, copy=False))
-        return t.requires_grad_(True) if requires_grad else t
-
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        """Zeros with this tensor's dtype (torch.Tensor.new_zeros)."""
-        return self._new(np.zeros(_sizes(size)), dtype, device, requires_grad)
-
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        """Ones with this tensor's dtype (torch.Tensor.new_ones)."""
-        return self._new(np.ones(_sizes(size)), dtype, device, requires_grad)
-
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False) -> Tensor:
-        """Uninitialised values with this tensor's dtype (torch.Tensor.new_empty)."""
-        return self._new(np.empty(_sizes(size)), dtype, device, requires_grad)
-
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-        """``fill_value`` everywhere, in this tensor's dtype (torch.Tensor.new_full)."""
-        return self._new(np.full(tuple(size), fill_value), dtype, device, requires_grad)
-
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False) -> Tensor:
-        """A copy of ``data`` in this tensor's dtype (torch.Tensor.new_tensor)."""
-        arr = np.array(data._data if isinstance(data, Tensor) else data)
-        return self._new(arr, dtype, device, requires_grad)
-
-
-def _sizes(size) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        return tuple(size[0])
-    return tuple(size)

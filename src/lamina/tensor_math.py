@@ -14,12 +14,41 @@ from .ops import activation as A
 from .ops import elementwise as E
 from .ops import linalg as L
 from .ops import reduce as R
+from .ops.dims import wrap_dim
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
 def _axis(dim):
     return tuple(dim) if isinstance(dim, list) else dim
+
+
+def _tensor_operand(name: str, other) -> None:
+    """torch.maximum/minimum take a Tensor, not a number."""
+    if not hasattr(other, "_data"):
+        raise TypeError(
+            f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}"
+        )
+
+
+def _arg(f, data: np.ndarray, dim, keepdim: bool) -> np.ndarray:
+    """argmax/argmin as torch: dim=None flattens, a 0-d array takes dim 0/-1, bool input
+    and empty reductions raise."""
+    name = f.__name__
+    if data.dtype == np.bool_:
+        raise RuntimeError(f"{name}(): does not support bool input")
+    d = None if dim is None else wrap_dim(dim, data.ndim)
+    if data.size == 0:
+        if d is None or data.ndim == 0:
+            raise RuntimeError(
+                f"{name}(): Expected reduction dim to be specified for numel() == 0."
+            )
+        if data.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    if d is None or data.ndim == 0:
+        out = np.asarray(f(data.reshape(-1)))
+        return out.reshape((1,) * data.ndim if keepdim else ()).astype(np.int64)
+    return f(data, axis=d, keepdims=keepdim).astype(np.int64)
 
 
 def _is_operand(o) -> bool:
@@ -31,9 +60,25 @@ class MathMixin:
 
     # ---- arithmetic -------------------------------------------------------------------
     def _binary(self, fn, other, reverse=False, true_div=False):
-        if not _is_operand(other):
+        kind = self._data.dtype.kind
+        if fn is E.Sub and (
+            kind == "b"
+            or other is True
+            or other is False
+            or getattr(other, "dtype", None) == np.bool_
+        ):
+            E.check_sub_operands(self._data, getattr(other, "_data", other))  # as torch
+        od = getattr(other, "_data", None)
+        if od is not None and od.dtype == self._data.dtype:
+            a, b = self, other  # one dtype: nothing to promote (the common case)
+        elif type(other) is float and kind == "f" or type(other) is int and kind in "fiu":
+            a, b = self, other  # a Python scalar of a lower or equal category
+        elif not _is_operand(other):
             return NotImplemented
-        a, b = self._promote(self, other)
+        else:
+            a, b = self._promote(self, other)
+            if fn is E.Pow and not reverse and getattr(other, "dtype", None) == np.bool_:
+                b = other  # a bool exponent stays bool: torch's backward then refuses it
         if true_div and a.dtype.kind not in "fc":
             a = a.astype(np.float32)  # int / int gives the default float dtype, as torch
             b = b.astype(np.float32) if isinstance(b, np.ndarray) or hasattr(b, "_data") else b
@@ -77,6 +122,11 @@ class MathMixin:
         return other._matmul(self)
 
     def _matmul(self, other):
+        if not hasattr(other, "_data") and not isinstance(other, (np.ndarray, list, tuple)):
+            raise TypeError(
+                f"matmul(): argument 'other' (position 2) must be Tensor, not "
+                f"{type(other).__name__}"
+            )
         other = other if hasattr(other, "_data") else self._wrap(np.asarray(other))
         if self.ndim == 0 or other.ndim == 0:
             raise RuntimeError(
@@ -92,7 +142,10 @@ class MathMixin:
 
     def __neg__(self):
         if self.dtype == np.bool_:
-            raise TypeError("Negation, the `-` operator, on a bool tensor is not supported.")
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
         return self._apply(E.Neg, self)
 
     def __pos__(self):
@@ -156,14 +209,16 @@ class MathMixin:
         return self._apply(E.Abs, self)
 
     def square(self):
-        """self * self (torch.square)."""
-        return self * self
+        """self * self (torch.square); bool gives int64 as torch."""
+        return (self.long() if self.dtype == np.bool_ else self) * self
 
     # ---- comparisons and logic: no gradient ------------------------------------------
     def _cmp(self, other, op):
         if not _is_operand(other):
             return NotImplemented
-        return self._wrap(op(self._data, getattr(other, "_data", other)))
+        other = getattr(other, "_data", other)
+        E.check_broadcast(self._data, other)
+        return self._wrap(op(self._data, other))
 
     def __eq__(self, other):
         return self._cmp(other, np.equal)
@@ -319,11 +374,13 @@ class MathMixin:
 
     def maximum(self, other):
         """Elementwise max; ties share the gradient (torch.maximum)."""
+        _tensor_operand("maximum", other)
         a, b = self._promote(self, other)
         return self._apply(E.Maximum, a, b)
 
     def minimum(self, other):
         """Elementwise min; ties share the gradient (torch.minimum)."""
+        _tensor_operand("minimum", other)
         a, b = self._promote(self, other)
         return self._apply(E.Minimum, a, b)
 
@@ -351,17 +408,18 @@ class MathMixin:
         return self._apply(R.Var, self, axis=self._dims(dim), correction=c, keepdim=keepdim)
 
     def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        """Standard deviation (torch.std)."""
-        return self.var(dim, unbiased, keepdim, correction).sqrt()
+        """Standard deviation (torch.std); its gradient is 0 where it is 0."""
+        c = correction if correction is not None else (0 if unbiased is False else 1)
+        return self._apply(R.Std, self, axis=self._dims(dim), correction=c, keepdim=keepdim)
 
     def _maxmin(self, dim, keepdim, largest):
         if dim is None:
             return self._apply(R.MaxMin, self, largest=largest)
         dim = self._dim(dim)
         values = self._apply(R.MaxMin, self, axis=dim, keepdim=keepdim, largest=largest)
-        f = np.argmax if largest else np.argmin
-        idx = f(self._data, axis=dim, keepdims=keepdim)
-        return ValuesIndices(values, self._wrap(idx.astype(np.int64)))
+        data = self._data.astype(np.int8) if self.dtype == np.bool_ else self._data
+        idx = _arg(np.argmax if largest else np.argmin, data, dim, keepdim)
+        return ValuesIndices(values, self._wrap(idx))
 
     def max(self, dim=None, keepdim=False):
         """Largest value, or (values, indices) along dim (torch.max)."""
@@ -375,23 +433,22 @@ class MathMixin:
             return self.minimum(dim)
         return self._maxmin(dim, keepdim, False)
 
-    def amax(self, dim=None, keepdim=False):
-        """Largest values over dims (torch.amax)."""
-        return self._apply(R.MaxMin, self, axis=self._dims(dim), keepdim=keepdim, largest=True)
+    def amax(self, dim=(), keepdim=False):
+        """Largest values over dims (an int, a tuple; () means all); ties share the gradient
+        evenly (torch.amax)."""
+        return self._apply(R.AMaxMin, self, axis=self._dims(dim), keepdim=keepdim)
 
-    def amin(self, dim=None, keepdim=False):
-        """Smallest values over dims (torch.amin)."""
-        return self._apply(R.MaxMin, self, axis=self._dims(dim), keepdim=keepdim, largest=False)
+    def amin(self, dim=(), keepdim=False):
+        """Smallest values over dims; ties share the gradient evenly (torch.amin)."""
+        return self._apply(R.AMaxMin, self, axis=self._dims(dim), keepdim=keepdim, largest=False)
 
     def argmax(self, dim=None, keepdim=False):
         """Index of the largest value, flat or along dim (torch.argmax)."""
-        axis = None if dim is None else self._dim(dim)
-        return self._wrap(np.argmax(self._data, axis=axis, keepdims=keepdim).astype(np.int64))
+        return self._wrap(_arg(np.argmax, self._data, dim, keepdim))
 
     def argmin(self, dim=None, keepdim=False):
         """Index of the smallest value, flat or along dim (torch.argmin)."""
-        axis = None if dim is None else self._dim(dim)
-        return self._wrap(np.argmin(self._data, axis=axis, keepdims=keepdim).astype(np.int64))
+        return self._wrap(_arg(np.argmin, self._data, dim, keepdim))
 
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(self))) along dims, computed stably (torch.logsumexp)."""

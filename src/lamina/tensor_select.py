@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .ops import elementwise as E
-from .ops import reduce as R
 from .ops import scan as Scan
 from .ops import sort as Sel
-from .ops.dims import wrap_dim, wrap_dims
+from .ops.dims import wrap_dim
 from .tensor_math import ValuesIndices
 
 if TYPE_CHECKING:
@@ -110,31 +109,3 @@ class SelectMixin:
         """Batched product of (b, n, m) and (b, m, p) tensors (torch.bmm)."""
         Sel.check_matmul_dims("bmm", self.shape, np.shape(mat2), 3)
         return self @ mat2
-
-    def amax(self, dim=(), keepdim: bool = False) -> Tensor:
-        """Max over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
-        return self._apply(R.AMaxMin, self, axis=_reduce_dims(dim, self.ndim), keepdim=keepdim)
-
-    def amin(self, dim=(), keepdim: bool = False) -> Tensor:
-        """Min over ``dim`` (an int or a tuple; () means all); ties share the gradient."""
-        axis = _reduce_dims(dim, self.ndim)
-        return self._apply(R.AMaxMin, self, axis=axis, keepdim=keepdim, largest=False)
-
-    def max(self, dim=None, keepdim: bool = False):
-        """Max of all elements, (values, indices) along ``dim``, or elementwise with a tensor."""
-        if hasattr(dim, "_data"):
-            return self.maximum(dim)
-        return self._maxmin(dim, keepdim, True)
-
-    def min(self, dim=None, keepdim: bool = False):
-        """Min of all elements, (values, indices) along ``dim``, or elementwise with a tensor."""
-        if hasattr(dim, "_data"):
-            return self.minimum(dim)
-        return self._maxmin(dim, keepdim, False)
-
-
-def _reduce_dims(dim, ndim: int):
-    """torch's reduction dims as a NumPy axis: () and [] mean every dim."""
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
-        return None
-    return wrap_dims(dim, ndim) if ndim else None

@@ -222,9 +222,14 @@ class ShapeMixin:
         return out if isinstance(out, tuple) else (out,)
 
     def chunk(self, chunks, dim=0):
-        """``chunks`` nearly equal pieces along dim (torch.chunk)."""
+        """``chunks`` nearly equal pieces along dim (torch.chunk); an empty dim gives
+        ``chunks`` empty pieces."""
+        if chunks <= 0:
+            raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
         n = self._data.shape[self._dim(dim)]
-        return self.split(max(-(-n // chunks), 1), dim)
+        if n == 0:
+            return self.split([0] * chunks, dim)
+        return self.split(-(-n // chunks), dim)
 
     def unbind(self, dim=0):
         """The slices along dim, as a tuple (torch.unbind)."""
@@ -248,6 +253,7 @@ class ShapeMixin:
 
     def __setitem__(self, key, value) -> None:
         key = _key(key)
+        self._mark_saved_output()
         grad_v = getattr(value, "requires_grad", False)
         if _state.grad.enabled and (self.requires_grad or grad_v):
             self._check_inplace()
@@ -286,6 +292,14 @@ class ShapeMixin:
         return self._apply(I.Tri, self, diagonal=diagonal, upper=True)
 
     # ---- in-place updates -------------------------------------------------------------
+    def _mark_saved_output(self) -> None:
+        """Before changing this tensor in place: if the op that made it kept its values for
+        backward, that backward must raise (torch's version check on saved outputs)."""
+        ctx = self._ctx
+        if ctx is not None and ctx.saved and ctx.stale is None:
+            if any(s is self._data for s in ctx.saved):
+                ctx.stale = (self._data, self._version[0] + 1, self._version[0])
+
     def _check_inplace(self) -> None:
         """Refuse what torch refuses while recording: a leaf that requires grad, and (a
         lamina limit) a view whose base autograd would not see change."""
@@ -302,6 +316,7 @@ class ShapeMixin:
 
     def _inplace(self, name, f, *others):
         """self = f(self, *others), written into self's memory; recorded when grad flows."""
+        self._mark_saved_output()
         record = _state.grad.enabled and (
             self.requires_grad or any(getattr(o, "requires_grad", False) for o in others)
         )

@@ -119,7 +119,7 @@ def test_complete_and_generate_with_saved_models(capsys, tmp_path):
     )
     assert rc == 0, err
     with Image.open(grid) as img:
-        assert img.size == (8 * (4 * 9 + 1), 8 * (4 * 9 + 1))  # 4x4 grid of 8x8, scale 8
+        assert img.size == (8 * (4 * 10 + 2), 8 * (4 * 10 + 2))  # 4x4 of 8x8, padding 2, x8
 
 
 def write_config(folder, **changes):

@@ -70,3 +70,33 @@ def test_missing_or_empty_root(tmp_path):
     (tmp_path / "empty_class").mkdir()
     with pytest.raises(FileNotFoundError, match="no images"):
         ImageFolder(tmp_path)
+
+
+def _png(path):
+    Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(path)
+
+
+def test_walk_order_is_torchvisions_and_symlink_loops_end(tmp_path):
+    import os
+
+    root = tmp_path / "root"
+    for sub in ("a", "a-b", "a/x", "b"):
+        (root / "cat" / sub).mkdir(parents=True, exist_ok=True)
+        _png(root / "cat" / sub / "1.png")
+    _png(root / "cat" / "0.png")
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    _png(other / "2.png")
+    os.symlink(other, root / "cat" / "c")  # a symlinked folder is followed, as torchvision
+    # torchvision's order (make_dataset: sorted(os.walk(followlinks=True)), sorted names)
+    expected = [
+        os.path.join(d, f)
+        for d, _, files in sorted(os.walk(root / "cat", followlinks=True))
+        for f in sorted(files)
+    ]
+    assert [p for p, _ in ImageFolder(root).samples] == expected
+    # loops: each real folder is walked once; os.walk would repeat or never end
+    os.symlink(".", root / "cat" / "a" / "loop")
+    os.symlink("../..", root / "cat" / "a" / "x" / "up")
+    os.symlink(root / "cat", other / "back")
+    assert [p for p, _ in ImageFolder(root).samples] == expected

@@ -3,6 +3,7 @@
 import os
 
 import numpy as np
+import pytest
 
 from lamina.cli.demos import gan
 from lamina.data.datasets import load_digits
@@ -32,7 +33,8 @@ def test_judge_scores_real_digits_high():
 def test_gan_demo_short_run_writes_pictures(tmp_path):
     out = str(tmp_path / "gan")
     result = gan.main(out, epochs=2)
-    assert result["real_classes"] == 10 and result["real_confident"] > 0.8
+    # the judge on the real test digits: the README's "real: 93%", all 10 classes
+    assert result["real_confident"] >= 0.9 and result["real_classes"] == 10
     assert result["figure"].endswith(f"(real: {result['real_confident']:.0%})")
     names = sorted(os.listdir(out))
     assert names == [
@@ -47,3 +49,10 @@ def test_gan_demo_short_run_writes_pictures(tmp_path):
 
     with Image.open(os.path.join(out, "progress.gif")) as gif:
         assert gif.n_frames == 2 and min(gif.size) >= 400  # large enough to see
+
+
+@pytest.mark.slow
+def test_gan_demo_reaches_the_readme_figures(tmp_path):
+    """The full 60-epoch demo (README: >= 50% confidently classified, 10/10 classes)."""
+    result = gan.main(str(tmp_path / "gan"))
+    assert result["fake_confident"] >= 0.5 and result["fake_classes"] == 10, result

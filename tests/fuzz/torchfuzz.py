@@ -30,6 +30,10 @@ BINARY_OPS = ["+", "-", "*", "/", "**", "==", "<", ">=", "@"]
 BINARY_FUNCS = ["maximum", "minimum", "matmul", "add", "mul", "sub"]
 REDUCTIONS = "sum mean var std amax amin prod logsumexp norm max min argmax argmin all any".split()
 NEW_OPS = "cumsum cumprod softmax log_softmax sort argsort".split()
+MORE_OPS = (
+    "clamp clamp_t permute repeat chunk tril triu masked_fill amax_t nan_to_num mm gather "
+    "index_select maximum_t normalize cosine einsum_t"
+).split()
 
 
 @dataclass
@@ -78,7 +82,10 @@ def _expr(rng, names, env):
     """One random expression over the existing tensor variables."""
     a = names[rng.integers(len(names))]
     t = env[a]
-    kind = str(rng.choice(["unary", "func", "binary", "bfunc", "reduce", "shape", "index", "new"]))
+    kinds = ["unary", "func", "binary", "bfunc", "reduce", "shape", "index", "new", "more"]
+    kind = str(rng.choice(kinds))
+    if kind == "more":
+        return _more(rng, names, a, t)
     if kind == "unary":
         return f"{a}.{rng.choice(UNARY_METHODS)}()"
     if kind == "func":
@@ -146,6 +153,45 @@ def _expr(rng, names, env):
     return f"{a}.{op}({d})"
 
 
+def _more(rng, names, a, t):
+    """Ops with more structure: tensor bounds, index tensors, functional helpers."""
+    op = str(rng.choice(MORE_OPS))
+    b = names[rng.integers(len(names))]
+    nd = t.dim()
+    if op == "clamp":
+        return f"{a}.clamp({rng.choice(['-0.5', 'None'])}, {rng.choice(['0.5', '1'])})"
+    if op == "clamp_t":
+        return f"T.clamp({a}, min={b}, max={rng.choice(['None', b + ' + 1'])})"
+    if op == "permute":
+        return f"{a}.permute({', '.join(map(str, rng.permutation(nd)))})" if nd else f"{a}.t()"
+    if op == "repeat":
+        return f"{a}.repeat({', '.join(['2'] + ['1'] * nd)})"
+    if op == "chunk":
+        return f"{a}.chunk({rng.integers(1, 4)}, {_dim(rng, t, False)})[0]"
+    if op in ("tril", "triu"):
+        return f"{a}.{op}({rng.integers(-1, 2)})"
+    if op == "masked_fill":
+        return f"{a}.masked_fill({b} > 0, {rng.choice(['0.0', '-1.5', '2'])})"
+    if op == "amax_t":
+        dims = tuple(int(d) for d in rng.permutation(nd)[: rng.integers(0, nd + 1)])
+        return f"{a}.{rng.choice(['amax', 'amin'])}({dims}, keepdim={bool(rng.random() < 0.5)})"
+    if op == "nan_to_num":
+        return f"T.nan_to_num(T.log({a}), nan=0.5, neginf=-2.0)"
+    if op == "mm":
+        return f"T.mm({a}, {b})" if rng.random() < 0.5 else f"T.matmul({a}, {b}.t())"
+    if op == "gather":
+        return f"{a}.gather({_dim(rng, t, False)}, ({b} > 0).long())"
+    if op == "index_select":
+        return f"{a}.index_select({_dim(rng, t, False)}, T.tensor([0, 0]))"
+    if op == "maximum_t":
+        return f"T.{rng.choice(['max', 'min'])}({a}, {b})"
+    if op == "normalize":
+        return f"T.nn.functional.normalize({a}, dim={_dim(rng, t, False)})"
+    if op == "cosine":
+        return f"T.nn.functional.cosine_similarity({a}, {b}, dim={_dim(rng, t, False)})"
+    return f"T.einsum('{'ij->ji' if nd == 2 else '...->...'}', {a})"
+
+
 def generate(seed: int) -> Program:
     """A program of 1-3 leaves and 2-6 ops; torch is run along the way for shapes."""
     import torch
@@ -182,7 +228,13 @@ def generate(seed: int) -> Program:
     if last.requires_grad:
         g = rng.standard_normal(tuple(last.shape)).astype(str(last.dtype)[6:])
         arr = f"np.array({g.tolist()!r}, dtype={g.dtype.name!r}).reshape({tuple(last.shape)!r})"
-        prog.lines.append(f"{prog.names[-1]}.backward(T.tensor({arr}))")
+        line = f"{prog.names[-1]}.backward(T.tensor({arr}))"
+        try:
+            exec(line, env)
+        except RuntimeError as e:
+            if "INTERNAL ASSERT" in str(e):  # a torch bug, not a behaviour to compare
+                return prog
+        prog.lines.append(line)
     return prog
 
 
@@ -225,7 +277,9 @@ def _close(a, b, dtype):
     if a.shape != b.shape:
         return False
     if dtype.startswith("float"):
-        tol = (1e-3, 1e-4) if dtype == "float32" else (1e-7, 1e-9)
+        # float64 results may carry float32 rounding from earlier steps (exp in float32,
+        # then .double()): 1e-6 is far above float32's last-bit differences between libms
+        tol = (1e-3, 1e-4) if dtype == "float32" else (1e-6, 1e-9)
         with np.errstate(invalid="ignore"):
             return bool(np.allclose(a, b, rtol=tol[0], atol=tol[1], equal_nan=True))
     return bool(np.array_equal(a, b))
@@ -280,11 +334,13 @@ def compare(prog: Program, want: Outcome, got: Outcome) -> str | None:
             return f"raise-line:{_op_of(prog.lines[want.raised[0]])}"
         if not isinstance(got.raised[1], _builtin_base(want.raised[1])):
             return f"raise-type:{_op_of(prog.lines[want.raised[0]])}"
+    # a gradient that flowed through float32 carries float32 rounding, whatever the leaf
+    lowp = any(v[1] == "float32" for v in want.values.values())
     for n in prog.leaves:
         w, g = want.grads.get(n), got.grads.get(n)
         if (w is None) != (g is None):
             return "grad-missing" if g is None else "grad-extra"
-        if w is not None and not _close(w, g, want.values[n][1]):
+        if w is not None and not _close(w, g, "float32" if lowp else want.values[n][1]):
             return f"grad:{_first_grad_op(prog)}"
     return None
 

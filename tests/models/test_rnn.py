@@ -71,10 +71,19 @@ def test_demo_smoke(tmp_path):
         verbose=0,
         log=lambda *a: None,
     )
-    assert res["steps"] == 2 and 1 < res["val_ppl"] < 1000
+    # 2 steps from the init: the model is about uniform over the vocabulary; the unigram
+    # (word frequencies) is far better than that
+    assert res["steps"] == 2 and res["unigram_ppl"] < res["val_ppl"] < 1.5 * 200
     assert "sample" in json.loads((tmp_path / "results.json").read_text())
     from lamina.models import RNNLanguageModel
     from lamina.models.pretrained import load_tokenizer
 
     model = RNNLanguageModel.from_pretrained(tmp_path)
     assert len(load_tokenizer(tmp_path)) == model.head.out_features
+
+
+@pytest.mark.slow
+def test_demo_reaches_the_readme_figure(tmp_path):
+    """The demo's 300 steps (README: perplexity 52 vs the unigram's 138; below half)."""
+    res = run_rnn_demo(str(tmp_path), log=lambda *a: None)
+    assert res["steps"] == 300 and res["val_ppl"] < res["unigram_ppl"] / 2, res

@@ -4,7 +4,6 @@ import tracemalloc
 
 import numpy as np
 import pytest
-import torch
 
 import lamina
 import lamina.nn.functional as F
@@ -12,6 +11,7 @@ from lamina.nn.functional.attention import attention
 from lamina.ops import attention as A
 from lamina.ops.attention import ScaledDotProductAttention as SDPA
 from tests.opcheck import check_op, run_backward, run_forward
+from tests.oracle import torch
 
 RNG = np.random.default_rng(0)
 
@@ -122,7 +122,7 @@ def test_torch_parity_outputs_and_grads(bq, bk, mask, kw):
         m = np.where(RNG.random((5, 6)) > 0.4, 0, -np.inf).astype(np.float32)
         m[2] = -np.inf
     for t, lam in _torch_pair(q, k, v, m, **kw):
-        np.testing.assert_allclose(lam.numpy(), t.numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(lam.detach().numpy(), t.detach().numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_fully_masked_rows_are_zero_like_torch():
@@ -130,10 +130,10 @@ def test_fully_masked_rows_are_zero_like_torch():
     m = np.ones((5, 6), bool)
     m[[0, 3]] = False
     for t, lam in _torch_pair(q, k, v, m):
-        np.testing.assert_allclose(lam.numpy(), t.numpy(), rtol=1e-4, atol=1e-6)
-        assert np.isfinite(lam.numpy()).all()
+        np.testing.assert_allclose(lam.detach().numpy(), t.detach().numpy(), rtol=1e-4, atol=1e-6)
+        assert np.isfinite(lam.detach().numpy()).all()
     out = F.scaled_dot_product_attention(*(lamina.tensor(a) for a in (q, k, v)), lamina.tensor(m))
-    assert (out.numpy()[:, [0, 3]] == 0).all()
+    assert (out.detach().numpy()[:, [0, 3]] == 0).all()
 
 
 def test_long_rows_and_large_logits_stay_finite():
@@ -142,8 +142,8 @@ def test_long_rows_and_large_logits_stay_finite():
     q *= 300.0
     pairs = _torch_pair(q, k, v, None)
     for t, lam in pairs:
-        assert np.isfinite(lam.numpy()).all()
-        np.testing.assert_allclose(lam.numpy(), t.numpy(), rtol=1e-4, atol=2e-4)
+        assert np.isfinite(lam.detach().numpy()).all()
+        np.testing.assert_allclose(lam.detach().numpy(), t.detach().numpy(), rtol=1e-4, atol=2e-4)
 
 
 def test_blocks_give_the_same_result(monkeypatch):
@@ -167,16 +167,16 @@ def test_dropout_statistics_and_scaling():
     q, k, v = (lamina.tensor(a) for a in _qkv((4, 4), (4, 4), L=32, S=32, dtype=np.float32))
     out, w = attention(q, k, v, dropout_p=0.25, need_weights=True)
     _, w0 = attention(q, k, v, need_weights=True)
-    w, w0 = w.numpy(), w0.numpy()
+    w, w0 = w.detach().numpy(), w0.detach().numpy()
     dropped = w == 0
     assert abs(dropped.mean() - 0.25) < 0.02
     np.testing.assert_allclose(w[~dropped], w0[~dropped] / 0.75, rtol=1e-5)
-    np.testing.assert_allclose(out.numpy(), w @ v.numpy(), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(out.detach().numpy(), w @ v.detach().numpy(), rtol=1e-4, atol=1e-6)
     zero = F.scaled_dot_product_attention(q, k, v, dropout_p=1.0)
     t = torch.nn.functional.scaled_dot_product_attention(
-        *(torch.tensor(a.numpy()) for a in (q, k, v)), dropout_p=1.0
+        *(torch.tensor(a.detach().numpy()) for a in (q, k, v)), dropout_p=1.0
     )
-    np.testing.assert_array_equal(zero.numpy(), t.numpy())
+    np.testing.assert_array_equal(zero.detach().numpy(), t.detach().numpy())
 
 
 @pytest.mark.parametrize(
@@ -223,3 +223,13 @@ def test_memory_keeps_one_score_matrix_per_head(monkeypatch):
     tracemalloc.stop()
     assert q.grad is not None and k.grad is not None and v.grad is not None
     assert peak < 1.5 * scores, f"peak {peak / 2**20:.1f} MiB vs P {scores / 2**20:.1f} MiB"
+
+
+def test_grouped_query_attention_as_torch():
+    q, _, _ = _qkv((2, 4), (2, 4), dtype=np.float32)
+    _, k, v = _qkv((2, 2), (2, 2), dtype=np.float32)
+    for t, lam in _torch_pair(q, k, v, None, enable_gqa=True, is_causal=True):
+        np.testing.assert_allclose(lam.detach().numpy(), t.detach().numpy(), rtol=1e-4, atol=1e-5)
+    bad = [lamina.tensor(a) for a in (q, k[:, :1].repeat(3, 1), v[:, :1].repeat(3, 1))]
+    with pytest.raises(RuntimeError, match="must divide"):
+        F.scaled_dot_product_attention(*bad, enable_gqa=True)

@@ -127,7 +127,7 @@ def test_linear_default_init_matches_torch_distribution():
 def test_linear_and_embedding_match_torch():
     lin = nn.Linear(5, 3)
     tl = torch.nn.Linear(5, 3)
-    tl.load_state_dict({k: torch.from_numpy(v) for k, v in lin.state_dict().items()})
+    tl.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in lin.state_dict().items()})
     x = np.random.default_rng(1).standard_normal((2, 7, 5)).astype(np.float32)
     xl, xt = L.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
     yl, yt = lin(xl), tl(xt)

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-import torch
 
 import lamina
 from lamina import nn
+from tests.oracle import torch
 
 
 def _pair(seed=0):
@@ -181,3 +181,32 @@ def test_module_to_type_float_double_and_cuda():
             bad()
     tm = torch.nn.BatchNorm1d(2).type(torch.float64)
     assert tm.num_batches_tracked.dtype == torch.float64
+
+
+def test_state_dict_values_are_detached_tensors_sharing_memory_as_torch():
+    m, t = _pair()
+    sd, tsd = m.state_dict(), t.state_dict()
+    assert all(type(v) is lamina.Tensor and not v.requires_grad for v in sd.values())
+    assert all(not v.requires_grad for v in tsd.values())
+    with lamina.no_grad():
+        m[0].weight.mul_(2.0)
+    with torch.no_grad():
+        t[0].weight.mul_(2.0)
+    # both see the in-place update through the earlier state dict
+    np.testing.assert_allclose(np.asarray(sd["0.weight"]), tsd["0.weight"].numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(sd["0.weight"]), np.asarray(m[0].weight))
+
+
+def test_load_state_dict_takes_tensors_arrays_and_torch_tensors():
+    m, t = _pair(seed=1)
+    src = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    for convert in (
+        lambda v: v,
+        lambda v: np.asarray(v).copy(),
+        lambda v: torch.tensor(np.asarray(v)),
+    ):
+        m.load_state_dict({k: convert(v) for k, v in src.state_dict().items()})
+        for k, v in src.state_dict().items():
+            np.testing.assert_array_equal(np.asarray(m.state_dict()[k]), np.asarray(v))
+    with pytest.raises(RuntimeError, match="size mismatch for 0.weight"):
+        m.load_state_dict({**src.state_dict(), "0.weight": np.zeros((2, 2), np.float32)})

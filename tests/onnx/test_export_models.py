@@ -25,10 +25,10 @@ def randomize_bn(model, seed=0):
     for m in model.modules():
         if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
             c = m.running_mean.shape[0]
-            m.running_mean.data[...] = rng.normal(0, 0.1, c)
-            m.running_var.data[...] = rng.uniform(0.5, 1.5, c)
-            m.weight.data[...] = rng.uniform(0.5, 1.5, c)
-            m.bias.data[...] = rng.normal(0, 0.1, c)
+            m.running_mean.detach().numpy()[...] = rng.normal(0, 0.1, c)
+            m.running_var.detach().numpy()[...] = rng.uniform(0.5, 1.5, c)
+            m.weight.detach().numpy()[...] = rng.uniform(0.5, 1.5, c)
+            m.bias.detach().numpy()[...] = rng.normal(0, 0.1, c)
     return model
 
 
@@ -61,7 +61,7 @@ def export_and_run(model, example, run_inputs, tmp_path, dynamic=True):
 def flatten(out):
     if isinstance(out, (tuple, list)):
         return [a for o in out if o is not None for a in flatten(o)]
-    return [out.data]
+    return [out.numpy()]
 
 
 def slim_head(model, width=64):

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lamina.ops import conv as conv_mod
+from lamina.ops import conv_kernels
 from lamina.ops.conv import Conv2d, ConvTranspose2d, pads4
 from tests.opcheck import check_op, run_backward, run_forward
 
@@ -16,7 +17,7 @@ def layout(request, monkeypatch):
     with a workspace bound that splits the batch into one-sample chunks."""
     monkeypatch.setattr(conv_mod, "CN_MAX_PIXELS", 10**9 if request.param == "cn" else 0)
     if request.param == "nc-chunked":
-        monkeypatch.setattr(conv_mod, "WORKSPACE_BYTES", 1)
+        monkeypatch.setattr(conv_kernels, "WORKSPACE_BYTES", 1)
     return request.param
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from lamina.ops import conv as C
+from lamina.ops import conv_kernels as K
 from tests.opcheck import check_op, run_backward, run_forward
 
 RNG = np.random.default_rng(3)
@@ -20,12 +21,12 @@ CASES = [
 def _dx(x, w, padding, dilation, groups, corr):
     ctx, out = run_forward(C.Conv2d, x, w, None, 1, padding, dilation, groups)
     g = RNG.standard_normal(out.shape).astype(x.dtype)
-    saved = C.CORR_DX_MAX_WIDENING
-    C.CORR_DX_MAX_WIDENING = 10**6 if corr else -1  # force one path
+    saved = K.CORR_DX_MAX_WIDENING
+    K.CORR_DX_MAX_WIDENING = 10**6 if corr else -1  # force one path
     try:
         return run_backward(C.Conv2d, ctx, [g])[0], g
     finally:
-        C.CORR_DX_MAX_WIDENING = saved
+        K.CORR_DX_MAX_WIDENING = saved
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -34,7 +35,7 @@ def test_correlation_dx_equals_col2im(case):
     x, w = RNG.standard_normal(xs), RNG.standard_normal(ws)
     ctx, out = run_forward(C.Conv2d, x, w, None, 1, padding, dilation, groups)
     pt, pb, pl, pr = C.pads4(padding)
-    assert C._correlation_dx_fits(
+    assert K.correlation_dx_fits(
         (xs[0], xs[1], xs[2] + pt + pb, xs[3] + pl + pr),
         (pt, pl),
         xs[2:],
@@ -68,6 +69,6 @@ def test_correlation_dx_gradcheck():
 
 def test_wide_padding_or_stride_keeps_col2im():
     shape = (1, 2, 16 + 6, 16 + 6)
-    assert not C._correlation_dx_fits(shape, (3, 3), (16, 16), (2, 2, 3, 3), (1, 1), (1, 1))
-    assert not C._correlation_dx_fits(shape, (1, 1), (20, 20), (2, 2, 3, 3), (2, 2), (1, 1))
-    assert not C._correlation_dx_fits((1, 2, 10, 10), (1, 1), (8, 8), (2, 2, 3, 3), (1, 1), (1, 1))
+    assert not K.correlation_dx_fits(shape, (3, 3), (16, 16), (2, 2, 3, 3), (1, 1), (1, 1))
+    assert not K.correlation_dx_fits(shape, (1, 1), (20, 20), (2, 2, 3, 3), (2, 2), (1, 1))
+    assert not K.correlation_dx_fits((1, 2, 10, 10), (1, 1), (8, 8), (2, 2, 3, 3), (1, 1), (1, 1))

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from lamina.ops import class_loss as CL
 from lamina.ops import loss as L
 from tests.opcheck import check_op, run_backward, run_forward
 
@@ -44,12 +45,12 @@ def test_cross_entropy_reference():
     x = RNG.standard_normal((4, 5))
     t = np.array([0, 4, 2, 2])
     logp = x - np.log(np.exp(x).sum(1, keepdims=True))
-    np.testing.assert_allclose(_fwd(L.CrossEntropy, x, t), -logp[np.arange(4), t].mean())
+    np.testing.assert_allclose(_fwd(CL.CrossEntropy, x, t), -logp[np.arange(4), t].mean())
     w = np.arange(1.0, 6.0)
     ref = -(w[t] * logp[np.arange(4), t]).sum() / w[t].sum()
-    np.testing.assert_allclose(_fwd(L.CrossEntropy, x, t, weight=w), ref)
+    np.testing.assert_allclose(_fwd(CL.CrossEntropy, x, t, weight=w), ref)
     np.testing.assert_allclose(
-        _fwd(L.NLLLoss, logp, t, reduction="sum"), -logp[np.arange(4), t].sum()
+        _fwd(CL.NLLLoss, logp, t, reduction="sum"), -logp[np.arange(4), t].sum()
     )
 
 
@@ -59,9 +60,9 @@ def test_cross_entropy_gradcheck(opts, shape):
     x = RNG.standard_normal(shape)
     t = RNG.integers(0, shape[1], (shape[0],) + shape[2:])
     t.flat[0] = opts.get("ignore_index", 0)  # at least one ignored entry
-    assert check_op(L.CrossEntropy, x, t, **_opts(opts, shape[1], x.dtype))
+    assert check_op(CL.CrossEntropy, x, t, **_opts(opts, shape[1], x.dtype))
     assert check_op(
-        L.NLLLoss,
+        CL.NLLLoss,
         x,
         t,
         **{k: v for k, v in _opts(opts, shape[1], x.dtype).items() if k != "label_smoothing"},
@@ -83,8 +84,8 @@ def test_cross_entropy_torch(opts, shape):
         t.flat[0] = opts.get("ignore_index", 0)
     kw = _opts(opts, x.shape[0] if x.ndim == 1 else x.shape[1], np.float32)
     tkw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
-    for fn, tfn, xin in ((L.CrossEntropy, F.cross_entropy, x), (L.NLLLoss, F.nll_loss, x - 2.0)):
-        if fn is L.NLLLoss:
+    for fn, tfn, xin in ((CL.CrossEntropy, F.cross_entropy, x), (CL.NLLLoss, F.nll_loss, x - 2.0)):
+        if fn is CL.NLLLoss:
             kw.pop("label_smoothing", None), tkw.pop("label_smoothing", None)
         xt = torch.tensor(xin, requires_grad=True)
         yt = tfn(xt, torch.tensor(t), **tkw)
@@ -113,12 +114,12 @@ def test_cross_entropy_prob_targets(opts):
     p = RNG.random((3, 4, 2)).astype(np.float32)
     p /= p.sum(1, keepdims=True)
     kw = _opts(opts, 4, np.float32)
-    assert check_op(L.CrossEntropy, x, p, **_opts(opts, 4, np.float64))
+    assert check_op(CL.CrossEntropy, x, p, **_opts(opts, 4, np.float64))
     tkw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
     xt, pt = torch.tensor(x, requires_grad=True), torch.tensor(p, requires_grad=True)
     yt = torch.nn.functional.cross_entropy(xt, pt, **tkw)
     cot = RNG.standard_normal(yt.shape).astype(np.float32)
-    y, (gx, gp, _) = _run(L.CrossEntropy, x, p, cot=cot, **kw)
+    y, (gx, gp, _) = _run(CL.CrossEntropy, x, p, cot=cot, **kw)
     yt.backward(torch.tensor(cot))
     np.testing.assert_allclose(y, yt.detach().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(gx, xt.grad.numpy(), rtol=1e-5, atol=1e-6)
@@ -129,7 +130,7 @@ def test_cross_entropy_extreme_logits():
     x = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4]], np.float32)
     t = np.array([1, 2])
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        y, (gx, *_) = _run(L.CrossEntropy, x, t)
+        y, (gx, *_) = _run(CL.CrossEntropy, x, t)
     assert np.isfinite(y) and np.isfinite(gx).all()
     np.testing.assert_allclose(y, 1e4, rtol=1e-6)
     np.testing.assert_allclose(gx, [[0.5, -0.5, 0], [0, 0, 0]], atol=1e-6)
@@ -138,21 +139,21 @@ def test_cross_entropy_extreme_logits():
 def test_bad_class_targets():
     x = np.zeros((3, 4), np.float32)
     with pytest.raises(ValueError, match=r"class label 7 .* 4 classes"):
-        _fwd(L.CrossEntropy, x, np.array([0, 7, 1]))
+        _fwd(CL.CrossEntropy, x, np.array([0, 7, 1]))
     with pytest.raises(ValueError, match="class label -2"):
-        _fwd(L.NLLLoss, x, np.array([0, -2, 1]))
+        _fwd(CL.NLLLoss, x, np.array([0, -2, 1]))
     with pytest.raises(ValueError, match="float32"):
-        _fwd(L.CrossEntropy, x, np.array([0.0, 1.0, 2.0], np.float32))
+        _fwd(CL.CrossEntropy, x, np.array([0.0, 1.0, 2.0], np.float32))
     with pytest.raises(ValueError, match=r"\(2,\)"):
-        _fwd(L.CrossEntropy, x, np.array([0, 1]))
+        _fwd(CL.CrossEntropy, x, np.array([0, 1]))
     with pytest.raises(ValueError, match="'avg'"):
-        _fwd(L.CrossEntropy, x, np.array([0, 1, 2]), reduction="avg")
+        _fwd(CL.CrossEntropy, x, np.array([0, 1, 2]), reduction="avg")
     # an ignored label outside [0, C) is fine
-    assert np.isfinite(_fwd(L.CrossEntropy, x, np.array([0, -100, 1])))
+    assert np.isfinite(_fwd(CL.CrossEntropy, x, np.array([0, -100, 1])))
 
 
 def test_all_ignored_mean_is_nan_like_torch():
-    y = _fwd(L.CrossEntropy, np.zeros((2, 3)), np.array([-100, -100]))
+    y = _fwd(CL.CrossEntropy, np.zeros((2, 3)), np.array([-100, -100]))
     assert np.isnan(y)
 
 

@@ -61,15 +61,21 @@ def trainer_loop(ckpt: str, epochs: int, x, y, model, opt) -> None:
     from lamina.train import Callback, ModelCheckpoint, Trainer
 
     class Announce(Callback):
+        """Brackets ModelCheckpoint's write, which happens once every callback has seen
+        the epoch (the after-epoch step runs in list order: before, save, after)."""
+
         def __init__(self, before: bool) -> None:
-            self.before, self.t0 = before, [0.0]
+            self.before, self.t0, self.epoch = before, [0.0], 0
 
         def on_epoch_end(self, epoch, logs=None) -> None:
+            self.epoch = epoch
+
+        def _after_epoch_end(self) -> None:
             if self.before:
-                say("saving", epoch + 1)
+                say("saving", self.epoch + 1)
                 self.t0[0] = time.perf_counter()
             else:
-                say("saved", epoch + 1, f"{time.perf_counter() - self.t0[0]:.4f}")
+                say("saved", self.epoch + 1, f"{time.perf_counter() - self.t0[0]:.4f}")
 
     before = Announce(True)
     after = Announce(False)

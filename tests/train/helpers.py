@@ -31,6 +31,11 @@ def scripted(key, values):
 def snapshots():
     """A callback recording the weights at each epoch's end into its .states list."""
     states = []
-    cb = LambdaCallback(on_epoch_end=lambda epoch, logs: states.append(cb.model.state_dict()))
+    # state_dict() shares the parameters' memory, as torch's: keep copies
+    cb = LambdaCallback(
+        on_epoch_end=lambda epoch, logs: states.append(
+            {k: np.asarray(v).copy() for k, v in cb.model.state_dict().items()}
+        )
+    )
     cb.states = states
     return cb

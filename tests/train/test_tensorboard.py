@@ -73,7 +73,7 @@ def test_histograms_of_weights_and_gradients(tmp_path):
 
     def snap(epoch, logs):
         p = dict(trainer.model.named_parameters())["2.weight"]
-        snaps.append((p.data.copy(), p.grad.data.copy()))
+        snaps.append((p.detach().numpy().copy(), p.grad.numpy().copy()))
 
     trainer.fit(
         x, y, epochs=2, batch_size=10, verbose=0,
@@ -132,7 +132,7 @@ def test_images_generator_grid_and_feature_maps(tmp_path):
         ref[1:6, 1 + 5 * i : 5 + 5 * i] = ((samples[i, 0] + 1) / 2 * 255 + 0.5).astype(np.uint8)
     got = grids[0] if grids[0].ndim == 2 else grids[0][..., 0]
     np.testing.assert_array_equal(got, ref)
-    maps = conv(img).data[0]
+    maps = conv(img).detach().numpy()[0]
     got = decoded(acc, "maps")[0]
     got = got if got.ndim == 2 else got[..., 0]
     assert got.shape == (8, 3 * 7 + 1)
@@ -210,3 +210,30 @@ def test_a_real_tensorboard_server_serves_the_scalars(tmp_path):
     assert rows is not None, "tensorboard server never answered"
     assert [r[1] for r in rows] == [0, 1, 2]  # [wall_time, step, value]
     np.testing.assert_allclose([r[2] for r in rows], history.history["loss"], rtol=1e-6)
+
+
+def test_gan_trainer_losses_and_sample_grid(tmp_path):
+    from lamina.models import mlp_gan
+    from lamina.train import GANTrainer
+
+    L.manual_seed(0)
+    G, D = mlp_gan(latent_dim=4, image_shape=(1, 4, 4))
+    t = GANTrainer(G, D, n_fixed=3)
+    data = np.tanh(np.random.default_rng(3).normal(size=(32, 1, 4, 4))).astype(np.float32)
+    cb = TensorBoard(
+        tmp_path, histogram_freq=1, images={"samples": lambda: t.sample(3, t.fixed_noise)}
+    )
+    history = t.fit(data, epochs=2, batch_size=16, verbose=0, callbacks=[cb])
+    acc = read(tmp_path, "train")
+    for key in ("d_loss", "g_loss"):
+        np.testing.assert_allclose(values(acc, f"epoch_{key}")[1], history.history[key], rtol=1e-6)
+    hists = set(acc.Tags()["histograms"])
+    assert {"weights/generator.net.0.weight", "gradients/discriminator.net.1.weight"} <= hists
+    samples = t.sample(3, t.fixed_noise)  # weights unchanged since the last epoch's image
+    ref = np.zeros((6, 3 * 5 + 1), np.uint8)
+    for i in range(3):
+        ref[1:5, 1 + 5 * i : 5 + 5 * i] = (
+            (np.clip(samples[i, 0], -1, 1) + 1) / 2 * 255 + 0.5
+        ).astype(np.uint8)
+    got = decoded(acc, "samples")[-1]
+    np.testing.assert_array_equal(got if got.ndim == 2 else got[..., 0], ref)

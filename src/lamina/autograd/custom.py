@@ -43,8 +43,7 @@ class FunctionCtx(Context):
                     f"save_for_backward can only save tensors or None, got {type(t).__name__}"
                 )
         self.saved = tensors
-        kept = [t for t in tensors if t is not None]
-        self.versions = tuple((t._version, t._version[0], t.shape, t.dtype) for t in kept) or None
+        self.saved_versions = tuple((t, t._version[0]) for t in tensors if t is not None)
 
     def name(self) -> str:
         """torch's node name for a custom function, e.g. ``CubeBackward``."""
@@ -53,6 +52,13 @@ class FunctionCtx(Context):
     @property
     def saved_tensors(self) -> tuple:
         """The tensors given to save_for_backward (torch: ``ctx.saved_tensors``)."""
+        for t, version in getattr(self, "saved_versions", ()):
+            if t._version[0] != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{t.dtype} {list(t.shape)}], saved by {self.name()}, "
+                    f"is at version {t._version[0]}; expected version {version} instead."
+                )
         if self.freed:
             raise RuntimeError(
                 "Trying to backward through the graph a second time: saved tensors were freed "

@@ -35,8 +35,8 @@ def _topo_order(root):
     return order
 
 
-def unbroadcast(g, shape, where):
-    """Sum a gradient of a broadcast shape back to ``shape``; raise if it cannot fit."""
+def unbroadcast(g, shape, ctx):
+    """Sum a gradient of a broadcast shape back to ``shape``; raise naming ``ctx`` if it cannot."""
     if g.shape == shape:
         return g
     extra = g.ndim - len(shape)
@@ -48,7 +48,7 @@ def unbroadcast(g, shape, where):
             g = g.sum(axis=axes, keepdims=True)
     if g.shape != shape:
         raise RuntimeError(
-            f"{where} returned a gradient of shape {tuple(g.shape)} for an input of shape "
+            f"{ctx.name()} returned a gradient of shape {tuple(g.shape)} for an input of shape "
             f"{tuple(shape)}"
         )
     return g
@@ -56,14 +56,21 @@ def unbroadcast(g, shape, where):
 
 def _check_versions(ctx) -> None:
     """Raise torch's error when an array saved for backward was modified in place since."""
-    for counter, saved, shape, dtype in ctx.versions:
-        if counter[0] != saved:
-            raise RuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{dtype} {list(shape)}], which is saved by {ctx.name()}, "
-                f"is at version {counter[0]}; expected version {saved} instead. Hint: clone "
-                "the tensor before modifying it in place, or modify it after backward()."
-            )
+    for entry, inp in zip(ctx.versions, ctx.inputs):
+        if entry is None or entry[0][0] == entry[1]:
+            continue
+        arr = inp._data
+        if any(s is arr for s in ctx.saved):
+            _modified(ctx, arr, entry[0][0], entry[1])
+
+
+def _modified(ctx, arr, now, then) -> None:
+    raise RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{arr.dtype} {list(arr.shape)}], saved by {ctx.name()}, is at "
+        f"version {now}; expected version {then} instead. Hint: clone the tensor before "
+        "modifying it in place, or modify it after backward()."
+    )
 
 
 def _free(ctx) -> None:
@@ -97,6 +104,8 @@ def run_backward(tensor, grad, retain_graph=False):
             )
         if ctx.versions:
             _check_versions(ctx)
+        if ctx.stale is not None:
+            _modified(ctx, *ctx.stale)
         outs = [np.zeros(s, d) if g is None else g for g, (s, d) in zip(outs, ctx.out_meta)]
         if ctx.retained:
             for i, t in ctx.retained:
@@ -115,7 +124,7 @@ def run_backward(tensor, grad, retain_graph=False):
         for inp, g, need in zip(ctx.inputs, grads, ctx.needs_input_grad):
             if not need or g is None:
                 continue
-            g = unbroadcast(np.asarray(g), inp._data.shape, ctx.name())
+            g = unbroadcast(np.asarray(g), inp._data.shape, ctx)
             if check:
                 anomaly.check(ctx, g)
             if g.dtype != inp._data.dtype:

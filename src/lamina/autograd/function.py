@@ -53,6 +53,7 @@ class Context:
         "freed",
         "retained",
         "versions",
+        "stale",
     )
 
     def __init__(self, fn: type) -> None:
@@ -64,6 +65,7 @@ class Context:
         self.freed = False
         self.retained = None
         self.versions = None
+        self.stale = None  # (array, version now, version saved) once a saved output changed
 
     def save_for_backward(self, *arrays) -> None:
         """Keep arrays for backward (torch.autograd.function.FunctionCtx.save_for_backward)."""

@@ -22,7 +22,7 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
         + "\n".join(lines),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("names", nargs="*", metavar="NAME", help="demos to run (default: all)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="demos to run (default: all but gpt)")
     p.add_argument("--out", default="lamina_out", help="folder for models, logs and pictures")
     p.set_defaults(func=run)
 
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         raise NotADirectoryError(f"--out {args.out!r} is a file; expected a folder (or a new name)")
     os.makedirs(args.out, exist_ok=True)
     rows = []
-    for name in args.names or list(DEMOS):
+    for name in args.names or [n for n, d in DEMOS.items() if d.in_all]:
         print(f"== lamina demo {name}: {DEMOS[name].line}", flush=True)
         t0 = time.perf_counter()
         module = importlib.import_module(DEMOS[name].module)

@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from . import gpt
 from .predict import positive_int
 
 
@@ -20,13 +21,20 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
         "complete",
         parents=parents,
         help="the likeliest next words after a prompt, with a saved language model",
-        description="Print the k likeliest next words after PROMPT and their probabilities.",
+        description="Print the k likeliest next words after PROMPT and their probabilities "
+        "(a saved lamina language model), or continue PROMPT (a GPT folder).",
         epilog='example:\n  lamina complete "to be or not to" --model-dir lamina_out/rnn',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("prompt", help="the text to continue (quote it)")
-    p.add_argument("--model-dir", required=True, help="a language model saved by save_pretrained")
+    p.add_argument(
+        "--model-dir",
+        required=True,
+        help="a language model saved by save_pretrained (next words), or a GPT folder "
+        "('lamina demo gpt' or a Hugging Face GPT-2 checkpoint: continues the text)",
+    )
     p.add_argument("-k", "--top", type=positive_int, default=5, help="how many words to show")
+    gpt.add_arguments(p)
     p.set_defaults(func=complete)
     g = sub.add_parser(
         "generate",
@@ -63,6 +71,10 @@ def complete(args: argparse.Namespace) -> int:
     from ..models.generation import complete as next_words
     from ..models.pretrained import load_tokenizer
 
+    if not os.path.exists(args.model_dir):
+        raise FileNotFoundError(f"no such model folder or file {args.model_dir!r}")
+    if os.path.isdir(args.model_dir) and gpt.is_gpt_folder(args.model_dir):
+        return gpt.run(args)
     model = _load(args.model_dir, "language-model", "complete")
     tok = load_tokenizer(args.model_dir)
     for word, p in next_words(model, tok, args.prompt, k=args.top):
@@ -93,7 +105,8 @@ def generate(args: argparse.Namespace) -> int:
     images = sample_images(model, args.n)
     from ..viz.images import save_image_grid
 
-    save_image_grid(images, args.out, nrow=int(np.ceil(np.sqrt(args.n))), scale=8)
+    nrow = int(np.ceil(np.sqrt(args.n)))
+    save_image_grid(images, args.out, nrow, scale=8, normalize=True, value_range=(-1, 1))
     print(f"wrote {args.n} samples to {args.out}")
     return 0
 

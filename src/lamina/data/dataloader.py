@@ -1,9 +1,10 @@
 """DataLoader: batches of a map-style dataset as lamina Tensors (torch: ``DataLoader``).
 
-Single process, no workers: NumPy does the heavy lifting. A dataset that can hand over a
-whole batch of rows at once (``TensorDataset``, a ``Subset`` of one, a plain ndarray) is
-indexed once per batch with the batch's index array; any other dataset is read sample by
-sample and the samples are merged by :func:`default_collate`.
+Batches are read in the calling process: ``num_workers`` is accepted for torch's scripts
+and does not start worker processes (NumPy does the heavy lifting; see docs/pytorch.md). A
+dataset that can hand over a whole batch of rows at once (``TensorDataset``, a ``Subset`` of
+one, a plain ndarray) is indexed once per batch with the batch's index array; any other
+dataset is read sample by sample and the samples are merged by :func:`default_collate`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..functions import from_numpy
-from ..random import default_rng
 from ..tensor import Tensor
+from .dataset import IterableDataset
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
 
 _KEEP_DTYPES = (np.dtype(np.bool_), np.dtype(np.uint8))
 
@@ -31,6 +33,19 @@ def _convert_array(a: np.ndarray) -> Any:
     elif a.dtype.kind not in "biuf":
         raise TypeError(f"default_collate: arrays of dtype {a.dtype} cannot become Tensors")
     return from_numpy(np.ascontiguousarray(a))
+
+
+def _convert_sample(sample: Any) -> Any:
+    """batch_size=None: arrays in a sample become Tensors (torch: ``default_convert``)."""
+    if isinstance(sample, np.ndarray):
+        return _convert_array(sample)
+    if isinstance(sample, tuple) and not hasattr(sample, "_fields"):
+        return tuple(_convert_sample(s) for s in sample)
+    if isinstance(sample, list):
+        return [_convert_sample(s) for s in sample]
+    if isinstance(sample, dict):
+        return {k: _convert_sample(v) for k, v in sample.items()}
+    return sample
 
 
 def _stack(items: list, where: str) -> np.ndarray:
@@ -85,15 +100,66 @@ def _add_note(exc: BaseException, note: str) -> None:
         exc.args = (f"{exc.args[0]}\n{note}",)
 
 
-class DataLoader:
-    """Iterate a dataset in batches (torch: ``torch.utils.data.DataLoader``, no workers).
+def _check_worker_options(num_workers, prefetch_factor, persistent_workers, timeout) -> None:
+    """torch's checks of the worker options (which lamina accepts but does not use)."""
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError(
+            "num_workers option should be non-negative; use num_workers=0 to disable "
+            f"multiprocessing, got {num_workers!r}"
+        )
+    if timeout < 0:
+        raise ValueError(f"timeout option should be non-negative, got {timeout!r}")
+    if num_workers == 0 and prefetch_factor is not None:
+        raise ValueError(
+            "prefetch_factor option could only be specified in multiprocessing. "
+            "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."
+        )
+    if num_workers == 0 and persistent_workers:
+        raise ValueError("persistent_workers option needs num_workers > 0")
 
-    Args:
-        dataset: a map-style dataset (``__getitem__`` + ``__len__``) or an ndarray.
-        batch_size: samples per batch.
+
+def _batch_sampler(dataset, batch_size, shuffle, sampler, batch_sampler, drop_last, generator):
+    """torch's rules for combining ``shuffle``, ``sampler`` and ``batch_sampler``."""
+    if sampler is not None and shuffle:
+        raise ValueError("sampler option is mutually exclusive with shuffle")
+    if batch_sampler is not None:
+        if batch_size != 1 or shuffle or sampler is not None or drop_last:
+            raise ValueError(
+                "batch_sampler option is mutually exclusive with batch_size, shuffle, "
+                "sampler, and drop_last"
+            )
+        return batch_sampler
+    if batch_size is None:
+        if drop_last:
+            raise ValueError(
+                "batch_size=None option disables auto-batching and is mutually exclusive with "
+                "drop_last"
+            )
+        return None
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"DataLoader: batch_size={batch_size!r}, expected an int >= 1")
+    if sampler is None:
+        sampler = (
+            RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        )
+    return BatchSampler(sampler, batch_size, bool(drop_last))
+
+
+class DataLoader:
+    """Iterate a dataset in batches (torch: ``torch.utils.data.DataLoader``).
+
+    Args (torch's, in torch's order):
+        dataset: a map-style dataset (``__getitem__`` + ``__len__``), an IterableDataset, or
+            an ndarray.
+        batch_size: samples per batch; None yields single samples (no auto-batching).
         shuffle: draw a fresh permutation at the start of every pass.
-        drop_last: drop the last batch when it is smaller than ``batch_size``.
+        sampler, batch_sampler: which indices to read (see ``lamina.utils.data`` samplers).
+        num_workers: accepted, checked and recorded; batches are read in this process.
         collate_fn: merges a list of samples into a batch; default :func:`default_collate`.
+        pin_memory, timeout, worker_init_fn, multiprocessing_context, prefetch_factor,
+            persistent_workers: accepted for torch's scripts; nothing to pin or spawn on a
+            NumPy CPU framework.
+        drop_last: drop the last batch when it is smaller than ``batch_size``.
         generator: a ``numpy.random.Generator`` for shuffling; default lamina's global one,
             so ``lamina.manual_seed(s)`` makes the order reproducible.
 
@@ -105,34 +171,76 @@ class DataLoader:
     def __init__(
         self,
         dataset: Any,
-        batch_size: int = 1,
-        shuffle: bool = False,
-        drop_last: bool = False,
+        batch_size: int | None = 1,
+        shuffle: bool | None = None,
+        sampler: Any = None,
+        batch_sampler: Any = None,
+        num_workers: int = 0,
         collate_fn: Callable[[list], Any] | None = None,
+        pin_memory: bool = False,
+        drop_last: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], Any] | None = None,
+        multiprocessing_context: Any = None,
         generator: np.random.Generator | None = None,
+        *,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
     ) -> None:
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size={batch_size!r}, expected an int >= 1")
-        self.dataset = dataset
-        self.batch_size = batch_size
-        self.shuffle = shuffle
-        self.drop_last = drop_last
-        self.collate_fn = collate_fn
-        self.generator = generator
+        _check_worker_options(num_workers, prefetch_factor, persistent_workers, timeout)
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable and (shuffle or sampler is not None or batch_sampler is not None):
+            raise ValueError(
+                "DataLoader with IterableDataset: expected unspecified shuffle, sampler and "
+                f"batch_sampler options, got shuffle={shuffle}"
+            )
+        self.batch_sampler = None
+        if not self._iterable:
+            self.batch_sampler = _batch_sampler(
+                dataset, batch_size, shuffle, sampler, batch_sampler, drop_last, generator
+            )
+        self.dataset, self.batch_size, self.shuffle = dataset, batch_size, bool(shuffle)
+        self.sampler = getattr(self.batch_sampler, "sampler", sampler)
+        self.drop_last, self.collate_fn, self.generator = drop_last, collate_fn, generator
+        self.num_workers, self.pin_memory, self.timeout = num_workers, pin_memory, timeout
+        self.worker_init_fn, self.prefetch_factor = worker_init_fn, prefetch_factor
+        self.persistent_workers = persistent_workers
 
     def __len__(self) -> int:
-        n, b = len(self.dataset), self.batch_size
-        return n // b if self.drop_last else -(-n // b)
+        if self._iterable:
+            n = len(self.dataset)  # TypeError if the IterableDataset has no length, as torch
+            b = self.batch_size or 1
+            return n // b if self.drop_last else -(-n // b)
+        if self.batch_sampler is None:
+            return len(self.sampler) if self.sampler is not None else len(self.dataset)
+        return len(self.batch_sampler)
 
     def __iter__(self) -> Iterator[Any]:
-        n = len(self.dataset)
-        if self.shuffle:
-            rng = default_rng() if self.generator is None else self.generator
-            order = rng.permutation(n)
+        if self._iterable:
+            yield from self._iter_iterable()
+        elif self.batch_sampler is None:  # batch_size=None: one sample at a time
+            indices = self.sampler if self.sampler is not None else range(len(self.dataset))
+            for i in indices:
+                yield _convert_sample(self.dataset[i])
         else:
-            order = np.arange(n)
-        for b in range(len(self)):
-            yield self._fetch(order[b * self.batch_size : (b + 1) * self.batch_size], b)
+            for b, indices in enumerate(self.batch_sampler):
+                yield self._fetch(np.asarray(indices, dtype=np.int64), b)
+
+    def _iter_iterable(self) -> Iterator[Any]:
+        collate = self.collate_fn or default_collate
+        if self.batch_size is None:
+            yield from (_convert_sample(s) for s in self.dataset)
+            return
+        batch = []
+        for sample in self.dataset:
+            batch.append(sample)
+            if len(batch) == self.batch_size:
+                yield collate(batch)
+                batch = []
+        if batch and not self.drop_last:
+            yield collate(batch)
 
     def _fetch(self, indices: np.ndarray, b: int) -> Any:
         """One batch: by one fancy index when the dataset allows, else sample by sample."""

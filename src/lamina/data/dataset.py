@@ -39,6 +39,16 @@ class Dataset:
         return None
 
 
+class IterableDataset(Dataset):
+    """A stream of samples (torch: ``torch.utils.data.IterableDataset``); define ``__iter__``."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __getitem__(self, index: int) -> Any:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate it, do not index it")
+
+
 def _as_array(x: Any, where: str) -> np.ndarray:
     """The ndarray behind a lamina Tensor or a NumPy array, without a copy."""
     data = x._data if isinstance(x, Tensor) else x

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..io._atomic import atomic_write_bytes
+from ..io._budget import Budget, json_cost
 from ..io.errors import LaminaFileError
 
 __all__ = [
@@ -103,8 +104,10 @@ class _Vocab:
 def _read_config(path, kind: str, fields: tuple) -> dict:
     """Parse and check a tokenizer file; every fault is a LaminaFileError naming the file."""
     path = Path(path)
+    raw = path.read_bytes()
+    Budget(str(path), len(raw)).charge(json_cost(raw), "the tokenizer JSON")  # priced first
     try:
-        cfg = json.loads(path.read_bytes().decode("utf-8"))
+        cfg = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as e:  # JSONDecodeError: ValueError
         raise LaminaFileError(path, f"not a UTF-8 JSON tokenizer file ({str(e)[:200]})") from None
     if not isinstance(cfg, dict):
@@ -118,9 +121,11 @@ def _read_config(path, kind: str, fields: tuple) -> dict:
     itos = cfg.get("itos")
     if not isinstance(itos, list) or not all(isinstance(t, str) for t in itos):
         raise LaminaFileError(path, "'itos' must be a list of strings (the vocabulary)")
-    if len(set(itos)) != len(itos):
-        dup = next(t for i, t in enumerate(itos) if t in itos[:i])
-        raise LaminaFileError(path, f"token {dup[:40]!r} appears twice in 'itos'")
+    seen: set[str] = set()
+    for token in itos:  # one pass: the first repeated token is named
+        if token in seen:
+            raise LaminaFileError(path, f"token {token[:40]!r} appears twice in 'itos'")
+        seen.add(token)
     unk = cfg.get("unk_token")
     if "unk_token" not in cfg or not (unk is None or isinstance(unk, str)):
         raise LaminaFileError(path, f"'unk_token' must be a string or null, got {unk!r:.40}")

@@ -15,10 +15,14 @@ from typing import Any
 import numpy as np
 
 from ..random import default_rng
+from ._resize import InterpolationMode, resize_array
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 _PAD_MODES = ("constant", "edge", "reflect", "symmetric")
+
+
+_MAX_RESIZE_PIXELS = 89_478_485  # Pillow's MAX_IMAGE_PIXELS, as lamina.data.images
 
 
 def _is_pil(img: Any) -> bool:
@@ -174,37 +178,80 @@ class Normalize:
 
 
 class Resize:
-    """Resize to ``size`` (torch: ``torchvision.transforms.Resize``, bilinear).
+    """Resize to ``size`` (torch: ``torchvision.transforms.Resize``).
 
     ``size`` an int matches the shorter side (the longer becomes ``int(size * long /
-    short)``); ``(h, w)`` is exact. PIL images use Pillow's bilinear filter (which
-    antialiases when shrinking, as torchvision on PIL); arrays use NumPy bilinear with
-    half-pixel centres and no antialias, equal to torch
-    ``interpolate(mode="bilinear", align_corners=False, antialias=False)``.
+    short)``, capped at ``max_size``); ``(h, w)`` is exact. ``interpolation`` is
+    ``"bilinear"`` (default), ``"bicubic"`` or ``"nearest"`` (or an ``InterpolationMode``).
+    Arrays ``(..., H, W)`` are resampled as torchvision resamples tensors: with
+    ``antialias=True`` (the default) by Pillow's antialiasing filters, equal to torch's
+    ``interpolate(..., antialias=True)``, so shrinking averages every input pixel; with
+    ``antialias=False`` by torch's plain kernels. PIL images use Pillow's own filters.
     """
 
-    def __init__(self, size: int | Sequence[int]) -> None:
-        self.size = size
+    def __init__(
+        self,
+        size: int | Sequence[int],
+        interpolation: Any = "bilinear",
+        max_size: int | None = None,
+        antialias: bool = True,
+    ) -> None:
+        mode = getattr(interpolation, "value", interpolation)
+        if mode not in ("bilinear", "bicubic", "nearest"):
+            raise ValueError(
+                f"Resize: interpolation={interpolation!r}, expected 'bilinear', 'bicubic' or "
+                "'nearest'"
+            )
+        if max_size is not None and not (isinstance(size, int) or len(size) == 1):
+            raise ValueError(
+                "Resize: max_size should only be passed if size specifies the length of the "
+                f"smaller edge, i.e. size should be an int or a sequence of length 1; got {size!r}"
+            )
+        self.size, self.max_size, self.antialias = size, max_size, antialias
+        self.interpolation = InterpolationMode(mode)
 
     def output_size(self, h: int, w: int) -> tuple[int, int]:
-        if isinstance(self.size, int) or len(self.size) == 1:
-            s = self.size if isinstance(self.size, int) else int(self.size[0])
-            if h <= w:
-                return s, int(s * w / h)
-            return int(s * h / w), s
-        return _pair(self.size, "Resize")
+        if not (isinstance(self.size, int) or len(self.size) == 1):
+            return self._bounded(h, w, _pair(self.size, "Resize"))
+        s = self.size if isinstance(self.size, int) else int(self.size[0])
+        short, long = (h, w) if h <= w else (w, h)
+        new_short, new_long = s, int(s * long / short)
+        if self.max_size is not None:
+            if self.max_size <= s:
+                raise ValueError(
+                    f"Resize: max_size = {self.max_size} must be strictly greater than the "
+                    f"requested size for the smaller edge size = {s}"
+                )
+            if new_long > self.max_size:
+                new_short, new_long = int(self.max_size * new_short / new_long), self.max_size
+        out = (new_short, new_long) if h <= w else (new_long, new_short)
+        return self._bounded(h, w, out)
+
+    @staticmethod
+    def _bounded(h: int, w: int, out: tuple[int, int]) -> tuple[int, int]:
+        if out[0] * out[1] > _MAX_RESIZE_PIXELS:  # a 1 x 5000 strip would become 256 x 1.28M
+            raise ValueError(
+                f"Resize: input {h} x {w} would become {out[0]} x {out[1]}, more than "
+                f"{_MAX_RESIZE_PIXELS} pixels (degenerate aspect ratio?)"
+            )
+        return out
 
     def __call__(self, img: Any) -> Any:
         h, w = _size_hw(img, "Resize")
         oh, ow = self.output_size(h, w)
+        mode = self.interpolation.value
         if _is_pil(img):
             from PIL import Image
 
-            return img.resize((ow, oh), Image.BILINEAR)
-        return resize_bilinear(img, (oh, ow))
+            filters = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC}
+            return img.resize((ow, oh), filters.get(mode, Image.NEAREST))
+        return resize_array(img, (oh, ow), mode, self.antialias)
 
     def __repr__(self) -> str:
-        return f"Resize(size={self.size})"
+        return (
+            f"Resize(size={self.size}, interpolation={self.interpolation.value}, "
+            f"max_size={self.max_size}, antialias={self.antialias})"
+        )
 
 
 class CenterCrop:

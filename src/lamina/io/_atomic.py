@@ -22,7 +22,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     """
     target = os.path.abspath(os.fspath(path))
     folder, name = os.path.split(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{_short_name(name)}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
         yield tmp
@@ -35,6 +35,16 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
             os.unlink(tmp)
         raise
     _fsync_dir(folder)
+
+
+_NAME_BYTES = 200  # + "." + "." + 8 random + ".tmp" stays under NAME_MAX (255 bytes)
+
+
+def _short_name(name: str) -> str:
+    """``name`` cut to 200 bytes, so the temp name fits wherever ``name`` itself fits
+    (a cut UTF-8 character stays a surrogate escape: the bytes are unchanged)."""
+    raw = os.fsencode(name)
+    return name if len(raw) <= _NAME_BYTES else os.fsdecode(raw[:_NAME_BYTES])
 
 
 def _new_file_mode(target: str) -> int:

@@ -35,8 +35,8 @@ class BoundedReader:
     Here the length is compared with the bytes left first.
     """
 
-    def __init__(self, f: Any, path: str, end: int) -> None:
-        self.f, self.path, self.end = f, path, end
+    def __init__(self, f: Any, path: str, end: int, budget: Budget) -> None:
+        self.f, self.path, self.end, self.budget = f, path, end, budget
 
     def left(self) -> int:
         return self.end - self.f.tell()
@@ -51,6 +51,8 @@ class BoundedReader:
                 f"offset {self.f.tell()}: pickle claims {n} bytes, the file has {max(left, 0)} "
                 "left (truncated or hostile length)",
             )
+        if n > 64:  # the bytes object itself, before any opcode turns it into a value
+            self.budget.charge(n, "pickle reads")
         return self.f.read(n)
 
     def readinto(self, buf: Any) -> int:  # pragma: no cover - BYTEARRAY8 is overridden
@@ -197,14 +199,12 @@ class SafeUnpickler(pickle._Unpickler):
     dispatch[pickle.BINGET[0]] = load_binget
     dispatch[pickle.LONG_BINGET[0]] = load_long_binget
     dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
+    # grow an existing container in place (LIST, TUPLE, DICT, FROZENSET build a new one,
+    # charged by its size when pushed)
     for _op, _each in [
         (pickle.APPENDS, _SLOT + 1),
         (pickle.SETITEMS, _DICT_ITEM // 2),  # counted per key and per value
-        (pickle.DICT, _DICT_ITEM // 2),
         (pickle.ADDITEMS, _DICT_ITEM),
-        (pickle.FROZENSET, _DICT_ITEM),
-        (pickle.LIST, _SLOT + 1),
-        (pickle.TUPLE, _SLOT + 1),
     ]:
         dispatch[_op[0]] = _charged_by_items(pickle._Unpickler.dispatch[_op[0]], _each)
     for _op, _each in [

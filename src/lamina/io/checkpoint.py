@@ -54,7 +54,8 @@ class _Encoder:
 
     def _name(self, where: str) -> str:
         name, n = where or "_", 1
-        while name in self.arrays:  # e.g. int key 0 and str key "0" side by side
+        # e.g. int key 0 and str key "0" side by side; "__metadata__" is the header's own
+        while name in self.arrays or name == "__metadata__":
             name, n = f"{where}#{n}", n + 1
         return name
 

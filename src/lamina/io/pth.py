@@ -74,8 +74,9 @@ def _load_zip(path: str, budget: Budget) -> Any:
 
         pkl = read_member(path, zf, pkls[0], budget)
         objects = TorchObjects(path, budget, read_storage)
+        budget.charge(len(pkl), "a copy of data.pkl")
         stream = io.BytesIO(pkl.data)
-        return _unpickle(BoundedReader(stream, path, len(pkl)), objects)
+        return _unpickle(BoundedReader(stream, path, len(pkl), budget), objects)
 
 
 def _load_legacy(path: str, budget: Budget) -> Any:
@@ -84,7 +85,7 @@ def _load_legacy(path: str, budget: Budget) -> Any:
 
     size = os.path.getsize(path)
     with open(path, "rb") as f:
-        reader = BoundedReader(f, path, size)
+        reader = BoundedReader(f, path, size, budget)
         header = TorchObjects(path, budget, no_storage)
         if _unpickle(reader, header) != LEGACY_MAGIC:
             raise LaminaFileError(path, "offset 0: not a torch file (magic number mismatch)")
@@ -161,5 +162,5 @@ def load_pth(path: str | os.PathLike) -> Any:
         text = f"{type(e).__name__}: {e}"
         text = text if len(text) <= 200 else text[:197] + "..."
         raise LaminaFileError(path, f"not a readable torch file ({text})") from e
-    check_acyclic(obj, path)
+    check_acyclic(obj, path, budget)
     return obj

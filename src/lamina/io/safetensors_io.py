@@ -219,8 +219,18 @@ def _as_savable(name: Any, value: Any) -> np.ndarray:
     """Check one entry of a state dict to save; return a C-contiguous little-endian array."""
     if not isinstance(name, str):
         raise TypeError(f"save_file: keys must be str, got {name!r} ({type(name).__name__})")
+    if name == "__metadata__":  # the header's own entry: no reader could open the file
+        raise ValueError(
+            "save_file: '__metadata__' is reserved by the safetensors format and cannot name "
+            "a tensor (nothing was written)"
+        )
+    if type(value).__module__.startswith("lamina") and hasattr(value, "detach"):
+        value = np.asarray(value.detach())  # a lamina Tensor, as in a module's state_dict()
     if not isinstance(value, np.ndarray):
-        raise TypeError(f"save_file: {name!r} is {type(value).__name__}, expected numpy.ndarray")
+        raise TypeError(
+            f"save_file: {name!r} is {type(value).__name__}, expected numpy.ndarray or a "
+            "lamina Tensor"
+        )
     dtype = value.dtype.newbyteorder("<") if value.dtype.byteorder == ">" else value.dtype
     if dtype not in _SAVABLE:
         raise TypeError(
@@ -242,7 +252,8 @@ def save_file(
     a temp file in the same directory is written, fsynced and moved over ``path``.
 
     Args:
-        tensors: name -> ndarray (bool, int8..int64, uint8..uint64, float16/32/64).
+        tensors: name -> ndarray or lamina Tensor (bool, int8..int64, uint8..uint64,
+            float16/32/64).
         path: destination file.
         metadata: optional str -> str stored in the header's ``__metadata__``.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -13,43 +14,47 @@ __all__ = ["extract_state_dict", "check_acyclic"]
 _WRAPPER_KEYS = ("state_dict", "model_state_dict", "model", "net", "module", "params")
 
 
-def _children(obj: Any) -> list[tuple[str, Any]]:
-    if isinstance(obj, dict):
-        return [(str(k), v) for k, v in obj.items()]
-    if isinstance(obj, (list, tuple)):
-        return [(str(i), v) for i, v in enumerate(obj)]
-    return []
+_CONTAINERS = (dict, list, tuple)
 
 
-def check_acyclic(obj: Any, path: str | None = None) -> None:
+def _children(obj: Any) -> Iterator[tuple[Any, Any]]:
+    return iter(obj.items()) if isinstance(obj, dict) else enumerate(obj)
+
+
+def check_acyclic(obj: Any, path: str | None = None, budget: Any = None) -> None:
     """Raise ``LaminaFileError`` if a dict, list or tuple in ``obj`` contains itself.
 
     ``torch.save`` writes such a structure (``d["state_dict"] = d``) and torch's
     weights-only loader returns it; every walk over it (flattening, saving, printing) would
-    loop or recurse without end. Iterative depth-first search with three colours: shared
-    sub-objects (a DAG) are visited once, so the walk is linear in the objects.
+    loop or recurse without end. Depth-first with one iterator per level (memory follows
+    the depth, not the breadth); a container fully explored is not entered again, so shared
+    sub-objects keep the walk linear. ``budget`` (a load's) is charged for that record.
     """
-    on_path: set[int] = set()
-    done: set[int] = set()
-    stack: list[tuple[Any, str, bool]] = [(obj, "", False)]
+    if not isinstance(obj, _CONTAINERS):
+        return
+    stack: list[tuple[Any, Iterator, Any]] = [(obj, _children(obj), None)]
+    on_path, done = {id(obj)}, set()
     while stack:
-        node, where, leaving = stack.pop()
-        if leaving:
+        node, items, _ = stack[-1]
+        for key, child in items:
+            if not isinstance(child, _CONTAINERS) or id(child) in done:
+                continue
+            if id(child) in on_path:
+                where = ".".join(str(k) for _, _, k in stack[1:] + [(None, None, key)])
+                raise LaminaFileError(
+                    path,
+                    f"the container at {where!r} contains itself (a self-referencing "
+                    "checkpoint cannot be a state dict)",
+                )
+            on_path.add(id(child))
+            stack.append((child, _children(child), key))
+            break
+        else:
+            stack.pop()
             on_path.discard(id(node))
             done.add(id(node))
-            continue
-        if id(node) in done or not isinstance(node, (dict, list, tuple)):
-            continue
-        if id(node) in on_path:
-            raise LaminaFileError(
-                path,
-                f"the container at {where or 'the root'!r} contains itself (a self-referencing "
-                "checkpoint cannot be a state dict)",
-            )
-        on_path.add(id(node))
-        stack.append((node, where, True))
-        for key, child in _children(node):
-            stack.append((child, f"{where}.{key}".lstrip("."), False))
+            if budget is not None:
+                budget.charge(96, "checking containers for self-reference")
 
 
 def extract_state_dict(obj: Any, strip_prefix: str = "module.") -> dict[str, np.ndarray]:

@@ -57,6 +57,9 @@ def state_dict_from(weights: str | os.PathLike | Mapping, where: str) -> dict[st
             f"{where}: weights must be None, a file path or a state dict, "
             f"got {type(weights).__name__}"
         )
+    from ..io.state_dict import check_acyclic
+
+    check_acyclic(obj, os.fspath(weights) if isinstance(weights, (str, os.PathLike)) else None)
     sd = dict(_unwrap(obj, where))
     if sd and all(k.startswith("module.") for k in sd):
         sd = {k[len("module.") :]: v for k, v in sd.items()}

@@ -33,17 +33,11 @@ def imagenet_classes() -> tuple[str, ...]:
 
 
 def _open_rgb(image):
-    try:
-        from PIL import Image
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("reading images needs Pillow: pip install 'lamina[vision]'") from e
-    if isinstance(image, Image.Image):
-        return image.convert("RGB")
-    try:
-        with Image.open(image) as img:
-            return img.convert("RGB")
-    except (OSError, ValueError) as e:
-        raise ValueError(f"preprocess: cannot read image {os.fspath(image)!r}: {e}") from e
+    """RGB image with its size checked before decoding (a bomb or a 1 x 5000 strip is refused:
+    resized to 256 it would be 256 x 1,280,000)."""
+    from ..data.images import open_rgb
+
+    return open_rgb(image)
 
 
 def preprocess(image, resize: int = 256, crop: int = 224) -> np.ndarray:

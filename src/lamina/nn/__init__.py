@@ -1,6 +1,6 @@
 """lamina.nn: modules, parameters, initialisation and functional ops (torch.nn)."""
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .module import Module
 from .modules.activation import (
     ELU,
@@ -33,6 +33,7 @@ from .modules.loss import (
     SSELoss,
 )
 from .modules.normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .modules.pixelshuffle import PixelShuffle, PixelUnshuffle
 from .modules.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -43,5 +44,13 @@ from .modules.pooling import (
     MaxPool2d,
     Upsample,
 )
+from .modules.rms_norm import RMSNorm
 from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .modules.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from .parameter import Buffer, Parameter

@@ -336,16 +336,20 @@ class Module:
 
     # ---- state dict -------------------------------------------------------------------
     def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
-        """Dotted names to NumPy arrays (copies unless keep_vars), parameters then buffers."""
+        """Dotted names to detached Tensors sharing the parameters' memory (torch's state_dict).
+
+        Parameters then buffers, module by module; ``keep_vars=True`` gives the Parameters
+        themselves. Non-persistent buffers are left out.
+        """
         out = OrderedDict()
         for mp, m in self.named_modules():
             base = prefix + (mp + "." if mp else "")
             for n, p in m._parameters.items():
                 if p is not None:
-                    out[base + n] = p if keep_vars else p._data.copy()
+                    out[base + n] = p if keep_vars else p.detach()
             for n, b in m._buffers.items():
                 if b is not None and n not in m._non_persistent:
-                    out[base + n] = b if keep_vars else b._data.copy()
+                    out[base + n] = b if keep_vars else b.detach()
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True):

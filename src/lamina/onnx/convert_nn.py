@@ -105,8 +105,15 @@ def _avg_matrix(size: int, out: int, dtype) -> np.ndarray:
 
 @converts("AdaptiveAvgPool2d")
 def _adaptive_avg(n: Node):
-    # the same two products lamina computes: A_h @ x @ A_w.T, exact for any bin layout
     (h, w), (oh, ow), dt = n.in_shape("x")[2:], n.out_shape()[2:], n.out_dtype()
+    if (h, w) == (oh, ow):
+        return n.g.one("Identity", [n.inp("x")])
+    if (oh, ow) == (1, 1):
+        return n.g.one("GlobalAveragePool", [n.inp("x")])
+    if h % oh == 0 and w % ow == 0:
+        k = [h // oh, w // ow]
+        return n.g.one("AveragePool", [n.inp("x")], kernel_shape=k, strides=k)
+    # uneven bins: the two products lamina computes, A_h @ x @ A_w.T
     rows = n.g.one("MatMul", [n.inp("x"), n.x(_avg_matrix(w, ow, dt).T.copy())])
     return n.g.one("MatMul", [n.x(_avg_matrix(h, oh, dt)), rows])
 
@@ -183,3 +190,24 @@ def _gru(n: Node):
 def _rnn(n: Node):
     act = "Relu" if n.op.op == "RNNReluFunction" else "Tanh"
     return _recurrent(n, "RNN", {"activations": [act]})
+
+
+@converts("ScaledDotProductAttention")
+def _attention(n: Node):
+    if n.arr("dropout_p"):
+        raise n.unsupported("attention dropout (export runs in eval mode; pass dropout_p=0)")
+    g, dt, nd = n.g, n.out_dtype(), len(n.in_shape("k"))
+    perm = list(range(nd - 2)) + [nd - 1, nd - 2]
+    kt = g.one("Transpose", [n.inp("k")], perm=perm)
+    s = g.one("Mul", [g.one("MatMul", [n.inp("q"), kt]), n.x(float(n.arr("scale")), dt)])
+    mask = n.arr("mask")
+    if n.arr("causal"):
+        L, S = n.in_shape("q")[-2], n.in_shape("k")[-2]
+        mask = np.tri(L, S, dtype=bool)
+    if mask is not None and mask.dtype == np.bool_:
+        s = g.one("Where", [n.x(mask) if n.arr("causal") else n.inp("mask"), s, n.x(-np.inf, dt)])
+    elif mask is not None:
+        s = g.one("Add", [s, n.inp("mask", dt)])
+    p = g.one("Softmax", [s], axis=-1)
+    out = g.one("MatMul", [p, n.inp("v")])
+    return [out, p] if n.arr("need_weights") else out

@@ -14,7 +14,7 @@ from ..tensor import Tensor
 from . import convert_nn  # noqa: F401  (registers the nn converters)
 from .convert_basic import CONVERTERS
 from .graph import Graph, Node, UnsupportedOperatorError, onnx_dtype
-from .trace import TracedOp, run_traced
+from .trace import TracedOp, array_of, run_traced
 
 DEFAULT_OPSET = 17
 
@@ -34,7 +34,7 @@ def _inputs(args: Any) -> tuple:
     out = []
     for a in args:
         if isinstance(a, Tensor):
-            a = Tensor(np.array(a.data, copy=True))  # its own array: names go by identity
+            a = Tensor(np.array(array_of(a), copy=True))  # its own array: names go by identity
         elif isinstance(a, np.ndarray):
             a = Tensor(np.array(a, copy=True))
         out.append(a)
@@ -43,7 +43,7 @@ def _inputs(args: Any) -> tuple:
 
 def _flatten(out: Any, where: str) -> list[np.ndarray]:
     if isinstance(out, Tensor):
-        return [out.data]
+        return [array_of(out)]
     if isinstance(out, (tuple, list)):
         return [a for o in out if o is not None for a in _flatten(o, where)]
     raise TypeError(f"{where}: the model returned {type(out).__name__}; expected Tensors")
@@ -192,13 +192,13 @@ def _build(onnx, ops, model, tensors, in_names, outputs, out_names, dynamic_axes
     g.dynamic = any(name in dynamic_axes for name in in_names)
     graph_inputs = []
     for name, t in zip(in_names, tensors):
-        g.bind(t.data, name)
-        g.dynamic_ids.add(id(t.data))
+        g.bind(array_of(t), name)
+        g.dynamic_ids.add(id(array_of(t)))
         axes = _axes(dynamic_axes.get(name, {}), name)
-        graph_inputs.append(_value_info(onnx, name, t.data, axes, True))
+        graph_inputs.append(_value_info(onnx, name, array_of(t), axes, True))
     if hasattr(model, "state_dict"):
         for key, value in model.state_dict(keep_vars=True).items():
-            arr = value.data if isinstance(value, Tensor) else value
+            arr = array_of(value) if isinstance(value, Tensor) else value
             if isinstance(arr, np.ndarray):
                 g.bind_param(arr, key)
     _convert_all(g, ops, tensors, outputs)
@@ -217,7 +217,7 @@ _NO_OP = TracedOp("output", {}, (), "")
 
 
 def _convert_all(g: Graph, ops, tensors, outputs) -> None:
-    for op in _live_ops(ops, {id(t.data) for t in tensors}, outputs):
+    for op in _live_ops(ops, {id(array_of(t)) for t in tensors}, outputs):
         _check_available(g, op)
         _convert(g, op)
 

@@ -5,8 +5,8 @@ lamina's ops are classes whose ``forward(ctx, ...)`` works on plain arrays (see
 each outermost call is logged with its arguments bound to ``forward``'s parameter names
 (whether the caller passed them by position or keyword); every module's ``forward`` is
 wrapped on the instance to keep the dotted path of the module running. Array identity links
-the log into a graph: ``tensor.apply`` hands an op the ``.data`` array of each input Tensor
-and wraps the returned array as the output Tensor's ``.data`` without copying. Everything
+the log into a graph: ``tensor.apply`` hands an op the array of each input Tensor
+and keeps the returned array as the output Tensor's array without copying. Everything
 is restored afterwards, also on error.
 """
 
@@ -36,6 +36,15 @@ class Trace:
     ops: list[TracedOp] = field(default_factory=list)
     depth: int = 0
     modules: list[str] = field(default_factory=list)
+
+
+def array_of(t: Any) -> np.ndarray:
+    """The ndarray a Tensor wraps, the very object ``tensor.apply`` hands to ops.
+
+    ``Tensor.numpy()`` refuses tensors that require grad (as torch does), and tracing needs
+    identity, not a copy, so this reads the array where ``tensor.py`` keeps it.
+    """
+    return t._data
 
 
 def _op_base() -> type:

@@ -13,6 +13,8 @@ import numpy as np
 
 from lamina.autograd.function import Op
 
+from .dims import wrap_dim
+from .elementwise import as_float
 from .special import erf
 
 _SQRT_2 = math.sqrt(2.0)
@@ -36,7 +38,7 @@ class Sigmoid(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = sigmoid_array(x)
+        y = sigmoid_array(as_float(x))
         ctx.save_for_backward(y)
         return y
 
@@ -51,7 +53,7 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, x):
-        y = np.tanh(x)
+        y = np.tanh(as_float(x))
         ctx.save_for_backward(y)
         return y
 
@@ -66,6 +68,8 @@ class ReLU(Op):
 
     @staticmethod
     def forward(ctx, x):
+        if x.dtype == np.bool_:
+            raise RuntimeError("Boolean inputs not supported for relu")
         y = np.maximum(x, 0).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
@@ -175,6 +179,13 @@ class Softplus(Op):
         return (np.where(bx > ctx.threshold, grad, grad * sigmoid_array(bx)),)
 
 
+def _float_kernel(x: np.ndarray, name: str) -> bool:
+    """softmax/log_softmax have no integer kernel in torch (an empty input is let through)."""
+    if x.dtype.kind not in "fc" and x.size:
+        raise NotImplementedError(f'"{name}_lastdim_kernel_impl" not implemented for {x.dtype}')
+    return x.dtype.kind in "fc"
+
+
 class Softmax(Op):
     """Softmax along ``dim`` with the max subtracted (torch.softmax)."""
 
@@ -182,7 +193,10 @@ class Softmax(Op):
 
     @staticmethod
     def forward(ctx, x, *, dim=-1):
-        e = np.exp(x - x.max(axis=dim, keepdims=True))
+        if not _float_kernel(x, "softmax"):
+            return x.copy()
+        dim = wrap_dim(dim, x.ndim) if x.ndim else None
+        e = np.exp(x - x.max(axis=dim, keepdims=True, initial=-np.inf))
         y = e / e.sum(axis=dim, keepdims=True)
         ctx.save_for_backward(y)
         ctx.dim = dim
@@ -199,7 +213,8 @@ def log_softmax_array(x: np.ndarray, axis: int, with_softmax: bool = False):
 
     With ``with_softmax`` also returns softmax(x) (reusing the exponentials).
     """
-    shifted = x - x.max(axis=axis, keepdims=True)
+    # initial=-inf: a size-0 dim has no max (torch returns the empty result)
+    shifted = x - x.max(axis=axis, keepdims=True, initial=-np.inf)
     with np.errstate(under="ignore"):
         e = np.exp(shifted)
     s = e.sum(axis=axis, keepdims=True)
@@ -217,6 +232,9 @@ class LogSoftmax(Op):
 
     @staticmethod
     def forward(ctx, x, *, dim=-1):
+        if not _float_kernel(x, "log_softmax"):
+            return x.copy()
+        dim = wrap_dim(dim, x.ndim) if x.ndim else None
         y = log_softmax_array(x, dim)
         ctx.save_for_backward(y)
         ctx.dim = dim

@@ -11,9 +11,24 @@ import numpy as np
 from ..autograd.function import Op
 
 
+def check_broadcast(a, b) -> None:
+    """Raise torch's RuntimeError when two operands' shapes cannot broadcast."""
+    sa, sb = np.shape(a), np.shape(b)
+    if sa == sb:
+        return
+    for i in range(1, min(len(sa), len(sb)) + 1):
+        x, y = sa[-i], sb[-i]
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
+                f"at non-singleton dimension {max(len(sa), len(sb)) - i}"
+            )
+
+
 class Add(Op):
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(a, b)
         return a + b
 
     @staticmethod
@@ -24,6 +39,8 @@ class Add(Op):
 class Sub(Op):
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(a, b)
+        check_sub_operands(a, b)
         return a - b
 
     @staticmethod
@@ -31,9 +48,26 @@ class Sub(Op):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
+def check_sub_operands(a, b) -> None:
+    """torch refuses subtraction with a bool tensor (before any promotion)."""
+    bools = (np.asarray(a).dtype == np.bool_) + (np.asarray(b).dtype == np.bool_)
+    if bools == 2:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    if bools:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+            "instead."
+        )
+
+
 class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(a, b)
         ctx.save_for_backward(a, b)
         return a * b
 
@@ -47,8 +81,10 @@ class Mul(Op):
 class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(a, b)
         ctx.save_for_backward(a, b)
-        return a / b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a / b
 
     @staticmethod
     def backward(ctx, g):
@@ -62,6 +98,12 @@ class Div(Op):
 class Neg(Op):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype == np.bool_:
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. "
+                "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                "instead."
+            )
         return -a
 
     @staticmethod
@@ -70,11 +112,17 @@ class Neg(Op):
 
 
 class Pow(Op):
-    """a ** b for tensor or scalar a and b."""
+    """a ** b for tensor or scalar a and b, with torch's gradient conventions: no gradient
+    to ``a`` where b == 0, none to ``b`` where a == 0 and b >= 0; NaN for a < 0 as torch."""
 
     @staticmethod
     def forward(ctx, a, b):
-        y = np.power(a, b)
+        check_broadcast(a, b)
+        if np.asarray(a).dtype.kind in "iu" and np.asarray(b).dtype.kind in "iu":
+            y = _int_pow(np.asarray(a), b)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                y = np.power(a, b)
         ctx.save_for_backward(a, b, y)
         return y
 
@@ -82,19 +130,52 @@ class Pow(Op):
     def backward(ctx, g):
         a, b, y = ctx.saved
         need = ctx.needs_input_grad
-        ga = g * b * np.power(a, b - 1) if need[0] else None
-        gb = None
-        if need[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = g * y * np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0).astype(y.dtype)
+        zero = np.zeros((), g.dtype)
+        ga = gb = None
+        if need[0] and isinstance(b, np.ndarray) and b.dtype == np.bool_:  # torch: b - 1
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. "
+                "If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+                "instead."
+            )
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if need[0]:
+                ga = np.where(np.equal(b, 0), zero, g * b * np.power(a, b - 1))
+            if need[1]:
+                cond = np.equal(a, 0) & np.greater_equal(b, 0)
+                gb = np.where(cond, zero, g * y * np.log(a))
         return ga, gb
 
 
-def _unary(name, f, df, save="x"):
-    """Build a unary op; df(x, y, g) gives the input gradient."""
+def _int_pow(a: np.ndarray, b) -> np.ndarray:
+    """Integer power as torch's: a negative exponent of an integer tensor truncates
+    (1 and -1 keep their value, others give 0); a negative Python exponent raises."""
+    if np.isscalar(b) or np.ndim(b) == 0 and not isinstance(b, np.ndarray):
+        if b < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        return np.power(a, b)
+    b = np.asarray(b)
+    neg = b < 0
+    y = np.power(a, np.where(neg, -b, b))
+    trunc = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 0, 1, -1), 0))
+    return np.where(neg, trunc.astype(y.dtype), y)
+
+
+def as_float(x: np.ndarray) -> np.ndarray:
+    """Integer and bool inputs of a floating function compute in float32, as torch's
+    (the default dtype); float inputs pass unchanged."""
+    return x.astype(np.float32) if x.dtype.kind in "biu" else x
+
+
+def _unary(name, f, df, floating=True):
+    """Build a unary op; df(x, y, g) gives the input gradient. A ``floating`` op takes
+    integer input to float32 (exp, log, sin, ...); the others keep the dtype (abs, sign)."""
 
     def forward(ctx, x):
-        y = f(x)
+        if floating:
+            x = as_float(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = f(x)
         ctx.save_for_backward(x, y)
         return y
 
@@ -116,30 +197,58 @@ Sqrt = _unary("Sqrt", np.sqrt, lambda x, y, g: g / (2 * y))
 Rsqrt = _unary("Rsqrt", lambda x: 1 / np.sqrt(x), lambda x, y, g: -0.5 * g * y * y * y)
 Sin = _unary("Sin", np.sin, lambda x, y, g: g * np.cos(x))
 Cos = _unary("Cos", np.cos, lambda x, y, g: -g * np.sin(x))
-Abs = _unary("Abs", np.abs, lambda x, y, g: g * np.sign(x))
-Sign = _unary("Sign", np.sign, lambda x, y, g: np.zeros_like(g))
+
+
+def _abs(x):
+    if x.dtype == np.bool_:
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    return np.abs(x)
+
+
+Abs = _unary("Abs", _abs, lambda x, y, g: g * np.sign(x), floating=False)
+Sign = _unary(
+    "Sign",
+    lambda x: (
+        x.copy() if x.dtype == np.bool_ else np.sign(np.nan_to_num(x, nan=0.0, posinf=1, neginf=-1))
+    ),
+    lambda x, y, g: np.zeros_like(g),
+    floating=False,
+)
 
 
 class Clamp(Op):
-    """clamp(x, min, max); gradient flows where min <= x <= max, as torch."""
+    """clamp(x, min, max) with scalar or tensor bounds that broadcast either way; where
+    min > max the result is max. Gradients follow torch: x where min <= x <= max, min where
+    x < min (and min < max), max where x > max (or max < min)."""
 
     @staticmethod
     def forward(ctx, x, lo=None, hi=None):
+        for bound in (lo, hi):
+            if bound is not None:
+                check_broadcast(x, bound)
         ctx.save_for_backward(x, lo, hi)
-        return np.clip(x, lo, hi)
+        y = x if lo is None else np.maximum(x, lo)
+        y = y if hi is None else np.minimum(y, hi)
+        return np.array(y, dtype=np.result_type(y), copy=True)
 
     @staticmethod
     def backward(ctx, g):
         x, lo, hi = ctx.saved
         need = ctx.needs_input_grad
-        inside = np.ones(x.shape, dtype=bool)
+        zero = np.zeros((), g.dtype)
+        inside = True
         if lo is not None:
-            inside &= x >= lo
+            inside = np.greater_equal(x, lo)
         if hi is not None:
-            inside &= x <= hi
-        gx = g * inside if need[0] else None
-        glo = g * (x < lo) if need[1] else None
-        ghi = g * (x > hi) if need[2] else None
+            inside = np.logical_and(inside, np.less_equal(x, hi))
+        gx = np.where(inside, g, zero) if need[0] else None
+        glo = ghi = None
+        if need[1]:
+            below = np.less(x, lo)
+            glo = np.where(below if hi is None else below & np.less(lo, hi), g, zero)
+        if need[2]:
+            above = np.greater(x, hi)
+            ghi = np.where(above if lo is None else above | np.less(hi, lo), g, zero)
         return gx, glo, ghi
 
 
@@ -149,6 +258,8 @@ class Where(Op):
     @staticmethod
     def forward(ctx, cond, a, b):
         cond = np.asarray(cond, dtype=bool)
+        check_broadcast(a, b)
+        check_broadcast(cond, np.broadcast_to(a, np.broadcast_shapes(np.shape(a), np.shape(b))))
         ctx.save_for_backward(cond)
         return np.where(cond, a, b)
 
@@ -162,11 +273,22 @@ class Where(Op):
         return None, ga, gb
 
 
+def _extreme_grads(g, a, b, need, a_loses, b_loses):
+    """torch's maximum/minimum backward: a tie splits g in halves, the losing side gets 0,
+    and where neither wins (NaN) both get all of g."""
+    zero = np.zeros((), g.dtype)
+    shared = np.where(np.equal(a, b), g / 2, g)
+    ga = np.where(a_loses(a, b), zero, shared) if need[0] else None
+    gb = np.where(b_loses(a, b), zero, shared) if need[1] else None
+    return ga, gb
+
+
 class Maximum(Op):
     """Elementwise max; ties share the gradient equally, as torch."""
 
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(a, b)
         ctx.save_for_backward(a, b)
         return np.maximum(a, b)
 
@@ -174,15 +296,13 @@ class Maximum(Op):
     def backward(ctx, g):
         a, b = ctx.saved
         need = ctx.needs_input_grad
-        wa = (a > b) + 0.5 * (a == b)
-        ga = g * wa.astype(g.dtype) if need[0] else None
-        gb = g * (1 - wa).astype(g.dtype) if need[1] else None
-        return ga, gb
+        return _extreme_grads(g, a, b, need, np.less, np.greater)
 
 
 class Minimum(Op):
     @staticmethod
     def forward(ctx, a, b):
+        check_broadcast(a, b)
         ctx.save_for_backward(a, b)
         return np.minimum(a, b)
 
@@ -190,10 +310,7 @@ class Minimum(Op):
     def backward(ctx, g):
         a, b = ctx.saved
         need = ctx.needs_input_grad
-        wa = (a < b) + 0.5 * (a == b)
-        ga = g * wa.astype(g.dtype) if need[0] else None
-        gb = g * (1 - wa).astype(g.dtype) if need[1] else None
-        return ga, gb
+        return _extreme_grads(g, a, b, need, np.greater, np.less)
 
 
 class Cast(Op):

@@ -5,11 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Op
+from .dims import wrap_dim
 
 
 def _is_basic(key) -> bool:
     keys = key if isinstance(key, tuple) else (key,)
     return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)) for k in keys)
+
+
+def _int_empty(k):
+    """``x[[]]``: an empty list reads as a float array in NumPy; torch takes it as indices."""
+    if isinstance(k, np.ndarray) and k.size == 0 and k.dtype.kind == "f":
+        return k.astype(np.intp)
+    return k
 
 
 class GetItem(Op):
@@ -20,6 +28,7 @@ class GetItem(Op):
 
     @staticmethod
     def forward(ctx, x, *, key):
+        key = tuple(_int_empty(k) for k in key) if isinstance(key, tuple) else _int_empty(key)
         ctx.shape, ctx.key = x.shape, key
         return x[key]
 
@@ -33,19 +42,61 @@ class GetItem(Op):
         return (gx,)
 
 
+def check_gather_index(x_shape: tuple, axis: int, index: np.ndarray, name: str) -> int:
+    """torch's rules for gather/scatter indices; returns the wrapped axis."""
+    axis = wrap_dim(axis, len(x_shape))
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {index.dtype}")
+    if index.size == 0:  # torch checks nothing else for an empty index
+        return axis
+    if index.ndim != len(x_shape) and not (index.ndim <= 1 and len(x_shape) <= 1):
+        raise RuntimeError(
+            f"{name}(): Index tensor must have the same number of dimensions as input tensor "
+            f"({index.ndim} vs {len(x_shape)})"
+        )
+    for d, (n, m) in enumerate(zip(index.shape, x_shape)):
+        if d != axis and n > m:
+            raise RuntimeError(
+                f"{name}(): Size does not match at dimension {d}: index {n} > input {m}"
+            )
+    size = x_shape[axis] if x_shape else 1
+    if index.size and (index.min() < 0 or index.max() >= size):
+        bad = index.min() if index.min() < 0 else index.max()
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {axis} with size {size}")
+    return axis
+
+
 class Gather(Op):
-    """torch.gather(x, dim, index)."""
+    """torch.gather(x, dim, index): the result has the index's shape; off the gather dim
+    the index may be smaller than x (only its leading part of x is read)."""
 
     ctx_attrs = ("shape", "axis", "index")
 
     @staticmethod
     def forward(ctx, x, index, *, axis):
+        axis = check_gather_index(x.shape, axis, index, "gather")
         ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
-        return np.take_along_axis(x, index, axis=axis)
+        if index.size == 0:
+            return np.zeros(index.shape, x.dtype)
+        if x.ndim == 0:
+            return x.reshape(index.shape).copy()
+        if index.ndim == 0:  # a 1-D input with a 0-d index
+            return x[index].copy()
+        part = x[
+            tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(index.shape))
+        ]
+        return np.take_along_axis(part, index, axis=axis)
 
     @staticmethod
     def backward(ctx, g):
         gx = np.zeros(ctx.shape, dtype=g.dtype)
+        if ctx.index.size == 0:
+            return gx, None
+        if gx.ndim == 0:
+            return g.sum().astype(g.dtype), None
+        if ctx.index.ndim == 0:
+            np.add.at(gx, ctx.index, g)
+            return gx, None
         _scatter_add(gx, ctx.axis, ctx.index, g)
         return gx, None
 
@@ -84,6 +135,21 @@ class IndexSelect(Op):
 
     @staticmethod
     def forward(ctx, x, index, *, axis):
+        axis = wrap_dim(axis, x.ndim)
+        if index.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        n = x.shape[axis] if x.ndim else 1
+        if index.size and (index.min() < 0 or index.max() >= n):
+            raise IndexError("index out of range in self")
+        if x.ndim == 0:
+            if index.size != 1:
+                raise RuntimeError(
+                    f"index_select(): Index to scalar can have only 1 value, got {index.size} "
+                    "value(s)"
+                )
+            x, index, axis = x.reshape(1), index.reshape(1), 0
+            ctx.shape, ctx.axis, ctx.index = (1,), 0, index
+            return x[index].reshape(())
         ctx.shape, ctx.axis, ctx.index = x.shape, axis, index
         return np.take(x, index, axis=axis)
 
@@ -117,6 +183,9 @@ class Tri(Op):
 
     @staticmethod
     def forward(ctx, x, *, diagonal=0, upper=False):
+        if x.ndim < 2:
+            name = "triu" if upper else "tril"
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
         ctx.diagonal, ctx.upper = diagonal, upper
         return np.triu(x, diagonal) if upper else np.tril(x, diagonal)
 

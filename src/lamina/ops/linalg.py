@@ -13,11 +13,34 @@ def _dense(g):
     return g if g.flags.c_contiguous or 0 not in g.strides else np.ascontiguousarray(g)
 
 
+def check_matmul(a: tuple, b: tuple) -> None:
+    """Raise torch's RuntimeError for operands matmul cannot multiply."""
+    if not a or not b:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {len(a)}D and {len(b)}D"
+        )
+    k_b = b[0] if len(b) == 1 else b[-2]
+    if a[-1] != k_b:
+        left = "x".join(map(str, a if len(a) == 1 else a[-2:]))
+        right = "x".join(map(str, b if len(b) == 1 else b[-2:]))
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({left} and {right})")
+    batch_a, batch_b = a[:-2], b[:-2]
+    for x, y in zip(reversed(batch_a), reversed(batch_b)):
+        if x != y and 1 not in (x, y):
+            raise RuntimeError(
+                f"matmul: batch dims {batch_a} and {batch_b} cannot be broadcast together"
+            )
+
+
 class MatMul(Op):
     """a @ b with NumPy's matmul semantics (torch.matmul)."""
 
     @staticmethod
     def forward(ctx, a, b):
+        check_matmul(np.shape(a), np.shape(b))
+        da, db = np.asarray(a).dtype, np.asarray(b).dtype
+        if da != db:  # torch's matmul does not promote
+            raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {da} != {db}")
         ctx.save_for_backward(a, b)
         return a @ b
 

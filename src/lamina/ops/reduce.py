@@ -8,6 +8,38 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Op
+from .dims import wrap_dims
+
+
+def norm_axis(axis, ndim: int):
+    """torch's reduction dims as a NumPy axis: None, () and [] reduce every dim, negative
+    dims wrap, a 0-d array takes dim 0 or -1 (reducing its one element); IndexError when
+    out of range."""
+    if axis is None or (isinstance(axis, (tuple, list)) and len(axis) == 0):
+        return None
+    dims = wrap_dims(axis, ndim)
+    if ndim == 0:
+        return None
+    return dims[0] if isinstance(axis, int) else dims
+
+
+def check_nonempty(x: np.ndarray, axis, name: str) -> None:
+    """max/min-like reductions have no identity: reducing a size-0 dim raises as torch."""
+    if x.size:
+        return
+    if axis is None:
+        raise RuntimeError(
+            f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+            "Specify the reduction dim with the 'dim' argument."
+        )
+    axes = (axis,) if isinstance(axis, int) else axis
+    if any(x.shape[a] == 0 for a in axes):
+        raise IndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+
+
+def float_only(x: np.ndarray, what: str) -> None:
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"{what} only supports floating point and complex dtypes, got {x.dtype}")
 
 
 def _expand(g, shape, axis, keepdim):
@@ -39,6 +71,7 @@ class Sum(Op):
 
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdim=False):
+        axis = norm_axis(axis, x.ndim)
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         return np.sum(x, axis=axis, keepdims=keepdim)
 
@@ -53,6 +86,7 @@ class Mean(Op):
 
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdim=False):
+        axis = norm_axis(axis, x.ndim)
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         return np.mean(x, axis=axis, keepdims=keepdim)
 
@@ -70,6 +104,8 @@ class Var(Op):
 
     @staticmethod
     def forward(ctx, x, *, axis=None, correction=1, keepdim=False):
+        float_only(x, "std and var")
+        axis = norm_axis(axis, x.ndim)
         mu = np.mean(x, axis=axis, keepdims=True)
         d = x - mu
         n = _count(x.shape, axis)
@@ -86,6 +122,25 @@ class Var(Op):
             return (g * d * np.asarray(2.0 / ctx.denom if ctx.denom else np.inf, d.dtype),)
 
 
+class Std(Var):
+    """Standard deviation with ``correction``; where it is 0 (constant data) the gradient
+    is 0, not NaN, as torch's std_backward."""
+
+    ctx_attrs = ("std",)
+
+    @staticmethod
+    def forward(ctx, x, *, axis=None, correction=1, keepdim=False):
+        y = np.sqrt(Var.forward(ctx, x, axis=axis, correction=correction, keepdim=keepdim))
+        ctx.std = y
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gv = np.where(ctx.std == 0, np.zeros((), g.dtype), g / (2 * ctx.std))
+        return Var.backward(ctx, gv)
+
+
 class MaxMin(Op):
     """max or min over all elements (ties share the gradient) or one dim (to the index)."""
 
@@ -93,6 +148,14 @@ class MaxMin(Op):
 
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdim=False, largest=True):
+        if x.ndim == 0 and axis is not None:  # max(dim=0) of a 0-d tensor is the tensor
+            norm_axis(axis, 0)
+            ctx.shape, ctx.axis, ctx.keepdim = x.shape, None, keepdim
+            ctx.save_for_backward(np.ones((), bool))
+            return x.copy()
+        check_nonempty(
+            x, None if axis is None else norm_axis(axis, x.ndim), "max" if largest else "min"
+        )
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         if axis is None:
             y = np.max(x) if largest else np.min(x)
@@ -119,9 +182,12 @@ class LogSumExp(Op):
 
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdim=False):
-        m = np.max(x, axis=axis, keepdims=True)
+        x = x.astype(np.float32) if x.dtype.kind in "biu" else x  # torch: default float
+        axis = norm_axis(axis, x.ndim)
+        m = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
         m = np.where(np.isfinite(m), m, 0)
-        s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+        with np.errstate(divide="ignore"):  # an empty or all -inf slice gives -inf
+            s = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
         ctx.save_for_backward(x, s)
         ctx.axis, ctx.keepdim = axis, keepdim
         return _drop(s, axis, keepdim)
@@ -138,6 +204,7 @@ class Prod(Op):
 
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdim=False):
+        axis = norm_axis(axis, x.ndim)
         y = np.prod(x, axis=axis, keepdims=True)
         ctx.save_for_backward(x, y)
         ctx.axis, ctx.keepdim = axis, keepdim
@@ -180,14 +247,27 @@ class Prod(Op):
 
 
 class Norm(Op):
-    """p-norm over axis (p=2 default; 'fro' is 2 over all; 1; inf)."""
+    """p-norm over axis (p=2 default; 'fro' is 2 over all; 1; inf; 0 counts non-zeros)."""
 
     ctx_attrs = ("p", "axis", "keepdim")
 
     @staticmethod
     def forward(ctx, x, *, p=2, axis=None, keepdim=False):
+        if x.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                f"Got {x.dtype}"
+            )
+        axis = norm_axis(axis, x.ndim)
+        if p in (np.inf, -np.inf) and x.size == 0:
+            raise RuntimeError(
+                "linalg.vector_norm cannot compute the inf norm on an empty tensor because "
+                "the operation does not have an identity"
+            )
         ax = x if p == 2 else np.abs(x)
-        if p == 2:
+        if p == 0:
+            y = np.sum(x != 0, axis=axis, keepdims=True).astype(x.dtype)
+        elif p == 2:
             y = np.sqrt(np.sum(x * x, axis=axis, keepdims=True))
         elif p == 1:
             y = np.sum(ax, axis=axis, keepdims=True)
@@ -203,6 +283,8 @@ class Norm(Op):
     def backward(ctx, g):
         x, y = ctx.saved
         p = ctx.p
+        if p == 0:  # a count: torch leaves the input's gradient undefined
+            return (None,)
         g = _expand(g, x.shape, ctx.axis, ctx.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
             if p == 2:
@@ -224,6 +306,8 @@ class AMaxMin(Op):
 
     @staticmethod
     def forward(ctx, x, *, axis=None, keepdim=False, largest=True):
+        axis = norm_axis(axis, x.ndim)
+        check_nonempty(x, axis, "amax" if largest else "amin")
         f = np.max if largest else np.min
         y = f(x, axis=axis, keepdims=True)
         ctx.axis, ctx.keepdim = axis, keepdim

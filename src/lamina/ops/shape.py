@@ -68,19 +68,25 @@ class Repeat(Op):
 
 
 class Cat(Op):
-    """cat(*tensors, axis): inputs are positional so each gets its own gradient."""
+    """cat(*tensors, axis): inputs are positional so each gets its own gradient. As torch,
+    an empty 1-D input beside inputs of more dims is skipped (its gradient is empty)."""
 
-    ctx_attrs = ("axis", "bounds")
+    ctx_attrs = ("axis", "bounds", "skipped")
 
     @staticmethod
     def forward(ctx, *xs, axis=0):
-        ctx.axis = axis
-        ctx.bounds = np.cumsum([x.shape[axis] for x in xs])[:-1]
-        return np.concatenate(xs, axis=axis)
+        legacy = [x.ndim == 1 and x.shape[0] == 0 for x in xs]
+        if all(legacy) or not any(legacy):
+            legacy = [False] * len(xs)
+        kept = [x for x, skip in zip(xs, legacy) if not skip]
+        ctx.axis, ctx.skipped = axis, legacy
+        ctx.bounds = np.cumsum([x.shape[axis] for x in kept])[:-1]
+        return np.concatenate(kept, axis=axis)
 
     @staticmethod
     def backward(ctx, g):
-        return tuple(np.split(g, ctx.bounds, axis=ctx.axis))
+        parts = iter(np.split(g, ctx.bounds, axis=ctx.axis))
+        return tuple(np.zeros((0,), g.dtype) if skip else next(parts) for skip in ctx.skipped)
 
 
 class Stack(Op):

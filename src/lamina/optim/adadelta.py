@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, check_nonneg
+from .optimizer import Optimizer, array_of, check_nonneg
 
 __all__ = ["Adadelta", "adadelta_update"]
 
@@ -100,10 +100,10 @@ class Adadelta(Optimizer):
                 state = self.state[p]
                 if not state:
                     state["step"] = 0
-                    state["square_avg"] = np.zeros_like(p.data)
-                    state["acc_delta"] = np.zeros_like(p.data)
+                    state["square_avg"] = np.zeros_like(array_of(p))
+                    state["acc_delta"] = np.zeros_like(array_of(p))
                 state["step"] += 1
                 adadelta_update(
-                    p.data, p.grad.data, state["square_avg"], state["acc_delta"], **opts
+                    array_of(p), array_of(p.grad), state["square_avg"], state["acc_delta"], **opts
                 )
         return loss

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..autograd.grad_mode import enable_grad, no_grad
 from ._line_search import strong_wolfe
-from .optimizer import Optimizer
+from .optimizer import Optimizer, array_of
 
 __all__ = ["LBFGS", "lbfgs_direction"]
 
@@ -85,7 +85,7 @@ class LBFGS(Optimizer):
     def _gather_flat_grad(self) -> np.ndarray:
         return np.concatenate(
             [
-                np.zeros(p.data.size, p.data.dtype) if p.grad is None else p.grad.data.reshape(-1)
+                np.zeros(array_of(p).size, p.dtype) if p.grad is None else array_of(p.grad).ravel()
                 for p in self._params
             ]
         )
@@ -93,9 +93,9 @@ class LBFGS(Optimizer):
     def _add_grad(self, step_size, update: np.ndarray) -> None:
         offset = 0
         for p in self._params:
-            n = p.data.size
-            step = np.asarray(step_size, p.data.dtype)
-            p.data += step * update[offset : offset + n].reshape(p.data.shape)
+            arr = array_of(p)
+            n = arr.size
+            arr += np.asarray(step_size, arr.dtype) * update[offset : offset + n].reshape(arr.shape)
             offset += n
 
     def _directional_evaluate(self, closure, x, t, d):
@@ -104,7 +104,7 @@ class LBFGS(Optimizer):
             loss = float(closure())
         flat_grad = self._gather_flat_grad()
         for p, saved in zip(self._params, x):
-            p.data[...] = saved
+            array_of(p)[...] = saved
         return loss, flat_grad
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:  # noqa: C901 - torch's loop
@@ -156,7 +156,7 @@ class LBFGS(Optimizer):
                 break
             ls_evals = 0
             if g["line_search_fn"] is not None:
-                x_init = [p.data.copy() for p in self._params]
+                x_init = [array_of(p).copy() for p in self._params]
 
                 def obj_func(x, t, d):
                     return self._directional_evaluate(closure, x, t, d)

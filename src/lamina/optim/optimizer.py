@@ -40,6 +40,12 @@ def _check_param(p: Any, where: str) -> None:
         raise TypeError(f"{where}: parameter's array must be a numpy.ndarray, got {type(p._data)}")
 
 
+def array_of(t: Any) -> np.ndarray:
+    """The ndarray a parameter or gradient holds, updated in place by the optimizers."""
+    arr = getattr(t, "_data", None)  # the storage slot, where ``.data`` is torch's Tensor view
+    return arr if isinstance(arr, np.ndarray) else t.data
+
+
 def check_nonneg(name: str, value: float, where: str) -> None:
     """Raise ValueError naming ``value`` unless ``0 <= value`` (torch's "Invalid ..." checks)."""
     if not 0.0 <= value:

@@ -50,6 +50,11 @@ class CallbackList:
     def call(self, hook: str, *args: Any) -> None:
         for cb in self.callbacks:
             getattr(cb, hook)(*args)
+        if hook == "on_epoch_end":  # e.g. ModelCheckpoint's full checkpoint: after every
+            for cb in self.callbacks:  # callback has updated its state for this epoch
+                after = getattr(cb, "_after_epoch_end", None)
+                if after is not None:
+                    after()
 
 
 def resolve_mode(mode: str, monitor: str, where: str) -> str:
@@ -72,7 +77,7 @@ def monitored(logs: dict | None, monitor: str, where: str) -> float | None:
 
 
 def copy_state(model: Any) -> dict[str, np.ndarray]:
-    return {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
+    return {k: np.asarray(v).copy() for k, v in model.state_dict().items()}
 
 
 class History(Callback):

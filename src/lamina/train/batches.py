@@ -37,7 +37,7 @@ def split_batch(batch: Any) -> tuple[tuple, Any]:
 
 
 def array(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def batch_size_of(batch: Any) -> int:

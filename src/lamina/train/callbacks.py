@@ -90,11 +90,23 @@ class ModelCheckpoint(Callback):
             from ..io import save_file
 
             save_file(self.model.state_dict(), path)
-        else:
-            self.trainer.save_checkpoint(path, epoch + 1)
-        self.saved.append(path)
-        if self.verbose:
-            print(f"Epoch {epoch + 1}: saved {path}")
+            self.saved.append(path)
+            if self.verbose:
+                print(f"Epoch {epoch + 1}: saved {path}")
+        else:  # written once every callback has seen this epoch: their state is complete
+            self._pending = (path, epoch + 1)
+
+    def _after_epoch_end(self) -> None:
+        pending, self._pending = getattr(self, "_pending", None), None
+        if pending is not None:
+            self.saved.append(pending[0])  # part of the state the checkpoint records
+            try:
+                self.trainer.save_checkpoint(*pending)
+            except BaseException:
+                self.saved.pop()
+                raise
+            if self.verbose:
+                print(f"Epoch {pending[1]}: saved {pending[0]}")
 
 
 class LearningRateScheduler(Callback):
@@ -177,21 +189,37 @@ class CSVLogger(Callback):
         self.filename, self.sep, self.append = os.fspath(filename), separator, append
         self._file: Any = None
         self.keys: list[str] | None = None
+        self._resume_size: int | None = None
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         folder = os.path.dirname(os.path.abspath(self.filename))
         os.makedirs(folder, exist_ok=True)
         has_rows = self.append and os.path.exists(self.filename)
         has_rows = has_rows and os.path.getsize(self.filename) > 0
-        self._file = open(self.filename, "a" if self.append else "w", newline="")  # noqa: SIM115
-        self.keys = None
+        self.keys, self._resume_size = None, None
         if has_rows:
             with open(self.filename, newline="") as f:
                 self.keys = next(csv.reader(f, delimiter=self.sep))[1:]
+        # opened at the first row: a resumed fit first says where the file continues
+        self._file = None
+
+    def resume_at(self, size: int, keys: list[str] | None) -> None:
+        """Continue the file of an interrupted run: rows after ``size`` bytes are dropped
+        (epochs the checkpoint does not hold), then rows are appended."""
+        self._resume_size, self.keys = size, None if keys is None else list(keys)
+
+    def _open(self) -> None:
+        resume = self._resume_size
+        mode = "a" if self.append or resume is not None else "w"
+        self._file = open(self.filename, mode, newline="")  # noqa: SIM115
+        if resume is not None and os.path.getsize(self.filename) > resume:
+            self._file.truncate(resume)
         self._writer = csv.writer(self._file, delimiter=self.sep, lineterminator="\n")
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs or {}
+        if self._file is None:
+            self._open()
         if self.keys is None:
             self.keys = list(logs)
             self._writer.writerow(["epoch", *self.keys])

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from ..tensor import Tensor
+
 __all__ = [
     "Metric",
     "Accuracy",
@@ -47,8 +49,7 @@ __all__ = [
 
 def _np(x: Any) -> np.ndarray:
     """ndarray behind a lamina Tensor, an ndarray or a list."""
-    data = getattr(x, "data", None)
-    return data if isinstance(data, np.ndarray) else np.asarray(x)
+    return x.detach().numpy() if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _class_labels(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -37,7 +37,7 @@ def _writer_class() -> Any:
 
 
 def _as_array(x: Any) -> np.ndarray:
-    return np.asarray(getattr(x, "data", x))
+    return x.detach().numpy() if hasattr(x, "detach") else np.asarray(x)
 
 
 def feature_map_grid(activations: Any, nrow: int = 8, padding: int = 1) -> np.ndarray:
@@ -63,7 +63,7 @@ def feature_map_grid(activations: Any, nrow: int = 8, padding: int = 1) -> np.nd
     lo = a.min(axis=(1, 2), keepdims=True)
     span = a.max(axis=(1, 2), keepdims=True) - lo
     a = np.where(span > 0, (a - lo) / np.where(span > 0, span, 1), 0.0)
-    return make_grid(a[:, None], nrow=nrow, padding=padding, value_range=(0.0, 1.0))
+    return make_grid(a[:, None], nrow=nrow, padding=padding)  # values already in [0, 1]
 
 
 def _image_hwc(name: str, image: Any) -> np.ndarray:
@@ -73,7 +73,9 @@ def _image_hwc(name: str, image: Any) -> np.ndarray:
     a = _as_array(image)
     if a.ndim == 4 or (a.ndim == 3 and a.shape[0] in (1, 3) and a.shape[-1] not in (1, 3)):
         # (N, C, H, W) or (C, H, W) floats in [-1, 1] as a generator's tanh gives
-        return make_grid(a if a.ndim == 4 else a[None])
+        return make_grid(
+            a if a.ndim == 4 else a[None], padding=1, normalize=True, value_range=(-1, 1)
+        )
     if a.ndim == 2:
         a = a[:, :, None]
     if a.ndim != 3 or a.shape[-1] not in (1, 3) or a.dtype != np.uint8:

@@ -247,18 +247,28 @@ class Trainer:
             raise ValueError("fit: the Trainer has no optimizer; pass optimizer=...")
         self._begin_fit()
         train, val = self._fit_data(x, y, batch_size, shuffle, validation_data, validation_split)
+        callbacks = list(callbacks)
+        cbs = CallbackList(callbacks, self)  # checks the callbacks, binds them to the trainer
+        restore = None
+        if resume_from is not None:  # every part checked before anything changes
+            restore = ckpt.read_training_checkpoint(resume_from, self, callbacks)
         self.history = History()
-        if resume_from is not None:
-            initial_epoch = self.load_checkpoint(resume_from)
+        if restore is not None:
+            restore.apply_core()
+            initial_epoch = restore.epoch
         cbs = CallbackList([self.history, *callbacks], self)
+        self._callbacks = callbacks
         self.stop_training = False
         self.model.__dict__["stop_training"] = False
         logs: dict[str, Any] = {}
         cbs.call("on_train_begin", logs)
+        if restore is not None:
+            restore.apply_callbacks()
+            self.stop_training = restore.stopped  # the checkpointed run had ended
         for epoch in range(initial_epoch, epochs):
-            logs = self._fit_epoch(epoch, epochs, train, val, cbs, verbose)
             if self._stopping():
                 break
+            logs = self._fit_epoch(epoch, epochs, train, val, cbs, verbose)
         cbs.call("on_train_end", logs)
         return self.history
 

@@ -15,9 +15,10 @@ class Demo(NamedTuple):
     module: str
     line: str
     minutes: str  # typical time on a busy 2-core machine with one BLAS thread
+    in_all: bool = True  # run by a plain `lamina demo`
 
 
-# `lamina demo` alone runs them all in this order
+# a plain `lamina demo` runs those with in_all, in this order
 DEMOS = {
     "ann": Demo("lamina.cli.demos.ann", "an MLP learns the 8x8 digits (softmax, Adam)", "20 s"),
     "cnn": Demo(
@@ -25,6 +26,12 @@ DEMOS = {
     ),
     "rnn": Demo(
         "lamina.cli.demos.rnn", "a word-level LSTM language model of Shakespeare", "2-3 min"
+    ),
+    "gpt": Demo(
+        "lamina.cli.demos.gpt",
+        "a character GPT learns Shakespeare (nanoGPT's CPU recipe); not in a plain run",
+        "30 min",
+        in_all=False,
     ),
     "gan": Demo(
         "lamina.cli.demos.gan", "a DCGAN learns to draw the digits, quality scored", "1-2 min"

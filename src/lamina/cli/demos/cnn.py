@@ -92,11 +92,6 @@ def feature_maps(model, image):
     return maps
 
 
-def _normalise(a):
-    a = a - a.min(axis=(-2, -1), keepdims=True)
-    return a / np.maximum(a.max(axis=(-2, -1), keepdims=True), 1e-8) * 2 - 1
-
-
 def save_pictures(model, xt, yt, out_dir: str) -> list[str]:
     """Kernels, feature maps beside their input, misclassified digits; returns the paths."""
     os.makedirs(out_dir, exist_ok=True)
@@ -104,7 +99,8 @@ def save_pictures(model, xt, yt, out_dir: str) -> list[str]:
     wrong = np.flatnonzero(pred != yt)
     if not have("matplotlib", "kernels.png, feature_maps.png and misclassified.png (labelled)"):
         w = model[0].weight.detach().numpy()  # (32, 1, 3, 3)
-        return [save_image_grid(_normalise(w), os.path.join(out_dir, "kernels.png"), scale=16)]
+        path = os.path.join(out_dir, "kernels.png")
+        return [save_image_grid(w, path, scale=16, normalize=True, scale_each=True)]
     plt = pyplot()
     return [
         _kernels(plt, model[0].weight.detach().numpy(), os.path.join(out_dir, "kernels.png")),
@@ -116,7 +112,8 @@ def save_pictures(model, xt, yt, out_dir: str) -> list[str]:
 def _kernels(plt, w: np.ndarray, path: str) -> str:
     fig = plt.figure(figsize=(6, 3.6))
     ax = fig.add_subplot(1, 1, 1)
-    ax.imshow(make_grid(_normalise(w), nrow=8)[:, :, 0], cmap="gray", interpolation="nearest")
+    grid = make_grid(w, nrow=8, normalize=True, scale_each=True)  # each kernel to [0, 1]
+    ax.imshow(grid[:, :, 0], cmap="gray", interpolation="nearest")
     ax.set_title("conv1: the 32 learned 3x3 kernels (white = positive weight)")
     ax.axis("off")
     return _save(fig, path, plt, suptitle=False)
@@ -129,7 +126,8 @@ def _feature_maps(plt, model, image, label, path: str) -> str:
     axes[0].set_title(f"input: a test digit ({label})")
     for i, (ax, fm) in enumerate(zip(axes[1:], maps), 1):
         side = int(np.ceil(np.sqrt(fm.shape[0])))  # a square grid of maps
-        ax.imshow(make_grid(_normalise(fm[:, None]), nrow=side)[:, :, 0], cmap="gray")
+        grid = make_grid(fm[:, None], nrow=side, normalize=True, scale_each=True)
+        ax.imshow(grid[:, :, 0], cmap="gray")
         ax.set_title(f"conv{i} + ReLU: {fm.shape[0]} maps of {fm.shape[1]}x{fm.shape[2]}")
     for ax in axes:
         ax.axis("off")

@@ -25,6 +25,7 @@ from lamina.viz.images import make_grid, save_image_grid
 from ._common import have, pyplot
 
 LATENT = 32  # the generator's noise size, saved in its config for `lamina generate`
+TANH_RANGE = {"normalize": True, "value_range": (-1, 1)}  # images in [-1, 1] -> pixels
 
 
 def train_classifier(epochs: int = 60, seed: int = 0) -> nn.Module:
@@ -85,7 +86,8 @@ def save_pictures(frames, history, out_dir: str) -> list[str]:
         files.append(_losses(plt, history, os.path.join(out_dir, "losses.png")))
     else:
         epoch, imgs = frames[-1]
-        files.append(save_image_grid(imgs, os.path.join(out_dir, f"samples_epoch{epoch:03d}.png")))
+        path = os.path.join(out_dir, f"samples_epoch{epoch:03d}.png")
+        files.append(save_image_grid(imgs, path, **TANH_RANGE))
     if have("PIL", "progress.gif"):
         files.append(_gif(frames, os.path.join(out_dir, "progress.gif")))
     return files
@@ -101,7 +103,9 @@ def _samples(plt, frames, path: str) -> str:
     for ax in axes.reshape(-1):
         ax.axis("off")
     for ax, (epoch, imgs) in zip(axes.reshape(-1), shown):
-        ax.imshow(make_grid(imgs, nrow=8)[:, :, 0], cmap="gray", interpolation="nearest")
+        ax.imshow(
+            make_grid(imgs, nrow=8, **TANH_RANGE)[:, :, 0], cmap="gray", interpolation="nearest"
+        )
         ax.set_title(f"epoch {epoch}")
     fig.suptitle("DCGAN samples from the same 64 noise vectors as training goes on")
     fig.savefig(path, dpi=100)
@@ -115,7 +119,7 @@ def _gif(frames, path: str, scale: int = 6) -> str:
 
     images = []
     for epoch, imgs in frames:
-        grid = make_grid(imgs, nrow=8)[:, :, 0].repeat(scale, 0).repeat(scale, 1)
+        grid = make_grid(imgs, nrow=8, **TANH_RANGE)[:, :, 0].repeat(scale, 0).repeat(scale, 1)
         canvas = Image.new("L", (grid.shape[1], grid.shape[0] + 22), 0)
         canvas.paste(Image.fromarray(grid), (0, 22))
         ImageDraw.Draw(canvas).text((6, 5), f"epoch {epoch}/{frames[-1][0]}", fill=255)

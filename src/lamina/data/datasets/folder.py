@@ -17,26 +17,16 @@ from .errors import DatasetFileError
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 
 
-def _pil_image():
-    try:
-        from PIL import Image
-    except ImportError as e:
-        raise ImportError(
-            "ImageFolder needs Pillow to read images: pip install 'lamina[vision]'"
-        ) from e
-    return Image
-
-
 def pil_loader(path: str | Path) -> Any:
-    """Open and fully decode an image as RGB; a broken file raises DatasetFileError."""
-    image_mod = _pil_image()
-    try:
-        with image_mod.open(path) as img:
-            return img.convert("RGB")  # convert() decodes the whole image
-    # UnidentifiedImageError is an OSError; a header claiming > 2 * MAX_IMAGE_PIXELS pixels
-    # raises DecompressionBombError before any pixel is decoded
-    except (OSError, SyntaxError, ValueError, image_mod.DecompressionBombError) as e:
-        raise DatasetFileError(f"{path}: cannot read image ({type(e).__name__}: {e})") from e
+    """Open and fully decode an image as RGB (torchvision's ``pil_loader``).
+
+    The size in the header is checked before decoding (:func:`lamina.data.images.open_rgb`):
+    a broken file, a decompression bomb or a degenerate aspect ratio raises
+    DatasetFileError naming the path.
+    """
+    from ..images import open_rgb
+
+    return open_rgb(path)
 
 
 def find_classes(root: Path) -> tuple[list[str], dict[str, int]]:
@@ -47,6 +37,35 @@ def find_classes(root: Path) -> tuple[list[str], dict[str, int]]:
     if not classes:
         raise FileNotFoundError(f"ImageFolder: no class sub-folders in {root}")
     return classes, {c: i for i, c in enumerate(classes)}
+
+
+def _walk_files(top: Path) -> list[str]:
+    """Files under ``top`` in sorted order, following symlinked folders but entering each
+    real folder once (by resolved path): ``loop -> .`` links cannot repeat or hang the walk.
+    Files come in torchvision's order (``sorted(os.walk(...))``: by folder path, then name).
+    """
+    seen: set[str] = set()
+    found: list[tuple[str, list[str]]] = []
+    stack = [str(top)]
+    while stack:
+        folder = stack.pop()
+        real = os.path.realpath(folder)
+        if real in seen:
+            continue
+        seen.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue  # unreadable or vanished: like os.walk, skip it
+        subdirs, names = [], []
+        for entry in entries:
+            if entry.is_dir():  # follows symlinks, like os.walk(followlinks=True)
+                subdirs.append(entry.path)
+            else:
+                names.append(entry.name)
+        found.append((folder, names))
+        stack.extend(reversed(subdirs))
+    return [os.path.join(folder, n) for folder, names in sorted(found) for n in names]
 
 
 class ImageFolder(Dataset):
@@ -87,10 +106,9 @@ class ImageFolder(Dataset):
         exts = tuple(e.lower() for e in extensions)
         samples = []
         for c in self.classes:
-            for dirpath, _, filenames in sorted(os.walk(self.root / c, followlinks=True)):
-                for name in sorted(filenames):
-                    if name.lower().endswith(exts):
-                        samples.append((os.path.join(dirpath, name), self.class_to_idx[c]))
+            for path in _walk_files(self.root / c):
+                if os.path.basename(path).lower().endswith(exts):
+                    samples.append((path, self.class_to_idx[c]))
         if skip_corrupt:
             samples = self._drop_corrupt(samples)
         if not samples:

@@ -14,7 +14,7 @@ from .activation import (
     softplus,
     tanh,
 )
-from .attention import scaled_dot_product_attention
+from .attention import multi_head_attention_forward, scaled_dot_product_attention
 from .conv import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -43,3 +43,5 @@ from .loss import (
     sse_loss,
 )
 from .normalization import batch_norm, layer_norm
+from .rms_norm import rms_norm
+from .shuffle import pixel_shuffle, pixel_unshuffle

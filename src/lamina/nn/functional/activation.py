@@ -104,12 +104,30 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
 def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels (axis 1) with probability p (torch.nn.functional.dropout2d).
 
-    ``(N, C, H, W)`` drops ``x[n, c]``; a 3-D input is taken as ``(N, C, L)`` as torch does.
+    ``(N, C, H, W)`` drops ``x[n, c]``. As torch: a 3-D input is taken as ``(N, C, L)``
+    (with torch's warning), and other ranks warn and drop ``x[n, c]`` over the trailing
+    axes, which for a 2-D ``(N, C)`` input is elementwise dropout.
     """
     _check_p(p, "dropout2d")
     x = _t(input)
+    if x.ndim < 2:
+        raise RuntimeError(
+            f"dropout2d: feature dropout requires at least 2 dimensions, got shape {tuple(x.shape)}"
+        )
     if x.ndim not in (3, 4):
-        raise ValueError(f"dropout2d: expected a 3-D or 4-D input, got shape {tuple(x.shape)}")
+        warnings.warn(
+            f"dropout2d: Received a {x.ndim}-D input to dropout2d, which is deprecated and will "
+            "result in an error in a future release (torch); use dropout for elementwise dropout",
+            UserWarning,
+            stacklevel=2,
+        )
+    elif x.ndim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L) (as torch)",
+            UserWarning,
+            stacklevel=2,
+        )
     if not training or p == 0.0:
         return apply(A.Dropout, x, p=p, training=False)
     shape = x.shape[:2] + (1,) * (x.ndim - 2)  # (N, C, 1, 1)

@@ -14,7 +14,9 @@ from ...tensor import Tensor, apply
 
 
 def linear(x, w, b=None):
-    return apply(Linear, x, w, b)
+    # one 2-D GEMM: NumPy's matmul of a stacked (N, L, E) by a shared (E, F) is far slower
+    y = apply(Linear, x.reshape(-1, x.shape[-1]), w, b)
+    return y.reshape(*x.shape[:-1], w.shape[0])
 
 
 def _check(q, k, v, attn_mask, is_causal: bool) -> None:
@@ -88,6 +90,7 @@ def attention(
 def scaled_dot_product_attention(
     query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | None = None,
     dropout_p: float = 0.0, is_causal: bool = False, scale: float | None = None,
+    enable_gqa: bool = False,
 ) -> Tensor:  # fmt: skip
     """softmax(q k^T * scale + mask) v (torch.nn.functional.scaled_dot_product_attention).
 
@@ -100,11 +103,30 @@ def scaled_dot_product_attention(
             ``lamina.manual_seed``'s generator.
         is_causal: mask key j > query i (top-left aligned when L != S).
         scale: defaults to 1 / sqrt(E).
+        enable_gqa: grouped-query attention: key and value have Hk heads (dim -3) that
+            each serve Hq / Hk consecutive query heads.
 
     A row whose keys are all masked gives zeros, and zero gradients, as torch 2.13 does.
     The op keeps one (L, S) array per head for backward; see docs/attention.md.
     """
+    if enable_gqa:
+        key, value = (_repeat_heads(_as_tensor(query), _as_tensor(x)) for x in (key, value))
     return attention(query, key, value, attn_mask, dropout_p, is_causal, scale)
+
+
+def _repeat_heads(q: Tensor, x: Tensor) -> Tensor:
+    """x's heads (dim -3) repeated to q's count, as torch's repeat_interleave for GQA."""
+    if q.ndim < 3 or x.ndim < 3:
+        return x
+    hq, hk = q.shape[-3], x.shape[-3]
+    if hk == hq:
+        return x
+    if hk == 0 or hq % hk:
+        raise RuntimeError(
+            f"scaled_dot_product_attention: Number of heads in key and value ({hk}) must "
+            f"divide the number of heads in query ({hq})"
+        )
+    return x.index_select(x.ndim - 3, np.repeat(np.arange(hk), hq // hk))
 
 
 def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads: int) -> bool:

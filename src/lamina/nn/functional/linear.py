@@ -6,6 +6,7 @@ import numpy as np
 
 from ...functions import pad
 from ...ops import linalg as L
+from ...ops.embedding import EmbeddingLookup
 from ...tensor import Tensor, _make, apply
 
 
@@ -20,8 +21,6 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 
 def embedding(indices, weight: Tensor, padding_idx=None) -> Tensor:
-    from ..modules.embedding import EmbeddingLookup
-
     idx = np.asarray(indices._data if isinstance(indices, Tensor) else indices)
     return apply(EmbeddingLookup, weight, idx, padding_idx=padding_idx)
 

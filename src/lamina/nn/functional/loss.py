@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from ...ops import class_loss as CL
 from ...ops import loss as L
 from ...tensor import Tensor, apply
 
@@ -134,7 +135,7 @@ def cross_entropy(
     """
     x = _t(input)
     return apply(
-        L.CrossEntropy,
+        CL.CrossEntropy,
         x,
         _class_target(x, target),
         weight=_arr(weight),
@@ -155,7 +156,7 @@ def nll_loss(
 ) -> Tensor:
     """Negative log-likelihood of log-probabilities (torch.nn.functional.nll_loss)."""
     return apply(
-        L.NLLLoss,
+        CL.NLLLoss,
         _t(input),
         _arr(target),
         weight=_arr(weight),

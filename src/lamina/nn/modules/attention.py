@@ -6,14 +6,11 @@ import numpy as np
 
 from ...tensor import Tensor
 from .. import init
+from .._device import check_device, float_dtype
 from ..functional.attention import multi_head_attention_forward
 from ..module import Module
 from ..parameter import Parameter
 from .linear import Linear
-
-
-def _dtype(dtype) -> np.dtype:
-    return np.dtype(np.float32 if dtype is None else getattr(dtype, "type", dtype))
 
 
 class MultiheadAttention(Module):
@@ -37,7 +34,8 @@ class MultiheadAttention(Module):
                 f"and num_heads={num_heads} instead"
             )
         super().__init__()
-        dt = _dtype(dtype)
+        check_device(device, type(self).__name__)
+        dt = float_dtype(dtype, type(self).__name__)
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
         self.kdim = kdim if kdim is not None else embed_dim
         self.vdim = vdim if vdim is not None else embed_dim

@@ -1,0 +1,292 @@
+"""``lamina.compile``: record a model's forward once per input signature, then replay it.
+
+Eager inference pays, per op, for module dispatch, argument checks, ``Tensor`` wrapping and
+the autograd bookkeeping of ``apply``. The compiled path records the op sequence of one
+forward (``lamina.onnx.trace``) for each input shape/dtype signature and then calls the ops'
+array-level ``forward`` functions directly, in order, with the same arguments: outputs are
+bit-for-bit those of eager mode. A few simple ops (linear, relu, add) are replayed into
+buffers allocated once per signature; the model's outputs are always fresh arrays.
+"""
+
+from __future__ import annotations
+
+import inspect
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .autograd import function as _function
+from .autograd.grad_mode import is_grad_enabled, no_grad
+from .onnx.trace import TracedOp, array_of, run_traced
+from .tensor import Tensor
+
+__all__ = ["compile", "CompiledModule"]
+
+_INPUT, _STEP, _CONST = 0, 1, 2
+
+
+def _op_class(name: str) -> type:
+    base = getattr(_function, "Op", None) or _function.Function
+    todo = [base]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub.__name__ == name:
+                return sub
+            todo.append(sub)
+    raise LookupError(name)  # pragma: no cover - the trace only names existing ops
+
+
+def _new_ctx(cls: type, n_params: int) -> Any:
+    ctx = getattr(cls, "_Ctx", _function.Context)(cls)
+    ctx.needs_input_grad = (False,) * n_params
+    return ctx
+
+
+class _Step:
+    """One op of the plan: its function, its arguments (slots or constants), its outputs."""
+
+    def __init__(self, op: TracedOp, sources: dict[int, int]) -> None:
+        self.cls = _op_class(op.op)
+        raw = inspect.getattr_static(self.cls, "forward")
+        self.fn = raw.__get__(None, self.cls)  # staticmethod or classmethod, as eager calls it
+        params = list(inspect.signature(self.fn).parameters.values())[1:]
+        self.ctx = _new_ctx(self.cls, len(params))
+        self.pos: list[tuple[int, Any]] = []
+        self.kw: dict[str, tuple[int, Any]] = {}
+        for p in params:
+            if p.name not in op.args:
+                continue
+            if p.kind == p.VAR_POSITIONAL:
+                self.pos.extend(_ref(a, sources) for a in op.args[p.name])
+            elif p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD):
+                self.kw[p.name] = _ref(op.args[p.name], sources)
+            else:
+                self.pos.append(_ref(op.args[p.name], sources))
+        self.fast = _fast_kernel(op)
+        self.outs: list[int] = []
+
+    def slots(self) -> list[int]:
+        return [v for k, v in [*self.pos, *self.kw.values()] if k == _STEP]
+
+    def source(self, i: int, consts: dict[str, Any]) -> str:
+        """This step as one line of Python, its callables and constants put in ``consts``."""
+
+        def arg(ref: tuple[int, Any]) -> str:
+            kind, v = ref
+            if kind == _STEP:
+                return f"v{v}"
+            consts[f"c{i}_{len(consts)}"] = v
+            return f"c{i}_{len(consts) - 1}"
+
+        if self.fast is not None:
+            consts[f"k{i}"] = self.fast
+            call = f"k{i}({', '.join(arg(r) for r in self.pos)})"
+        else:
+            consts[f"f{i}"], consts[f"x{i}"] = self.fn, self.ctx
+            args = [f"x{i}"] + [arg(r) for r in self.pos]
+            args += [f"{name}={arg(r)}" for name, r in self.kw.items()]
+            call = f"f{i}({', '.join(args)})"
+        if len(self.outs) == 1:
+            return f"    v{self.outs[0]} = {call}"
+        return f"    {', '.join(f'v{s}' for s in self.outs)}, = {call}"
+
+
+def _ref(value: Any, sources: dict[int, int]) -> tuple[int, Any]:
+    """(kind, payload): an env slot for traced arrays, the value itself otherwise."""
+    if isinstance(value, np.ndarray) and id(value) in sources:
+        return _STEP, sources[id(value)]
+    return _CONST, value
+
+
+def _fast_kernel(op: TracedOp) -> Callable | None:
+    """A buffer-reusing kernel computing exactly what the op's forward computes, or None."""
+    out = op.outputs[0]
+    if op.op == "Linear" and op.args["x"].ndim == 2:
+        buf = np.empty_like(out)
+        has_bias = op.args.get("bias") is not None
+
+        def linear(x, w, b=None):
+            np.matmul(x, w.T, out=buf)  # the forward's x @ w.T, same kernel
+            if has_bias:
+                np.add(buf, b, out=buf)
+            return buf
+
+        return linear
+    if op.op == "ReLU" and out.dtype == op.args["x"].dtype:
+        buf = np.empty_like(out)
+        return lambda x: np.maximum(x, 0, out=buf)
+    if op.op == "Add" and all(isinstance(op.args[k], np.ndarray) for k in "ab"):
+        if op.args["a"].dtype == op.args["b"].dtype == out.dtype:
+            buf = np.empty_like(out)
+            return lambda a, b: np.add(a, b, out=buf)
+    return None
+
+
+class _Plan:
+    """The recorded forward for one input signature, as one generated Python function."""
+
+    def __init__(self, model: Any, args: tuple) -> None:
+        with no_grad():
+            trace, out = run_traced(model, args)
+        self.params = [(p, array_of(p)) for p in _parameters(model)]
+        inputs = [a for a in args if isinstance(a, Tensor)]
+        sources = {id(array_of(t)): i for i, t in enumerate(inputs)}
+        steps, slot = [], len(inputs)
+        for op in trace.ops:
+            step = _Step(op, sources)
+            step.outs = list(range(slot, slot + len(op.outputs)))
+            for arr, s in zip(op.outputs, step.outs):
+                sources[id(arr)] = s
+            slot += len(op.outputs)
+            steps.append(step)
+        self.output = _structure(out, sources)
+        self.out_slots = sorted(_output_slots(self.output))
+        live = _live(steps, set(self.out_slots))
+        self.run_slots = _codegen(live, len(inputs), self.out_slots)
+        del trace  # the traced arrays could go only now: their ids named the slots
+
+    def valid(self) -> bool:
+        """False once a parameter's array was replaced (``p.data = ...``, not in place)."""
+        return all(array_of(p) is arr for p, arr in self.params)
+
+    def run(self, args: tuple) -> Any:
+        values = self.run_slots(*[array_of(a) for a in args if isinstance(a, Tensor)])
+        return _build(self.output, dict(zip(self.out_slots, values)))
+
+
+def _live(steps: list[_Step], needed: set[int]) -> list[_Step]:
+    """The steps whose outputs reach the model's outputs, in order."""
+    live = []
+    for step in reversed(steps):
+        if any(s in needed for s in step.outs):
+            live.append(step)
+            needed.update(step.slots())
+    return live[::-1]
+
+
+def _output_slots(spec: Any) -> set[int]:
+    kind, payload = spec
+    if kind == "slot":
+        return {payload}
+    if kind in ("const", "value"):
+        return set()
+    return set().union(*[_output_slots(s) for s in payload]) if payload else set()
+
+
+def _codegen(steps: list[_Step], n_inputs: int, outputs: list[int]) -> Callable:
+    consts: dict[str, Any] = {}
+    lines = [f"def run({', '.join(f'v{i}' for i in range(n_inputs))}):"]
+    lines += [step.source(i, consts) for i, step in enumerate(steps)]
+    lines.append(f"    return ({''.join(f'v{s}, ' for s in outputs)})")
+    namespace = dict(consts)
+    exec(compile_source("\n".join(lines)), namespace)  # generated from the trace, no input text
+    return namespace["run"]
+
+
+def compile_source(source: str) -> Any:
+    import builtins
+
+    return builtins.compile(source, "<lamina.compile>", "exec")
+
+
+def _structure(out: Any, sources: dict[int, int]) -> Any:
+    if isinstance(out, Tensor):
+        slot = sources.get(id(array_of(out)))
+        return ("slot", slot) if slot is not None else ("const", array_of(out).copy())
+    if isinstance(out, (tuple, list)):
+        return (type(out), [_structure(o, sources) for o in out])
+    return ("value", out)
+
+
+def _build(spec: Any, env: dict) -> Any:
+    kind, payload = spec
+    if kind == "slot":
+        return Tensor(np.array(env[payload], copy=True))  # never hand out a reused buffer
+    if kind == "const":
+        return Tensor(payload.copy())
+    if kind == "value":
+        return payload
+    return kind(_build(s, env) for s in payload)
+
+
+def _parameters(model: Any) -> list:
+    if not hasattr(model, "parameters"):
+        return []
+    return list(model.parameters()) + list(getattr(model, "buffers", lambda: [])())
+
+
+def _signature(args: tuple) -> tuple:
+    key = []
+    for a in args:
+        if isinstance(a, Tensor):
+            key.append((a.shape, a.dtype.str))
+        elif a is None or isinstance(a, (bool, int, float, str)):
+            key.append(("value", a))
+        else:
+            return None  # other arguments: no signature we can trust, run eagerly
+    return tuple(key)
+
+
+class CompiledModule:
+    """What :func:`compile` returns: call it like the model; attributes go to the model.
+
+    ``_orig_mod`` is the wrapped model (torch's ``OptimizedModule`` name).
+    """
+
+    def __init__(self, model: Any) -> None:
+        mods = list(model.modules()) if hasattr(model, "modules") else [model]
+        self.__dict__.update(_orig_mod=model, _plans={}, _warned=False, _mods=mods)
+        self.__dict__["_params"] = _parameters(model)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__dict__["_orig_mod"], name)
+
+    def __call__(self, *args: Any) -> Any:
+        model = self._orig_mod
+        args = tuple(Tensor(a) if isinstance(a, np.ndarray) else a for a in args)
+        reason = self._eager_reason(args)
+        key = _signature(args) if reason is None else None
+        if key is None:
+            if reason is not None and not self._warned:
+                self.__dict__["_warned"] = True
+                warnings.warn(f"lamina.compile: {reason}; running eagerly", stacklevel=2)
+            return model(*args)
+        plan = self._plans.get(key)
+        if plan is None or not plan.valid():
+            plan = self._plans[key] = _Plan(model, args)
+        return plan.run(args)
+
+    def _eager_reason(self, args: tuple) -> str | None:
+        if any(getattr(m, "training", False) for m in self._mods):
+            return "the model is in training mode (call .eval() to use the compiled path)"
+        if is_grad_enabled():
+            grads = any(p.requires_grad for p in self._params)
+            grads = grads or any(isinstance(a, Tensor) and a.requires_grad for a in args)
+            if grads:
+                return "grad mode is enabled (call it under lamina.no_grad())"
+        return None
+
+    def __repr__(self) -> str:
+        return f"CompiledModule({self._orig_mod!r})"
+
+
+def compile(model: Any) -> CompiledModule:  # noqa: A001 - torch's name
+    """Compile ``model`` for inference (torch.compile).
+
+    Per input shape/dtype signature the first call records the forward's op sequence; later
+    calls replay it without modules, Tensor wrapping or autograd, giving outputs equal to
+    eager mode bit for bit. A new shape records again; a parameter replaced by a new array
+    (``p.data = ...``) records again; values changed in place (``load_state_dict``,
+    optimizer steps) are simply used. A model in training mode, or a call that would record
+    a graph (grad mode on and something requires grad), runs eagerly with a one-time warning.
+    Control flow that depends on input *values* is frozen at recording time, as in torch's
+    tracing; shapes are the only guard.
+    """
+    if not callable(model):
+        raise TypeError(
+            f"lamina.compile: expected a Module or callable, got {type(model).__name__}"
+        )
+    return CompiledModule(model)

@@ -1,0 +1,122 @@
+"""lamina.compile: recorded replay equals eager bit for bit; re-records; falls back eagerly."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import lamina as L
+from lamina import models, nn
+from lamina.models import digits_cnn
+
+
+def eager(model, *args):
+    with L.no_grad():
+        return model(*[L.tensor(a) for a in args])
+
+
+def compiled(cmodel, *args):
+    with L.no_grad():
+        return cmodel(*[L.tensor(a) for a in args])
+
+
+def arrays(out):
+    if isinstance(out, (tuple, list)):
+        return [a for o in out if o is not None for a in arrays(o)]
+    return [out.numpy()]
+
+
+def assert_bit_equal(a, b):
+    a, b = arrays(a), arrays(b)
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        assert x.dtype == y.dtype and x.shape == y.shape
+        np.testing.assert_array_equal(x, y, strict=True)
+
+
+def cases():
+    rng = np.random.default_rng(0)
+    imgs = lambda *s: rng.normal(size=s).astype(np.float32)  # noqa: E731
+    tokens = rng.integers(0, 20, size=(2, 9)).astype(np.int64)
+    return [
+        ("mlp", lambda: nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3)), imgs(1, 6)),
+        ("digits_cnn", digits_cnn, imgs(2, 1, 8, 8)),
+        ("lenet5", models.lenet5, imgs(1, 1, 28, 28)),
+        ("resnet18", lambda: models.resnet18(num_classes=5), imgs(1, 3, 32, 32)),
+        ("lstm_lm", lambda: models.RNNLanguageModel(20, 8, 16, cell="lstm"), tokens),
+        ("dcgan", lambda: models.DCGANGenerator(8, 1, 8, 8), imgs(3, 8)),
+    ]
+
+
+@pytest.mark.parametrize("name,build,x", cases(), ids=[c[0] for c in cases()])
+def test_replay_is_bit_equal_to_eager(name, build, x):
+    L.manual_seed(0)
+    model = build().eval()
+    cmodel = L.compile(model)
+    first = compiled(cmodel, x)  # records
+    assert_bit_equal(first, eager(model, x))
+    x2 = (x[::-1].copy() + 1) if x.dtype.kind == "f" else (x[::-1] + 1) % 20
+    second = compiled(cmodel, x2)  # replays
+    assert_bit_equal(second, eager(model, x2))
+    assert_bit_equal(first, eager(model, x))  # the first result was not overwritten
+    assert len(cmodel._plans) == 1
+
+
+def test_a_new_shape_records_again():
+    L.manual_seed(0)
+    model = digits_cnn().eval()
+    cmodel = L.compile(model)
+    rng = np.random.default_rng(1)
+    for n in (1, 4, 1):
+        x = rng.normal(size=(n, 1, 8, 8)).astype(np.float32)
+        assert_bit_equal(compiled(cmodel, x), eager(model, x))
+    assert len(cmodel._plans) == 2
+    x64 = rng.normal(size=(2, 6)).astype(np.float64)
+    mlp = nn.Sequential(nn.Linear(6, 3)).double().eval()
+    cm = L.compile(mlp)
+    assert_bit_equal(compiled(cm, x64), eager(mlp, x64))
+
+
+def test_weights_changed_in_place_or_replaced_are_used():
+    L.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)).eval()
+    cmodel = L.compile(model)
+    x = np.random.default_rng(2).normal(size=(1, 4)).astype(np.float32)
+    compiled(cmodel, x)
+    state = {k: v * 2 for k, v in model.state_dict().items()}
+    model.load_state_dict(state)
+    assert_bit_equal(compiled(cmodel, x), eager(model, x))
+    model[0].weight.data = model[0].weight.data * 3  # a new array: the plan records again
+    assert_bit_equal(compiled(cmodel, x), eager(model, x))
+
+
+def test_training_mode_and_grad_mode_fall_back_with_one_warning():
+    L.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.5))
+    cmodel = L.compile(model)
+    x = L.tensor(np.ones((2, 4), np.float32))
+    with pytest.warns(UserWarning, match="training mode"):
+        out = cmodel(x)
+    assert out.requires_grad  # eager: the graph was recorded
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # only once
+        cmodel(x)
+    model.eval()
+    c2 = L.compile(model)
+    with pytest.warns(UserWarning, match="grad mode"):
+        out = c2(x)
+    out.sum().backward()
+    assert model[0].weight.grad is not None
+    with L.no_grad():
+        assert not c2(x).requires_grad
+    assert c2._plans
+
+
+def test_attributes_reach_the_model_and_bad_input():
+    model = nn.Linear(2, 2)
+    cmodel = L.compile(model)
+    assert cmodel.weight is model.weight and cmodel._orig_mod is model
+    cmodel.eval()
+    assert not model.training
+    with pytest.raises(TypeError, match="expected a Module or callable"):
+        L.compile(3)
