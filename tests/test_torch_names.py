@@ -275,6 +275,7 @@ OTHER = {
     "new_empty": "random",
     "astype": "not torch's: NumPy's name; checked against Tensor.to in test_astype",
     "Tensor": "the class; its methods are the METHODS table",
+    "compile": "compiled inference: tests/test_compiled.py (bit-equal to eager)",
     # random draws: shapes and dtypes compared, values are another generator's
     **{n: "random" for n in "rand randn randint randperm rand_like randn_like".split()},
     "empty": "random",
