@@ -22,6 +22,8 @@ from .tensor_math import MathMixin
 from .tensor_select import SelectMixin
 from .tensor_shape import ShapeMixin
 
+_grad_mode = _state.grad  # thread-local; read on every op
+
 
 def _default_array(data, dtype=None) -> np.ndarray:
     """Data as an ndarray; Python numbers and lists default to float32/int64 as in torch."""
@@ -62,45 +64,64 @@ def apply(fn, *args, **kwargs):
     ``args`` are the op's tensor inputs (Tensors, arrays, numbers or None), ``kwargs`` its
     options; see ``lamina.autograd.function`` for the contract.
     """
+    # Runs once per op, so it is written for CPython's speed: explicit loops rather than
+    # comprehensions (each builds a function object on 3.11), no helper calls on the hot path.
     names = fn._inputs
-    if (len(args) > len(names) and not fn._varargs) or (
-        kwargs and not kwargs.keys().isdisjoint(names)
+    if (kwargs and not kwargs.keys().isdisjoint(names)) or (
+        len(args) > len(names) and not fn._varargs
     ):
         args = _bind(fn, args, kwargs)
     arrays, needs, record = [], [], False
     for a in args:
         if isinstance(a, Tensor):
             arrays.append(a._data)
-            r = a.requires_grad
-            needs.append(r)
-            record = record or r
+            if a.requires_grad:
+                record = True
+                needs.append(True)
+            else:
+                needs.append(False)
         else:
             arrays.append(a)
             needs.append(False)
-    record = record and _state.grad.enabled
     ctx = fn._Ctx(fn)
-    n = len(args) if fn._varargs else len(names)
-    if record:
-        ctx.needs_input_grad = tuple(needs) + (False,) * (n - len(args))
+    if record and _grad_mode.enabled:
+        if len(args) < len(names):  # inputs left to their default (bias=None) get a flag
+            needs += [False] * (len(names) - len(args))
+        ctx.needs_input_grad = tuple(needs)
     else:
-        ctx.needs_input_grad = (False,) * n
-    out = fn.forward(ctx, *arrays, **kwargs)
+        record = False
+        ctx.needs_input_grad = fn._no_grads or (False,) * len(args)
+    out = fn.forward(ctx, *arrays, **kwargs) if kwargs else fn.forward(ctx, *arrays)
     if type(out) is tuple:
-        outs = tuple(_make(o, record) for o in out)
-    else:
-        outs = (_make(out, record),)
+        return _outputs(fn, ctx, args, out, record)
+    t = _make(out, record)
+    if fn.is_view:
+        _share_versions(args[0], (t,))
+    if record:
+        ctx.inputs = args
+        ctx.out_meta = ((t._data.shape, t._data.dtype),)
+        t._ctx = ctx
+        if ctx.saved:  # backward checks that these inputs were not modified in place since
+            versions = []
+            for a in args:
+                versions.append(a._version[0] if isinstance(a, Tensor) else None)
+            ctx.versions = versions
+    return t
+
+
+def _outputs(fn, ctx, args, out, record) -> tuple:
+    """The Tensors of a multi-output op, linked to its context when recording."""
+    outs = tuple([_make(o, record) for o in out])
     if fn.is_view:
         _share_versions(args[0], outs)
     if record:
         ctx.inputs = args
-        ctx.out_meta = [(t._data.shape, t._data.dtype) for t in outs]
+        ctx.out_meta = tuple([(t._data.shape, t._data.dtype) for t in outs])
         for i, t in enumerate(outs):
             t._ctx, t._idx = ctx, i
-        if ctx.saved:  # backward checks that these inputs were not modified in place since
-            ctx.versions = [
-                (a._version, a._version[0]) if isinstance(a, Tensor) else None for a in args
-            ]
-    return outs if type(out) is tuple else outs[0]
+        if ctx.saved:
+            ctx.versions = [a._version[0] if isinstance(a, Tensor) else None for a in args]
+    return outs
 
 
 def _share_versions(src, outs) -> None:
@@ -113,8 +134,11 @@ def _share_versions(src, outs) -> None:
 def _make(arr, requires_grad=False):
     t = Tensor.__new__(Tensor)
     t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
-    t.grad, t.requires_grad, t._ctx, t._idx = None, requires_grad, None, 0
-    t._version, t._view = [0], False
+    t.requires_grad = requires_grad
+    t.grad = t._ctx = None
+    t._idx = 0
+    t._version = [0]
+    t._view = False
     return t
 
 
@@ -343,12 +367,15 @@ class Tensor(ConvertMixin, SelectMixin, MathMixin, ShapeMixin):
 
     def _accumulate(self, g, owned: builtins.bool = False) -> None:
         """Add ``g`` into ``.grad``; an ``owned`` array (fresh, unshared) is adopted uncopied."""
-        if self.grad is None:
+        grad = self.grad
+        if grad is None:
             self.grad = _make(g if owned else np.array(g, dtype=self._data.dtype, copy=True))
-        elif self.grad._data.flags.writeable and self.grad._data.shape == np.shape(g):
-            np.add(self.grad._data, g, out=self.grad._data, casting="unsafe")  # in place, as torch
+            return
+        acc = grad._data
+        if acc.shape == np.shape(g) and acc.flags.writeable:
+            np.add(acc, g, out=acc, casting="unsafe")  # in place, as torch
         else:
-            self.grad._data = np.asarray(self.grad._data + g)
+            grad._data = np.asarray(acc + g)
 
     def backward(self, gradient=None, retain_graph: builtins.bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (torch.Tensor.backward)."""

@@ -60,7 +60,12 @@ class MathMixin:
 
     # ---- arithmetic -------------------------------------------------------------------
     def _binary(self, fn, other, reverse=False, true_div=False):
-        kind = self._data.dtype.kind
+        dtype = self._data.dtype
+        od = getattr(other, "_data", None)
+        if od is not None and od.dtype == dtype and dtype.kind in "fc":
+            # the common case: two tensors of one float dtype, nothing to promote or refuse
+            return self._apply(fn, other, self) if reverse else self._apply(fn, self, other)
+        kind = dtype.kind
         if fn is E.Sub and (
             kind == "b"
             or other is True
@@ -68,8 +73,7 @@ class MathMixin:
             or getattr(other, "dtype", None) == np.bool_
         ):
             E.check_sub_operands(self._data, getattr(other, "_data", other))  # as torch
-        od = getattr(other, "_data", None)
-        if od is not None and od.dtype == self._data.dtype:
+        if od is not None and od.dtype == dtype:
             a, b = self, other  # one dtype: nothing to promote (the common case)
         elif type(other) is float and kind == "f" or type(other) is int and kind in "fiu":
             a, b = self, other  # a Python scalar of a lower or equal category

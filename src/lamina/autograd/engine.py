@@ -16,20 +16,20 @@ def _topo_order(root):
     """Contexts reachable from root, each after every context that consumes it."""
     # Mark a context visited when it is expanded, not when pushed: marking on push lets a
     # context be emitted before another consumer of it (x -> a -> b, stack(a, b)).
-    order, seen = [], set()
+    order, seen = [], set()  # contexts hash by identity
     stack = [(root, False)]
     while stack:
         ctx, done = stack.pop()
         if done:
             order.append(ctx)
             continue
-        if id(ctx) in seen:
+        if ctx in seen:
             continue
-        seen.add(id(ctx))
+        seen.add(ctx)
         stack.append((ctx, True))
         for t in ctx.inputs:
             c = getattr(t, "_ctx", None)
-            if c is not None and id(c) not in seen:
+            if c is not None and c not in seen:
                 stack.append((c, False))
     order.reverse()  # consumers first
     return order
@@ -56,12 +56,12 @@ def unbroadcast(g, shape, ctx):
 
 def _check_versions(ctx) -> None:
     """Raise torch's error when an array saved for backward was modified in place since."""
-    for entry, inp in zip(ctx.versions, ctx.inputs):
-        if entry is None or entry[0][0] == entry[1]:
+    for then, inp in zip(ctx.versions, ctx.inputs):
+        if then is None or inp._version[0] == then:
             continue
         arr = inp._data
         if any(s is arr for s in ctx.saved):
-            _modified(ctx, arr, entry[0][0], entry[1])
+            _modified(ctx, arr, inp._version[0], then)
 
 
 def _modified(ctx, arr, now, then) -> None:
@@ -88,12 +88,12 @@ def run_backward(tensor, grad, retain_graph=False):
     if root is None:
         tensor._accumulate(grad)
         return
-    pending = {id(root): [None] * len(root.out_meta)}
-    pending[id(root)][tensor._idx] = grad
+    pending = {root: [None] * len(root.out_meta)}  # contexts hash by identity
+    pending[root][tensor._idx] = grad
     check = anomaly.is_enabled()
     adopted = set()  # ids of gradient arrays already handed to a leaf in this pass
     for ctx in _topo_order(root):
-        outs = pending.pop(id(ctx), None)
+        outs = pending.pop(ctx, None)
         if outs is None:
             continue
         if ctx.freed:
@@ -106,7 +106,8 @@ def run_backward(tensor, grad, retain_graph=False):
             _check_versions(ctx)
         if ctx.stale is not None:
             _modified(ctx, *ctx.stale)
-        outs = [np.zeros(s, d) if g is None else g for g, (s, d) in zip(outs, ctx.out_meta)]
+        if len(outs) > 1 or outs[0] is None:  # zeros for outputs that did not reach the loss
+            outs = [np.zeros(s, d) if g is None else g for g, (s, d) in zip(outs, ctx.out_meta)]
         if ctx.retained:
             for i, t in ctx.retained:
                 t._accumulate(outs[i])
@@ -114,30 +115,42 @@ def run_backward(tensor, grad, retain_graph=False):
         if not isinstance(grads, tuple):
             grads = (grads,)
         if len(grads) != len(ctx.needs_input_grad):
-            raise RuntimeError(
-                f"function {ctx.name()} returned an incorrect number of gradients (expected "
-                f"{len(ctx.needs_input_grad)}, got {len(grads)}): backward must return one "
-                f"gradient (or None) per tensor input of forward"
-            )
+            _wrong_count(ctx, grads)
         if not retain_graph:
             _free(ctx)
         for inp, g, need in zip(ctx.inputs, grads, ctx.needs_input_grad):
             if not need or g is None:
                 continue
-            g = unbroadcast(np.asarray(g), inp._data.shape, ctx)
+            data = inp._data
+            if type(g) is not np.ndarray:
+                g = np.asarray(g)
+            if g.shape != data.shape:
+                g = unbroadcast(g, data.shape, ctx)
             if check:
                 anomaly.check(ctx, g)
-            if g.dtype != inp._data.dtype:
-                g = g.astype(inp._data.dtype)
+            if g.dtype != data.dtype:
+                g = g.astype(data.dtype)
             c = inp._ctx
-            if c is None:
+            if c is not None:
+                slot = pending.get(c)
+                if slot is None:
+                    slot = pending[c] = [None] * len(c.out_meta)
+                prev = slot[inp._idx]
+                slot[inp._idx] = g if prev is None else prev + g
+            elif inp.grad is not None:
+                inp._accumulate(g)
+            else:
                 # adopt a fresh array the op made (no copy); a view, a read-only or a
                 # repeated array (Add hands one g to both inputs) is copied instead
                 owned = g.base is None and g.flags.writeable and id(g) not in adopted
                 if owned:
                     adopted.add(id(g))
                 inp._accumulate(g, owned)
-            else:
-                slot = pending.setdefault(id(c), [None] * len(c.out_meta))
-                prev = slot[inp._idx]
-                slot[inp._idx] = g if prev is None else prev + g
+
+
+def _wrong_count(ctx, grads) -> None:
+    raise RuntimeError(
+        f"function {ctx.name()} returned an incorrect number of gradients (expected "
+        f"{len(ctx.needs_input_grad)}, got {len(grads)}): backward must return one "
+        f"gradient (or None) per tensor input of forward"
+    )

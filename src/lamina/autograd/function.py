@@ -90,6 +90,7 @@ class Op:
     _Ctx: type = Context
     _inputs: tuple[str, ...] = ()
     _varargs = False
+    _no_grads: tuple[bool, ...] | None = ()  # needs_input_grad when nothing records
     _all_attrs: tuple[str, ...] = ()
 
     def __init_subclass__(cls, **kwargs) -> None:
@@ -102,6 +103,7 @@ class Op:
         params = list(inspect.signature(cls.forward).parameters.values())[1:]  # drop ctx
         cls._inputs = tuple(p.name for p in params if p.kind in _INPUT_KINDS)
         cls._varargs = any(p.kind == inspect.Parameter.VAR_POSITIONAL for p in params)
+        cls._no_grads = None if cls._varargs else (False,) * len(cls._inputs)
 
     @staticmethod
     def forward(ctx: Context, *args, **kwargs):  # pragma: no cover - abstract

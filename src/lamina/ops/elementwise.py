@@ -13,7 +13,8 @@ from ..autograd.function import Op
 
 def check_broadcast(a, b) -> None:
     """Raise torch's RuntimeError when two operands' shapes cannot broadcast."""
-    sa, sb = np.shape(a), np.shape(b)
+    sa = a.shape if type(a) is np.ndarray else np.shape(a)
+    sb = b.shape if type(b) is np.ndarray else np.shape(b)
     if sa == sb:
         return
     for i in range(1, min(len(sa), len(sb)) + 1):
@@ -25,9 +26,19 @@ def check_broadcast(a, b) -> None:
             )
 
 
+# The arithmetic ops let NumPy find a shape mismatch (torch and NumPy broadcast by the same
+# rule) and only then ask check_broadcast for torch's message: no check on the hot path.
+# Outside the except block, so the traceback shows torch's error alone; any other
+# ValueError is NumPy's own, raised again by the second attempt.
+
+
 class Add(Op):
     @staticmethod
     def forward(ctx, a, b):
+        try:
+            return a + b
+        except ValueError:
+            pass
         check_broadcast(a, b)
         return a + b
 
@@ -39,8 +50,12 @@ class Add(Op):
 class Sub(Op):
     @staticmethod
     def forward(ctx, a, b):
-        check_broadcast(a, b)
         check_sub_operands(a, b)
+        try:
+            return a - b
+        except ValueError:
+            pass
+        check_broadcast(a, b)
         return a - b
 
     @staticmethod
@@ -48,9 +63,15 @@ class Sub(Op):
         return g, (-g if ctx.needs_input_grad[1] else None)
 
 
+def _is_bool(x) -> bool:
+    if type(x) is np.ndarray:
+        return x.dtype.kind == "b"
+    return np.asarray(x).dtype == np.bool_
+
+
 def check_sub_operands(a, b) -> None:
-    """torch refuses subtraction with a bool tensor (before any promotion)."""
-    bools = (np.asarray(a).dtype == np.bool_) + (np.asarray(b).dtype == np.bool_)
+    """torch refuses subtraction with a bool tensor (before any promotion or broadcasting)."""
+    bools = _is_bool(a) + _is_bool(b)
     if bools == 2:
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -67,8 +88,12 @@ def check_sub_operands(a, b) -> None:
 class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
-        check_broadcast(a, b)
         ctx.save_for_backward(a, b)
+        try:
+            return a * b
+        except ValueError:
+            pass
+        check_broadcast(a, b)
         return a * b
 
     @staticmethod
@@ -81,10 +106,14 @@ class Mul(Op):
 class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
-        check_broadcast(a, b)
         ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return a / b
+        try:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return a / b
+        except ValueError:
+            pass
+        check_broadcast(a, b)
+        return a / b
 
     @staticmethod
     def backward(ctx, g):
