@@ -395,7 +395,8 @@ class MathMixin:
     def sum(self, dim=None, keepdim=False, dtype=None):
         """Sum over all elements or dims (torch.sum); bool and ints sum in int64."""
         x = self if dtype is None else self.astype(dtype)
-        if x.dtype.kind in "bi" and x.dtype != np.int64 or x.dtype.kind == "u":
+        dt = x._data.dtype
+        if dt.kind in "biu" and dt != np.int64:
             x = x.astype(np.int64)
         return self._apply(R.Sum, x, axis=self._dims(dim), keepdim=keepdim)
 

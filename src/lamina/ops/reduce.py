@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..autograd.function import Op
@@ -45,11 +47,19 @@ def float_only(x: np.ndarray, what: str) -> None:
 def _expand(g, shape, axis, keepdim):
     """Bring a reduced gradient back to broadcast against the input."""
     if axis is None:
-        return np.reshape(g, (1,) * len(shape)) if len(shape) else g
+        return g.reshape((1,) * len(shape)) if len(shape) else g
     if not keepdim:
         axes = (axis,) if isinstance(axis, int) else axis
         g = np.expand_dims(g, tuple(a % len(shape) for a in axes))
     return g
+
+
+def _spread(g, shape):
+    """``g`` broadcast to ``shape``: a read-only view, or for a small result a filled array
+    (np.broadcast_to's set-up costs more than filling a few thousand elements)."""
+    if g.size == 1 and math.prod(shape) <= 4096:
+        return np.full(shape, g.reshape(()), dtype=g.dtype)
+    return np.broadcast_to(g, shape)
 
 
 def _drop(y, axis, keepdim):
@@ -73,12 +83,12 @@ class Sum(Op):
     def forward(ctx, x, *, axis=None, keepdim=False):
         axis = norm_axis(axis, x.ndim)
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
-        return np.sum(x, axis=axis, keepdims=keepdim)
+        return x.sum(axis=axis, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
         g = _expand(g, ctx.shape, ctx.axis, ctx.keepdim)
-        return (np.broadcast_to(g, ctx.shape),)
+        return (_spread(g, ctx.shape),)
 
 
 class Mean(Op):
@@ -88,13 +98,13 @@ class Mean(Op):
     def forward(ctx, x, *, axis=None, keepdim=False):
         axis = norm_axis(axis, x.ndim)
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
-        return np.mean(x, axis=axis, keepdims=keepdim)
+        return x.mean(axis=axis, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
         n = _count(ctx.shape, ctx.axis)
         g = _expand(g, ctx.shape, ctx.axis, ctx.keepdim) / max(n, 1)
-        return (np.broadcast_to(g, ctx.shape),)
+        return (_spread(g, ctx.shape),)
 
 
 class Var(Op):
