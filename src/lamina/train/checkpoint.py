@@ -176,19 +176,35 @@ def _check_optimizer(path: Any, saved: Any, state: dict, trainer: Any) -> None:
     cls = state.get("optimizer_class", type(opt).__name__)
     if cls != type(opt).__name__:
         raise PartError("optimizer_class", f"{cls!r:.40}, the trainer's is {type(opt).__name__!r}")
+    _check_optimizer_parts(saved, opt, "")
+
+
+def _check_optimizer_parts(saved: Any, opt: Any, key: str) -> None:
+    """A torch-layout state dict, or a dict of them from an optimizer made of several
+    (GANTrainer's ``{"d": ..., "g": ...}``: each checked against its own optimizer)."""
     live = opt.state_dict()
-    if not isinstance(saved, dict) or set(saved) != {"state", "param_groups"}:
-        raise PartError("(top)", "expected a dict with keys ['param_groups', 'state']")
-    conform(saved["param_groups"], live["param_groups"], "param_groups")
-    params = [p for g in opt.param_groups for p in g["params"]]
-    _check_optimizer_state(saved["state"], [as_array(p) for p in params])
+    if isinstance(live, dict) and set(live) == {"state", "param_groups"}:
+        if not isinstance(saved, dict) or set(saved) != {"state", "param_groups"}:
+            raise PartError(key or "(top)", "expected a dict with keys ['param_groups', 'state']")
+        conform(saved["param_groups"], live["param_groups"], f"{key}.param_groups".lstrip("."))
+        params = [as_array(p) for g in opt.param_groups for p in g["params"]]
+        _check_optimizer_state(saved["state"], params, f"{key}.state".lstrip("."))
+    elif isinstance(live, dict) and all(
+        callable(getattr(getattr(opt, str(k), None), "state_dict", None)) for k in live
+    ):
+        if not isinstance(saved, dict) or set(saved) != set(live):
+            raise PartError(key or "(top)", f"expected a dict with keys {sorted(live)}")
+        for k in live:
+            _check_optimizer_parts(saved[k], getattr(opt, str(k)), f"{key}.{k}".lstrip("."))
+    else:  # an optimizer of its own making: its structure, as for a scheduler
+        conform(saved, live, key)
 
 
-def _check_optimizer_state(saved: Any, params: list[np.ndarray]) -> None:
+def _check_optimizer_state(saved: Any, params: list[np.ndarray], where: str) -> None:
     if not isinstance(saved, dict):
-        raise PartError("state", f"{type(saved).__name__}, expected a dict")
+        raise PartError(where, f"{type(saved).__name__}, expected a dict")
     for index, entry in saved.items():
-        key = f"state.{index}"
+        key = f"{where}.{index}"
         if not isinstance(index, int) or not 0 <= index < len(params):
             raise PartError(key, f"names no parameter (0..{len(params) - 1})")
         if not isinstance(entry, dict):
