@@ -7,10 +7,10 @@ within one grey level on uint8 images.
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from lamina.data import transforms as T
+from tests.oracle import torch
 
 SIZES = [(4, 5), (3, 3), (13, 21), (7, 3), (1, 1), (12, 4)]
 

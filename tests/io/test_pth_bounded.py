@@ -6,11 +6,11 @@ import zipfile
 
 import numpy as np
 import pytest
-import torch
 
 from lamina.io import LaminaFileError, extract_state_dict
 from lamina.io.pth import load_pth
 from tests.io._pthcraft import PROTO2, glob, make_zip, uni
+from tests.oracle import torch
 
 
 def _rezip(data: bytes, method: int) -> bytes:

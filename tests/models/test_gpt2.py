@@ -4,13 +4,14 @@ import json
 
 import numpy as np
 import pytest
-import torch
 from safetensors.numpy import save_file
 from tokenizers import ByteLevelBPETokenizer
-from transformers import GPT2Config, GPT2LMHeadModel, GPT2Tokenizer
 
 from lamina.models import gpt2
 from lamina.models.bpe import ByteLevelBPE
+
+torch = pytest.importorskip("torch")  # every test here compares with transformers on torch
+from transformers import GPT2Config, GPT2LMHeadModel, GPT2Tokenizer  # noqa: E402
 
 TEXT = (
     "To be, or not to be, that is the question: Whether 'tis nobler in the mind to suffer "
@@ -139,7 +140,7 @@ def test_lamina_complete_cli(tmp_path, capsys):
     _hf(tmp_path, vocab=len(json.loads((tmp_path / "vocab.json").read_text())))
     assert main(["complete", "To be", "--model-dir", str(tmp_path), "--tokens", "3"]) == 0
     assert capsys.readouterr().out.startswith("To be")
-    assert main(["complete", "x", "--model-dir", str(tmp_path / "missing")]) == 2
+    assert main(["complete", "x", "--model-dir", str(tmp_path / "missing")]) == 1  # failed run
 
 
 def test_lamina_complete_with_the_char_demo_model(tmp_path, capsys):
@@ -152,4 +153,4 @@ def test_lamina_complete_with_the_char_demo_model(tmp_path, capsys):
     gpt_demo.save_model(model, chars, str(tmp_path))
     assert main(["complete", "to be", "--model-dir", str(tmp_path), "--tokens", "4"]) == 0
     assert capsys.readouterr().out.startswith("to be")
-    assert main(["complete", "XYZ", "--model-dir", str(tmp_path)]) == 2
+    assert main(["complete", "XYZ", "--model-dir", str(tmp_path)]) == 1  # failed run

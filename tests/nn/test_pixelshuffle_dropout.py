@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-import torch
 
 import lamina
 from lamina import nn
+from tests.oracle import torch
 
 
 @pytest.mark.parametrize("shape,r", [((2, 8, 3, 5), 2), ((18, 2, 3), 3), ((2, 1, 4, 4, 2), 2)])

@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
-import torch
 
 import lamina
 import lamina.nn as nn
 import lamina.nn.functional as F
 from lamina.autograd.gradcheck import gradcheck
+from tests.oracle import torch
 
 RNG = np.random.default_rng(0)
 RTOL = 1e-4

@@ -5,13 +5,13 @@ import math
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 import lamina
 from lamina.utils import make_grid, save_image
 from lamina.viz.images import make_grid as viz_grid
 from lamina.viz.images import save_image_grid
+from tests.oracle import torch
 
 
 def tv_make_grid(

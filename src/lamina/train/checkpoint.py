@@ -176,28 +176,23 @@ def _check_optimizer(path: Any, saved: Any, state: dict, trainer: Any) -> None:
     cls = state.get("optimizer_class", type(opt).__name__)
     if cls != type(opt).__name__:
         raise PartError("optimizer_class", f"{cls!r:.40}, the trainer's is {type(opt).__name__!r}")
-    _check_optimizer_parts(saved, opt, "")
+    _check_one_optimizer(saved, opt, "")
 
 
-def _check_optimizer_parts(saved: Any, opt: Any, key: str) -> None:
-    """A torch-layout state dict, or a dict of them from an optimizer made of several
-    (GANTrainer's ``{"d": ..., "g": ...}``: each checked against its own optimizer)."""
+def _check_one_optimizer(saved: Any, opt: Any, prefix: str) -> None:
+    parts = getattr(opt, "parts", None)
+    if parts is not None:  # several optimizers saved as one dict (GANTrainer's D and G)
+        if not isinstance(saved, dict) or set(saved) != set(parts):
+            raise PartError(prefix + "(top)", f"expected a dict with keys {sorted(parts)}")
+        for name, sub in parts.items():
+            _check_one_optimizer(saved[name], sub, f"{prefix}{name}.")
+        return
     live = opt.state_dict()
-    if isinstance(live, dict) and set(live) == {"state", "param_groups"}:
-        if not isinstance(saved, dict) or set(saved) != {"state", "param_groups"}:
-            raise PartError(key or "(top)", "expected a dict with keys ['param_groups', 'state']")
-        conform(saved["param_groups"], live["param_groups"], f"{key}.param_groups".lstrip("."))
-        params = [as_array(p) for g in opt.param_groups for p in g["params"]]
-        _check_optimizer_state(saved["state"], params, f"{key}.state".lstrip("."))
-    elif isinstance(live, dict) and all(
-        callable(getattr(getattr(opt, str(k), None), "state_dict", None)) for k in live
-    ):
-        if not isinstance(saved, dict) or set(saved) != set(live):
-            raise PartError(key or "(top)", f"expected a dict with keys {sorted(live)}")
-        for k in live:
-            _check_optimizer_parts(saved[k], getattr(opt, str(k)), f"{key}.{k}".lstrip("."))
-    else:  # an optimizer of its own making: its structure, as for a scheduler
-        conform(saved, live, key)
+    if not isinstance(saved, dict) or set(saved) != {"state", "param_groups"}:
+        raise PartError(prefix + "(top)", "expected a dict with keys ['param_groups', 'state']")
+    conform(saved["param_groups"], live["param_groups"], prefix + "param_groups")
+    params = [p for g in opt.param_groups for p in g["params"]]
+    _check_optimizer_state(saved["state"], [as_array(p) for p in params], prefix + "state")
 
 
 def _check_optimizer_state(saved: Any, params: list[np.ndarray], where: str) -> None:

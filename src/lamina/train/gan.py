@@ -25,7 +25,7 @@ __all__ = ["GAN", "GANTrainer"]
 
 
 def _sigmoid_mean(logits: Tensor) -> float:
-    z = np.clip(logits._data, -60, 60)
+    z = np.clip(logits.detach().numpy(), -60, 60)
     return float(np.mean(1 / (1 + np.exp(-z))))
 
 
@@ -53,6 +53,11 @@ class _Pair:
     @property
     def param_groups(self) -> list[dict]:
         return self.d.param_groups + self.g.param_groups
+
+    @property
+    def parts(self) -> dict[str, Any]:
+        """The optimizers by state-dict key, for the checkpoint's all-or-nothing check."""
+        return {"d": self.d, "g": self.g}
 
     def state_dict(self) -> dict[str, Any]:
         return {"d": self.d.state_dict(), "g": self.g.state_dict()}

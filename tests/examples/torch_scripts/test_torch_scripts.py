@@ -23,12 +23,14 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-import torch
+import pytest
 from PIL import Image
 
 import lamina
 
 from ...utils.test_grid import tv_make_grid, tv_pixels
+
+torch = pytest.importorskip("torch")  # every test here runs a script under torch too
 
 HERE = Path(__file__).parent
 
