@@ -139,6 +139,10 @@ def test_clamp_with_tensor_bounds_values_and_gradients(lo, hi):
         ("clamp_at_bounds", lambda T, a: a.clamp(0.0, 1.0), arr(0.0, 1.0, 2.0, 0.5)),
         ("log_softmax_neg_inf", lambda T, a: a.log_softmax(0), arr(-INF, 0.0, 1.0)),
         ("maximum_ties", lambda T, a: T.maximum(a, T.tensor([2.0, 0.0, 0.0])), arr(2.0, 2.0, 1.0)),
+        ("cumprod_zero_inf_grad", lambda T, a: T.log(a.cumprod(0)), arr(2.0, 0.0, 3.0, 0.5)),
+        ("amin_nan_slice", lambda T, a: T.log(a).amin(0), arr(1.0, -1.0, 2.0)),
+        ("max_nan", lambda T, a: (a**a).min(), arr(-1.5, 2.0, 0.5)),
+        ("relu_then_rsqrt", lambda T, a: T.relu(a).rsqrt(), arr(-1.0, 0.0, 4.0)),
     ],
 )
 def test_gradients_where_torch_defines_them(name, fn, x):
