@@ -60,6 +60,8 @@ SIZE_ZERO = [
     ("chunk", lambda T, x: x.chunk(2), (0, 3)),
     ("chunk_dim1", lambda T, x: x.chunk(2, 1), (3, 0)),
     ("cumprod", lambda T, x: x.cumprod(0), (0, 3)),
+    ("matmul_empty_vector", lambda T, x: x.flatten() @ T.ones(0, 2, dtype=x.dtype), (0, 3)),
+    ("vector_matmul_empty", lambda T, x: x.t() @ T.ones(0, dtype=x.dtype), (0, 3)),
 ]
 
 
@@ -169,3 +171,9 @@ def test_matmul_shape_mismatch_raises_runtime_error():
     for T in (torch, lamina):
         with pytest.raises(RuntimeError):
             T.ones(2, 3) @ T.ones(2, 3)
+
+
+def test_cat_of_zero_d_raises_like_torch():
+    for T in (torch, lamina):
+        with pytest.raises(RuntimeError, match="zero-dimensional"):
+            T.cat([T.tensor(1.0), T.tensor(2.0)])
