@@ -126,3 +126,20 @@ def test_export_help_names_the_options(capsys):
     out = capsys.readouterr().out
     for word in ("--model-dir", "--out", "--opset", "--input-shape", "--force", "dynamic"):
         assert word in out
+
+
+def test_export_a_saved_gpt_runs_at_another_batch(capsys, tmp_path):
+    from lamina.data.text import CharTokenizer
+    from lamina.models import GPT, GPTConfig
+
+    L.manual_seed(0)
+    tok = CharTokenizer.fit("to be or not to be")
+    model = GPT(GPTConfig(block_size=6, vocab_size=len(tok), n_layer=1, n_head=2, n_embd=8))
+    model.save_pretrained(tmp_path / "gpt", task="language-model", tokenizer=tok)
+    out = tmp_path / "gpt.onnx"
+    rc, printed, err = run(
+        capsys, "export", "--model-dir", str(tmp_path / "gpt"), "--out", str(out)
+    )
+    assert rc == 0 and "(gpt, input (batch, 6) int64" in printed, err  # block_size < 8 tokens
+    ids = np.random.default_rng(5).integers(0, len(tok), (3, 6))
+    assert onnx_vs_lamina(out, model, ids) <= 1e-5

@@ -191,8 +191,10 @@ class GPT(nn.Module):
                 f"GPT: cannot forward {start + T} positions, block_size is only "
                 f"{self.config.block_size}"
             )
-        pos = np.tile(np.arange(start, start + T), B)
-        x = self.transformer.wte(idx.reshape(-1)) + self.transformer.wpe(pos)  # (B * T, C)
+        # positions embed once, (T, C), and broadcast over the batch: no size computed from B,
+        # so an ONNX export keeps a dynamic batch axis
+        pos = self.transformer.wpe(np.arange(start, start + T))
+        x = (self.transformer.wte(idx) + pos).reshape(B * T, -1)  # (B * T, C)
         x = self.transformer.drop(x)
         for i, block in enumerate(self.transformer.h):
             x = block(x, (B, T), cache, i)
