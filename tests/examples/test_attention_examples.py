@@ -27,4 +27,4 @@ def test_attention_memory_smoke(tmp_path):
 def test_gpt_shakespeare_smoke(tmp_path):
     args = ["--iters", "2", "--eval-interval", "1", "--eval-iters", "1", "--n-layer", "1"]
     out = _run("gpt_shakespeare.py", *args, "--n-embd", "16", "--out", str(tmp_path), cwd=tmp_path)
-    assert "validation loss" in out and (tmp_path / "gpt.safetensors").exists()
+    assert "validation loss" in out and (tmp_path / "model.safetensors").exists()

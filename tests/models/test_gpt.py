@@ -9,6 +9,7 @@ import lamina
 from lamina.models import gpt_demo
 from lamina.models._sampling import filter_logits, sample_next
 from lamina.models.gpt import GPT, GPTConfig, KVCache
+from lamina.models.pretrained import load_tokenizer
 
 torch = pytest.importorskip("torch")  # every test here compares with a torch GPT
 
@@ -195,10 +196,13 @@ def test_char_demo_smoke(tmp_path):
     assert hist["iter"] == [0, 3, 6] and hist["train"][-1] < hist["train"][0]
     assert gpt_demo.sample(model, chars, "To", tokens=10)[:2] == "To"
     gpt_demo.save_model(model, chars, str(tmp_path))
-    meta = json.loads((tmp_path / "gpt.json").read_text())
-    again = GPT(GPTConfig(**meta["config"]))
-    again.load_state_dict(lamina.load(str(tmp_path / "gpt.safetensors")))
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["builder"] == "gpt" and config["args"] == model.config.to_dict()
+    again = GPT.from_pretrained(tmp_path)  # the recipe convention of every lamina model
+    assert again.config == model.config
+    assert load_tokenizer(tmp_path).itos == chars
     idx = np.array([[1, 2, 3]])
+    model.eval()
     np.testing.assert_array_equal(again(idx)[0].detach().numpy(), model(idx)[0].detach().numpy())
     assert gpt_demo.lr_at(0, gpt_demo.RECIPE) < gpt_demo.lr_at(99, gpt_demo.RECIPE) <= 1e-3
     assert abs(gpt_demo.lr_at(2000, gpt_demo.RECIPE) - 1e-4) < 1e-12

@@ -7,6 +7,7 @@ import pytest
 from safetensors.numpy import save_file
 from tokenizers import ByteLevelBPETokenizer
 
+import lamina
 from lamina.models import gpt2
 from lamina.models.bpe import ByteLevelBPE
 
@@ -150,7 +151,22 @@ def test_lamina_complete_with_the_char_demo_model(tmp_path, capsys):
     recipe = {"max_iters": 1, "eval_iters": 1, "n_layer": 1, "n_embd": 8, "n_head": 2,
               "block_size": 16}  # fmt: skip
     model, chars, _ = gpt_demo.train(recipe, text="to be or not to be\n" * 30, log=str)
-    gpt_demo.save_model(model, chars, str(tmp_path))
+    gpt_demo.save_model(model, chars, str(tmp_path))  # save_pretrained: builder "gpt"
     assert main(["complete", "to be", "--model-dir", str(tmp_path), "--tokens", "4"]) == 0
-    assert capsys.readouterr().out.startswith("to be")
+    out = capsys.readouterr().out
+    want = gpt_demo.sample(model, chars, "to be", tokens=4, seed=0, temperature=0.8, top_k=40)
+    assert out == want + "\n"  # the same tokens as the model in memory, same seed
+    assert main(["generate", "--model-dir", str(tmp_path), "--prompt", "to", "-n", "5"]) == 0
+    want = gpt_demo.sample(model, chars, "to", tokens=5, seed=0, temperature=0.8, top_k=20)
+    assert capsys.readouterr().out == want + "\n"
     assert main(["complete", "XYZ", "--model-dir", str(tmp_path)]) == 1  # failed run
+    # the older layout (gpt.json + gpt.safetensors) still continues text
+    old = tmp_path / "old"
+    old.mkdir()
+    lamina.save(model, str(old / "gpt.safetensors"))
+    meta = {"model": "lamina.models.gpt.GPT", "config": model.config.to_dict(), "chars": chars}
+    (old / "gpt.json").write_text(json.dumps(meta))
+    capsys.readouterr()
+    assert main(["complete", "to be", "--model-dir", str(old), "--tokens", "4"]) == 0
+    want = gpt_demo.sample(model, chars, "to be", tokens=4, seed=0, temperature=0.8, top_k=40)
+    assert capsys.readouterr().out == want + "\n"

@@ -192,13 +192,28 @@ def test_gpt(approximate, tmp_path):
                               gelu_approximate=approximate)  # fmt: skip
     model = GPT(config)
     idx = lambda n: rng.integers(0, 30, size=(n, 9)).astype(np.int64)  # noqa: E731
-    # GPT computes its positions in NumPy from the batch size (np.tile(arange(T), B)), so
-    # its file has a fixed batch; a dynamic batch axis is refused, naming the op
-    with pytest.raises(UnsupportedOperatorError, match=r"EmbeddingLookup in transformer\.wpe"):
-        export(model, L.tensor(idx(1)), tmp_path / "dyn.onnx", dynamic_axes={"input": [0]})
-    proto = export_and_run(model, idx(2), [idx(2), idx(2)], tmp_path, dynamic=False)
+    # the positions' embeddings broadcast over the batch, so the batch axis stays dynamic:
+    # exported at batch 1, run at 3 (and 1)
+    proto = export_and_run(model, idx(1), [idx(3), idx(1)], tmp_path)
+    assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
     ops = {n.op_type for n in proto.graph.node}
     assert {"LayerNormalization", "Softmax", "Gather"} <= ops
+
+
+def test_a_size_computed_in_numpy_refuses_a_dynamic_batch(tmp_path):
+    class TiledPositions(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.pos = nn.Embedding(9, 3)
+
+        def forward(self, idx):
+            B, T = idx.shape  # (B * T,) positions: the file would freeze B
+            return self.pos(np.tile(np.arange(T), B))
+
+    x = L.tensor(np.zeros((1, 4), np.int64))
+    with pytest.raises(UnsupportedOperatorError, match=r"EmbeddingLookup in pos"):
+        export(TiledPositions(), x, tmp_path / "m.onnx", dynamic_axes={"input": [0]})
+    export(TiledPositions(), x, tmp_path / "m.onnx")  # a fixed batch exports
 
 
 def test_a_numpy_slice_of_the_input_is_refused(tmp_path):

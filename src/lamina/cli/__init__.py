@@ -1,9 +1,10 @@
-"""The ``lamina`` command: ``demo``, ``predict``, ``complete`` and ``generate``.
+"""The ``lamina`` command: ``demo``, ``predict``, ``complete``, ``generate`` and ``export``.
 
-Every sub-command lives in this package (``demo.py``, ``predict.py``, ``text.py`` and the
-demos under ``demos/``). A user's mistake never shows a Python traceback: bad usage prints
-one line and exits 2, a run that fails (a missing or hostile file, a corrupt image,
-weights that do not fit) prints one line and exits 1; ``--debug`` shows the traceback.
+Every sub-command lives in this package (``demo.py``, ``predict.py``, ``text.py``,
+``export.py`` and the demos under ``demos/``). A user's mistake never shows a Python
+traceback: bad usage prints one line and exits 2, a run that fails (a missing or hostile
+file, a corrupt image, weights that do not fit) prints one line and exits 1; ``--debug``
+shows the traceback.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import demo, predict, text
+    from . import demo, export, predict, text
 
     parser = argparse.ArgumentParser(
         prog="lamina",
@@ -40,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="show Python tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (demo, predict, text):
+    for module in (demo, predict, text, export):
         module.add_parsers(sub, [common])
     return parser
 

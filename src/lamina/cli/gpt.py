@@ -1,8 +1,9 @@
-"""``lamina complete PROMPT --model-dir DIR`` for GPT folders: continue text with a saved GPT.
+"""``lamina complete PROMPT --model-dir DIR`` for GPTs: continue text with a saved GPT.
 
-DIR holds either a Hugging Face GPT-2 checkpoint (``config.json``, ``model.safetensors``,
-``vocab.json``, ``merges.txt``) or the character GPT that ``lamina demo gpt`` saves
-(``gpt.json`` + ``gpt.safetensors``).
+DIR holds a lamina GPT saved by ``save_pretrained`` (builder ``"gpt"``, as ``lamina demo
+gpt`` saves it, with its ``tokenizer.json``), a Hugging Face GPT-2 checkpoint
+(``config.json``, ``model.safetensors``, ``vocab.json``, ``merges.txt``) or the older
+character-GPT layout (``gpt.json`` + ``gpt.safetensors``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,20 @@ def is_gpt_folder(model_dir: str) -> bool:
             return json.load(f).get("format") != "lamina.pretrained"
     except (ValueError, AttributeError):
         return False
+
+
+def is_lamina_gpt(model) -> bool:
+    """A model rebuilt by ``from_pretrained`` from the ``"gpt"`` builder."""
+    return model.pretrained_config["builder"] == "gpt"
+
+
+def continue_text(model, tokenizer, prompt: str, tokens: int, seed: int = 0, **sampling) -> str:
+    """``prompt`` and ``tokens`` sampled tokens after it, by ``GPT.generate`` (KV cache)."""
+    idx = np.asarray(tokenizer.encode(prompt), np.int64)[None, :]
+    if idx.shape[1] == 0:
+        raise ValueError("the prompt encodes to no tokens")
+    out = model.eval().generate(idx, tokens, generator=np.random.default_rng(seed), **sampling)
+    return tokenizer.decode(out[0])
 
 
 def complete_char_gpt(model_dir: str, prompt: str, tokens: int, **sampling) -> str:

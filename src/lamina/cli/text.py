@@ -77,6 +77,10 @@ def complete(args: argparse.Namespace) -> int:
         return gpt.run(args)
     model = _load(args.model_dir, "language-model", "complete")
     tok = load_tokenizer(args.model_dir)
+    if gpt.is_lamina_gpt(model):  # a GPT continues the prompt (its sampling options)
+        sampling = {"temperature": args.temperature, "top_k": args.top_k, "top_p": args.top_p}
+        print(gpt.continue_text(model, tok, args.prompt, args.tokens, args.seed, **sampling))
+        return 0
     for word, p in next_words(model, tok, args.prompt, k=args.top):
         print(f"  {p:6.1%}  {word!r}")
     return 0
@@ -92,7 +96,12 @@ def generate(args: argparse.Namespace) -> int:
         from ..models.pretrained import load_tokenizer
 
         model = _load(args.model_dir, "language-model", "generate --prompt")
-        text = continue_text(model, load_tokenizer(args.model_dir), args.prompt, args.n, 0.8, 20)
+        tok = load_tokenizer(args.model_dir)
+        if gpt.is_lamina_gpt(model):
+            print(gpt.continue_text(model, tok, args.prompt, args.n, args.seed, temperature=0.8,
+                                    top_k=20))  # fmt: skip
+            return 0
+        text = continue_text(model, tok, args.prompt, args.n, 0.8, 20)
         print(args.prompt + " " + text)
         return 0
     if args.out is None:

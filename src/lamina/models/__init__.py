@@ -11,6 +11,7 @@ from .alexnet import AlexNet, alexnet
 from .digits import digits_cnn, digits_mlp, sigmoid_mlp
 from .gan import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator, dcgan, mlp_gan
 from .generation import complete, generate, sample_next
+from .gpt import GPT, GPTConfig  # registers the "gpt" recipe builder
 from .lenet import LeNet5, lenet5
 from .pretrained import from_pretrained, save_pretrained
 from .resnet import (

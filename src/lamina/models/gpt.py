@@ -22,8 +22,9 @@ from ..autograd.grad_mode import no_grad
 from ..nn import functional as F
 from ..random import default_rng
 from ..tensor import Tensor
+from .registry import register_builder, set_recipe
 
-__all__ = ["GPT", "GPTConfig", "KVCache"]
+__all__ = ["GPT", "GPTConfig", "KVCache", "gpt"]
 
 
 @dataclass
@@ -161,6 +162,8 @@ class GPT(nn.Module):
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         self.lm_head.weight = self.transformer.wte.weight  # weight tying
         self._init_weights()
+        if type(self) is GPT:  # save_pretrained writes builder "gpt" with the config's fields
+            set_recipe(self, "gpt", config.to_dict())
 
     def _init_weights(self) -> None:
         # GPT-2: N(0, 0.02), zero biases, residual projections scaled by 1/sqrt(2 n_layer)
@@ -188,8 +191,10 @@ class GPT(nn.Module):
                 f"GPT: cannot forward {start + T} positions, block_size is only "
                 f"{self.config.block_size}"
             )
-        pos = np.tile(np.arange(start, start + T), B)
-        x = self.transformer.wte(idx.reshape(-1)) + self.transformer.wpe(pos)  # (B * T, C)
+        # positions embed once, (T, C), and broadcast over the batch: no size computed from B,
+        # so an ONNX export keeps a dynamic batch axis
+        pos = self.transformer.wpe(np.arange(start, start + T))
+        x = (self.transformer.wte(idx) + pos).reshape(B * T, -1)  # (B * T, C)
         x = self.transformer.drop(x)
         for i, block in enumerate(self.transformer.h):
             x = block(x, (B, T), cache, i)
@@ -234,3 +239,11 @@ class GPT(nn.Module):
         finally:
             self.train(was_training)
         return idx
+
+
+def gpt(**config: object) -> GPT:
+    """``GPT(GPTConfig(**config))``: the builder a saved GPT's recipe names (``"gpt"``)."""
+    return GPT(GPTConfig(**config))  # type: ignore[arg-type]
+
+
+register_builder(gpt)

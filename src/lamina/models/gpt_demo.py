@@ -4,7 +4,8 @@ nanoGPT's ``shakespeare_char`` CPU run: 4 layers, 4 heads, 128-wide embeddings, 
 batch 12, 2,000 iterations of AdamW (lr 1e-3, beta2 0.99, weight decay 0.1 on matrices)
 with 100 warm-up iterations and cosine decay to 1e-4, gradient clipping at 1, dropout 0.
 nanoGPT reports a validation loss of about 1.88 nats/char. Prints the losses, the time
-and samples; saves ``gpt.safetensors`` and ``gpt.json`` (config + vocabulary) to out_dir.
+and samples; saves the model with ``save_pretrained`` (``config.json``, ``model.safetensors``,
+``tokenizer.json``) to out_dir, which ``GPT.from_pretrained(out_dir)`` loads.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ import time
 import numpy as np
 
 from ..autograd.grad_mode import no_grad
-from ..data.text import load_shakespeare
-from ..io import save
+from ..data.text import CharTokenizer, load_shakespeare
 from ..nn.utils import clip_grad_norm_
 from ..optim import AdamW
 from ..random import manual_seed
@@ -122,13 +122,10 @@ def sample(model, chars, prompt: str = "\n", tokens: int = 300, seed: int = 0, *
 
 
 def save_model(model, chars, out_dir: str) -> str:
-    """``gpt.safetensors`` (state dict) and ``gpt.json`` (config and vocabulary)."""
-    os.makedirs(out_dir, exist_ok=True)
-    save(model, os.path.join(out_dir, "gpt.safetensors"))
-    meta = {"model": "lamina.models.gpt.GPT", "config": model.config.to_dict(), "chars": chars}
-    with open(os.path.join(out_dir, "gpt.json"), "w", encoding="utf-8") as f:
-        json.dump(meta, f, indent=1)
-    return os.path.join(out_dir, "gpt.safetensors")
+    """``model.save_pretrained(out_dir)`` with the characters as a ``CharTokenizer``."""
+    tokenizer = CharTokenizer(itos=chars, unk_token=None)  # ids are positions in chars
+    model.save_pretrained(out_dir, task="language-model", tokenizer=tokenizer)
+    return out_dir
 
 
 def main(out_dir: str = "lamina_out", recipe: dict | None = None) -> dict:
