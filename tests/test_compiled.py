@@ -120,3 +120,16 @@ def test_attributes_reach_the_model_and_bad_input():
     assert not model.training
     with pytest.raises(TypeError, match="expected a Module or callable"):
         L.compile(3)
+
+
+def test_gpt_follows_the_numpy_reshape_of_its_input():
+    from lamina.models.gpt import GPT, GPTConfig
+
+    L.manual_seed(0)
+    model = GPT(GPTConfig(block_size=16, vocab_size=30, n_layer=1, n_head=2, n_embd=8)).eval()
+    cmodel = L.compile(model)
+    rng = np.random.default_rng(3)
+    for _ in range(2):  # the second call replays with other tokens
+        idx = rng.integers(0, 30, size=(2, 7)).astype(np.int64)
+        assert_bit_equal(compiled(cmodel, idx), eager(model, idx))
+    assert len(cmodel._plans) == 1

@@ -240,3 +240,11 @@ def test_detach_shares_the_version_counter():
         z.sum().backward()
 
     raises_like(run, match="modified by an inplace operation")
+
+
+def test_numpy_array_protocol_copies_when_asked():
+    t = L.tensor([1.0, 2.0])
+    np.array(t)[0] = 5.0  # np.array copies by default
+    assert t.tolist() == [1.0, 2.0]
+    np.asarray(t)[0] = 7.0  # np.asarray shares memory, as with torch
+    assert t.tolist() == [7.0, 2.0]

@@ -272,10 +272,10 @@ OTHER = {
     "load": "files: tests/io (safetensors + JSON round trips)",
     "seed": "rng state: test_rng_state",
     "cuda": "no CUDA: test_cuda_raises",
+    "compile": "inference replay: test_compile_matches_eager (and tests/ of the deploy work)",
     "new_empty": "random",
     "astype": "not torch's: NumPy's name; checked against Tensor.to in test_astype",
     "Tensor": "the class; its methods are the METHODS table",
-    "compile": "compiled inference: tests/test_compiled.py (bit-equal to eager)",
     # random draws: shapes and dtypes compared, values are another generator's
     **{n: "random" for n in "rand randn randint randperm rand_like randn_like".split()},
     "empty": "random",
@@ -443,3 +443,13 @@ def test_rng_state():
     np.testing.assert_array_equal(lamina.rand(3).numpy(), a.numpy())
     s = lamina.seed()
     assert isinstance(s, int) and lamina.initial_seed() == s
+
+
+def test_compile_matches_eager():
+    model = lamina.nn.Sequential(lamina.nn.Linear(4, 3), lamina.nn.ReLU()).eval()
+    x = lamina.tensor(R.standard_normal((2, 4)).astype(np.float32))
+    with lamina.no_grad():
+        eager = model(x).numpy()
+        fast = lamina.compile(model)
+        np.testing.assert_array_equal(fast(x).numpy(), eager)
+        np.testing.assert_array_equal(fast(x).numpy(), eager)  # the replayed call

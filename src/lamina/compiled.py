@@ -19,7 +19,7 @@ import numpy as np
 
 from .autograd import function as _function
 from .autograd.grad_mode import is_grad_enabled, no_grad
-from .onnx.trace import TracedOp, array_of, run_traced
+from .onnx.trace import TracedOp, array_of, find_views, op_arrays, run_traced
 from .tensor import Tensor
 
 __all__ = ["compile", "CompiledModule"]
@@ -94,6 +94,19 @@ class _Step:
         return f"    {', '.join(f'v{s}' for s in self.outs)}, = {call}"
 
 
+class _ViewStep:
+    """``v_out = v_src.reshape(shape)``: a reshape the model did with NumPy between ops."""
+
+    def __init__(self, src: int, shape: tuple, out: int) -> None:
+        self.src, self.shape, self.outs = src, tuple(shape), [out]
+
+    def slots(self) -> list[int]:
+        return [self.src]
+
+    def source(self, i: int, consts: dict[str, Any]) -> str:
+        return f"    v{self.outs[0]} = v{self.src}.reshape({self.shape!r})"
+
+
 def _ref(value: Any, sources: dict[int, int]) -> tuple[int, Any]:
     """(kind, payload): an env slot for traced arrays, the value itself otherwise."""
     if isinstance(value, np.ndarray) and id(value) in sources:
@@ -134,8 +147,14 @@ class _Plan:
         self.params = [(p, array_of(p)) for p in _parameters(model)]
         inputs = [a for a in args if isinstance(a, Tensor)]
         sources = {id(array_of(t)): i for i, t in enumerate(inputs)}
+        views = find_views(trace.ops, [array_of(t) for t in inputs])
         steps, slot = [], len(inputs)
         for op in trace.ops:
+            for a in op_arrays(op):  # a NumPy reshape of a traced array, made by the model
+                if id(a) in views and id(a) not in sources and id(views[id(a)]) in sources:
+                    steps.append(_ViewStep(sources[id(views[id(a)])], a.shape, slot))
+                    sources[id(a)] = slot
+                    slot += 1
             step = _Step(op, sources)
             step.outs = list(range(slot, slot + len(op.outputs)))
             for arr, s in zip(op.outputs, step.outs):

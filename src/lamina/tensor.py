@@ -261,7 +261,13 @@ class Tensor(ConvertMixin, SelectMixin, MathMixin, ShapeMixin):
         return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype)
+        """NumPy's protocol: the storage itself, or a copy when asked (``np.array(t)``)."""
+        arr = self._data if dtype is None else self._data.astype(dtype, copy=False)
+        if copy and arr is self._data:
+            return arr.copy()
+        if copy is False and arr is not self._data:
+            raise ValueError(f"cannot view a {self._data.dtype} tensor as {dtype} without a copy")
+        return arr
 
     def __len__(self) -> builtins.int:
         if self._data.ndim == 0:

@@ -40,8 +40,8 @@ def _arg(f, data: np.ndarray, dim, keepdim: bool) -> np.ndarray:
     d = None if dim is None else wrap_dim(dim, data.ndim)
     if data.size == 0:
         if d is None or data.ndim == 0:
-            raise RuntimeError(
-                f"{name}(): Expected reduction dim to be specified for numel() == 0."
+            raise IndexError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
             )
         if data.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
@@ -128,6 +128,9 @@ class MathMixin:
                 f"{type(other).__name__}"
             )
         other = other if hasattr(other, "_data") else self._wrap(np.asarray(other))
+        if np.bool_ in (self.dtype, other.dtype) and self.ndim and other.ndim:
+            kernel = "dot" if self.ndim == other.ndim == 1 else "bmm"
+            raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
         if self.ndim == 0 or other.ndim == 0:
             raise RuntimeError(
                 f"both arguments to matmul need to be at least 1D, but they are {self.ndim}D "

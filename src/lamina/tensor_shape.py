@@ -226,6 +226,8 @@ class ShapeMixin:
         ``chunks`` empty pieces."""
         if chunks <= 0:
             raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+        if self.ndim == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
         n = self._data.shape[self._dim(dim)]
         if n == 0:
             return self.split([0] * chunks, dim)

@@ -148,8 +148,12 @@ def _expr(rng, names, env):
         return f"T.where({a} > 0, {a}, {_operand(rng, names, env)})"
     op = rng.choice(NEW_OPS)
     d = _dim(rng, t, False)
+    # torch's default sort is unstable past 16 elements (ties in any order): ask for stable
+    stable = ", stable=True" if t.dim() and t.shape[d] > 16 else ""
     if op in ("sort",):
-        return f"{a}.sort(dim={d})[{rng.integers(2)}]"
+        return f"{a}.sort(dim={d}{stable})[{rng.integers(2)}]"
+    if op == "argsort":
+        return f"{a}.argsort(dim={d}{stable})" if stable else f"{a}.argsort({d})"
     return f"{a}.{op}({d})"
 
 

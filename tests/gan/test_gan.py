@@ -129,6 +129,27 @@ def _gan(seed=0):
     return GANTrainer(G, D, d_steps=2)
 
 
+def test_gan_checkpoint_into_a_mismatched_optimizer_changes_nothing(tmp_path):
+    """Both optimizers are checked before anything is restored: a generator optimizer of
+    another class is refused naming the part, and the weights stay as they were."""
+    from lamina.io.errors import LaminaFileError
+
+    data = np.random.default_rng(0).normal(size=(64, 1, 1, 2)).astype(np.float32)
+    first = _gan()
+    first.fit(data, epochs=1, batch_size=32, verbose=0)
+    first.save_checkpoint(tmp_path / "gan.safetensors")
+    L.manual_seed(1)
+    G, D = MLPGenerator(4, (1, 1, 2), (8,)), MLPDiscriminator((1, 1, 2), (8,))
+    other = GANTrainer(G, D, g_optimizer=L.optim.SGD(G.parameters(), lr=0.1))
+    before = {k: np.array(v) for k, v in other.model.state_dict().items()}
+    with pytest.raises(LaminaFileError, match="g.param_groups"):
+        other.fit(
+            data, epochs=2, batch_size=32, verbose=0, resume_from=tmp_path / "gan.safetensors"
+        )
+    for k, v in other.model.state_dict().items():
+        assert np.array_equal(np.array(v), before[k]), k
+
+
 def test_gan_checkpoint_resume_is_bit_identical(tmp_path):
     """The Trainer's checkpoints hold both networks and both optimizers: a run stopped
     after 2 of 3 epochs and resumed ends on the uninterrupted run's weights."""

@@ -144,6 +144,8 @@ def test_errors_from_module_list_loops_name_the_path():
 def test_device_and_dtype_keywords_on_layers():
     lin = nn.Linear(3, 2, True, "cpu", None)  # torch's positional order
     assert lin.weight.dtype == np.float32
+    lin64 = nn.Linear(3, 2, False, lamina.device("cpu"), lamina.float64)
+    assert lin64.weight.dtype == np.float64 and lin64.bias is None
     assert nn.Conv2d(1, 2, 3, device="cpu", dtype=lamina.float64).weight.dtype == np.float64
     for make in (
         lambda **k: nn.LSTM(2, 3, **k),
@@ -170,6 +172,7 @@ def test_module_to_type_float_double_and_cuda():
     assert m[1].num_batches_tracked.dtype == np.int64  # .to(dtype) casts floating tensors only
     m.to("cpu", lamina.float32)
     assert w.dtype == np.float32
+    assert m.to(lamina.device("cpu")) is m and w.dtype == np.float32
     m.double()
     assert w.dtype == np.float64
     m.to(lamina.zeros(1))  # to(other_tensor) takes its dtype

@@ -9,7 +9,8 @@ import lamina as L
 from lamina import models, nn
 from lamina.demos.ann import build_mlp
 from lamina.demos.cnn import digits_cnn
-from lamina.onnx import export
+from lamina.models.gpt import GPT, GPTConfig
+from lamina.onnx import UnsupportedOperatorError, export
 
 RTOL = 1e-5
 
@@ -181,3 +182,33 @@ def test_mlp_gan_generator_reshape_keeps_batch_dynamic(tmp_path):
     gen, _ = models.mlp_gan(latent_dim=8, image_shape=(1, 6, 6))
     z = lambda n: rng.normal(size=(n, 8)).astype(np.float32)  # noqa: E731
     export_and_run(gen, z(1), [z(7)], tmp_path)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gpt(approximate, tmp_path):
+    L.manual_seed(0)
+    rng = np.random.default_rng(10)
+    config = GPTConfig(block_size=16, vocab_size=30, n_layer=2, n_head=2, n_embd=16,
+                              gelu_approximate=approximate)  # fmt: skip
+    model = GPT(config)
+    idx = lambda n: rng.integers(0, 30, size=(n, 9)).astype(np.int64)  # noqa: E731
+    # GPT computes its positions in NumPy from the batch size (np.tile(arange(T), B)), so
+    # its file has a fixed batch; a dynamic batch axis is refused, naming the op
+    with pytest.raises(UnsupportedOperatorError, match=r"EmbeddingLookup in transformer\.wpe"):
+        export(model, L.tensor(idx(1)), tmp_path / "dyn.onnx", dynamic_axes={"input": [0]})
+    proto = export_and_run(model, idx(2), [idx(2), idx(2)], tmp_path, dynamic=False)
+    ops = {n.op_type for n in proto.graph.node}
+    assert {"LayerNormalization", "Softmax", "Gather"} <= ops
+
+
+def test_a_numpy_slice_of_the_input_is_refused(tmp_path):
+    class Peek(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb = nn.Embedding(5, 3)
+
+        def forward(self, idx):
+            return self.emb(idx.numpy()[:, 0])  # NumPy outside the ops: not traceable
+
+    with pytest.raises(UnsupportedOperatorError, match=r"NumPy view \(1,\) of a traced array"):
+        export(Peek(), L.tensor(np.zeros((1, 4), np.int64)), tmp_path / "m.onnx")

@@ -143,4 +143,4 @@ def main(out_dir: str = "lamina_out", recipe: dict | None = None) -> dict:
     with open(os.path.join(out_dir, "gpt_history.json"), "w", encoding="utf-8") as f:
         json.dump(hist, f)
     print(f"saved {path}")
-    return {"val_loss": hist["val"][-1], "seconds": seconds, "history": hist}
+    return {"val_loss": hist["val"][-1], "iterations": hist["iter"][-1], "seconds": seconds}

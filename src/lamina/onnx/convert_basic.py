@@ -124,18 +124,24 @@ def _dropout(n: Node):
 
 
 # ---- shape ------------------------------------------------------------------------------
-@converts("Reshape")
-def _reshape(n: Node):
-    old, new = list(n.in_shape("x")), list(n.out_shape())
-    target = list(new)
-    # 0 copies the input's size (ONNX Reshape): a shared leading prefix such as the batch
-    # axis stays dynamic; otherwise a merged leading axis is left for ONNX to infer.
-    k = 0
+def reshape_target(old: list[int], new: list[int], dynamic: bool) -> list[int]:
+    """ONNX Reshape's shape input for ``old -> new`` that keeps a batch axis dynamic.
+
+    0 copies the input's size: a shared leading prefix such as the batch axis stays
+    dynamic; otherwise, with dynamic axes, a merged leading axis is left to ONNX (-1).
+    """
+    target, k = list(new), 0
     while k < min(len(old), len(new)) and old[k] == new[k]:
         target[k] = 0
         k += 1
-    if k == 0 and new and n.g.dynamic and 0 not in new:
+    if k == 0 and new and dynamic and 0 not in new:
         target[0] = -1
+    return target
+
+
+@converts("Reshape")
+def _reshape(n: Node):
+    target = reshape_target(list(n.in_shape("x")), list(n.out_shape()), n.g.dynamic)
     return n.g.one("Reshape", [n.inp("x"), n.g.ints(target, "shape")])
 
 

@@ -14,7 +14,7 @@ from ..tensor import Tensor
 from . import convert_nn  # noqa: F401  (registers the nn converters)
 from .convert_basic import CONVERTERS
 from .graph import Graph, Node, UnsupportedOperatorError, onnx_dtype
-from .trace import TracedOp, array_of, run_traced
+from .trace import TracedOp, array_of, find_views, op_arrays, run_traced
 
 DEFAULT_OPSET = 17
 
@@ -49,6 +49,60 @@ def _flatten(out: Any, where: str) -> list[np.ndarray]:
     raise TypeError(f"{where}: the model returned {type(out).__name__}; expected Tensors")
 
 
+def _grown(inputs: tuple, names: list[str], dynamic_axes: dict) -> tuple | None:
+    """The inputs with each dynamic axis one longer (values repeated), or None if none."""
+    out, grew, names = [], False, iter(names)
+    for a in inputs:
+        if not isinstance(a, Tensor):
+            out.append(a)
+            continue
+        arr = array_of(a)
+        axes = _axes(dynamic_axes.get(next(names), {}), "")
+        shape = tuple(d + 1 if i in axes else d for i, d in enumerate(arr.shape))
+        grew = grew or bool(axes)
+        out.append(Tensor(np.resize(arr, shape)))
+    return tuple(out) if grew else None
+
+
+def _check_dynamic(first, second, model, inputs) -> None:
+    """Refuse a dynamic axis that the forward bakes into a constant or an op's options."""
+    if [op.op for op in first.ops] != [op.op for op in second.ops]:
+        raise UnsupportedOperatorError(
+            "lamina.onnx.export: the forward runs different ops when a dynamic axis changes "
+            "size; export with fixed sizes (no dynamic_axes)"
+        )
+    made = {id(array_of(t)) for t in inputs if isinstance(t, Tensor)}
+    made |= {id(o) for op in first.ops for o in op.outputs}
+    made |= set(find_views(first.ops, [array_of(t) for t in inputs if isinstance(t, Tensor)]))
+    if hasattr(model, "state_dict"):
+        made |= {id(array_of(v)) for v in model.state_dict(keep_vars=True).values()}
+    for a, b in zip(first.ops, second.ops):
+        for key, va in a.args.items():
+            vb = b.args.get(key)
+            if isinstance(va, np.ndarray):
+                baked = id(va) not in made and np.shape(vb) != va.shape
+            else:
+                baked = a.op != "Reshape" and not _same(va, vb)
+            if baked:
+                where = f" in {a.module}" if a.module else ""
+                raise UnsupportedOperatorError(
+                    f"lamina.onnx.export: op {a.op}{where}: its {key!r} depends on the size of "
+                    "a dynamic axis but is computed outside lamina's ops; export with fixed "
+                    "sizes (no dynamic_axes) or compute it with Tensor ops"
+                )
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return True  # arrays inside options (e.g. *xs): checked as arrays elsewhere
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return True
+
+
 def _names(given: Sequence[str] | None, n: int, stem: str, where: str) -> list[str]:
     if given is None:
         return [stem] if n == 1 else [f"{stem}_{i}" for i in range(n)]
@@ -69,29 +123,25 @@ def _value_info(onnx: Any, name: str, arr: np.ndarray, axes: dict[int, str], kno
     return onnx.helper.make_tensor_value_info(name, onnx_dtype(onnx, arr.dtype), shape)
 
 
-def _live_ops(ops: list[TracedOp], inputs: set[int], outputs: list[np.ndarray]) -> list[TracedOp]:
+def _live_ops(ops, inputs: set[int], outputs, views: dict) -> list[TracedOp]:
     """The ops that depend on an input and feed an output; the rest fold into constants."""
     dynamic, keep = set(inputs), []
+    dynamic.update(i for i, src in views.items() if id(src) in inputs)
     for op in ops:
         if any(id(a) in dynamic for a in _arrays(op)):
             keep.append(op)
             dynamic.update(id(o) for o in op.outputs)
+            dynamic.update(i for i, src in views.items() if id(src) in dynamic)
     needed, live = {id(o) for o in outputs}, []
     for op in reversed(keep):
         if any(id(o) in needed for o in op.outputs):
             live.append(op)
             needed.update(id(a) for a in _arrays(op))
+            needed.update(id(views[id(a)]) for a in _arrays(op) if id(a) in views)
     return live[::-1]
 
 
-def _arrays(op: TracedOp) -> list[np.ndarray]:
-    out = []
-    for v in op.args.values():
-        if isinstance(v, np.ndarray):
-            out.append(v)
-        elif isinstance(v, (tuple, list)):
-            out.extend(a for a in v if isinstance(a, np.ndarray))
-    return out
+_arrays = op_arrays
 
 
 def _convert(graph: Graph, op: TracedOp) -> None:
@@ -163,6 +213,9 @@ def export(
             model.eval()
         with no_grad():
             trace, out = run_traced(model, inputs)
+            grown = _grown(inputs, in_names, dict(dynamic_axes or {}))
+            if grown is not None:  # a second trace with the dynamic axes one longer
+                _check_dynamic(trace, run_traced(model, grown)[0], model, inputs)
     finally:
         for m, training in modes:
             m.__dict__["training"] = training
@@ -217,9 +270,28 @@ _NO_OP = TracedOp("output", {}, (), "")
 
 
 def _convert_all(g: Graph, ops, tensors, outputs) -> None:
-    for op in _live_ops(ops, {id(array_of(t)) for t in tensors}, outputs):
+    inputs = [array_of(t) for t in tensors]
+    try:
+        views = find_views(ops, inputs)
+    except ValueError as e:
+        raise UnsupportedOperatorError(f"lamina.onnx.export: {e}") from None
+    for op in _live_ops(ops, {id(a) for a in inputs}, outputs, views):
         _check_available(g, op)
+        for a in _arrays(op):
+            src = views.get(id(a))
+            if src is not None and g.name_of(a) is None and g.is_dynamic(src):
+                _bind_view(g, a, src)
         _convert(g, op)
+
+
+def _bind_view(g: Graph, view: np.ndarray, src: np.ndarray) -> None:
+    """A NumPy reshape made outside the ops, as an ONNX Reshape of its traced source."""
+    from .convert_basic import reshape_target
+
+    target = reshape_target(list(src.shape), list(view.shape), g.dynamic)
+    name = g.one("Reshape", [g.name_of(src), g.ints(target, "shape")])
+    g.bind(view, name)
+    g.dynamic_ids.add(id(view))
 
 
 def _used_names(g: Graph) -> set[str]:

@@ -143,3 +143,53 @@ def run_traced(model: Any, args: tuple) -> tuple[Trace, Any]:
         for _, m in modules:
             m.__dict__.pop("forward", None)
     return trace, out
+
+
+def op_arrays(op: TracedOp) -> list[np.ndarray]:
+    """The arrays among an op's arguments (``*xs`` tuples included)."""
+    out = []
+    for v in op.args.values():
+        if isinstance(v, np.ndarray):
+            out.append(v)
+        elif isinstance(v, (tuple, list)):
+            out.extend(a for a in v if isinstance(a, np.ndarray))
+    return out
+
+
+def find_views(ops: list[TracedOp], inputs: list[np.ndarray]) -> dict[int, np.ndarray]:
+    """Op arguments that are NumPy reshapes of traced arrays made outside lamina's ops.
+
+    A model may reshape an input with NumPy (``idx.numpy().reshape(-1)``) before an op
+    takes it; the trace then sees an array it did not make. Such an array shares its buffer
+    with a traced one, which is how it is found: ``id(view) -> the traced array``. A view
+    that is not a whole-buffer reshape (a slice, a transpose) cannot be followed: ValueError.
+    """
+    whole: dict[int, np.ndarray] = {}  # id(buffer owner) -> a traced array spanning it
+
+    def note(a: np.ndarray) -> None:
+        owner = a if a.base is None else a.base
+        if a.flags.c_contiguous and isinstance(owner, np.ndarray) and a.size == owner.size:
+            whole.setdefault(id(owner), a)
+
+    known = {id(a) for a in inputs}
+    for a in inputs:
+        note(a)
+    views: dict[int, np.ndarray] = {}
+    for op in ops:
+        for a in op_arrays(op):
+            if id(a) in known or id(a) in views or a.base is None:
+                continue
+            src = whole.get(id(a.base))
+            if src is None:
+                continue
+            if not (a.flags.c_contiguous and a.size == src.size):
+                where = f" in {op.module}" if op.module else ""
+                raise ValueError(
+                    f"op {op.op}{where} takes a NumPy view {a.shape} of a traced array "
+                    f"{src.shape} made outside lamina's ops; only whole reshapes can be followed"
+                )
+            views[id(a)] = src
+        for o in op.outputs:
+            known.add(id(o))
+            note(o)
+    return views

@@ -77,7 +77,8 @@ class ReLU(Op):
     @staticmethod
     def backward(ctx, grad):
         (y,) = ctx.saved
-        return (grad * (y > 0),)
+        # a select, not a product: an inf or NaN gradient stays out where x <= 0, as torch
+        return (np.where(y > 0, grad, np.zeros((), grad.dtype)),)
 
 
 class LeakyReLU(Op):

@@ -118,6 +118,10 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, a, b):
         check_broadcast(a, b)
+        if _bool_array(a) and _bool_array(b) and np.size(a):
+            raise NotImplementedError("\"pow\" not implemented for 'Bool'")
+        if _bool_array(a) and isinstance(b, (bool, np.bool_)):  # bool ** bool scalar is bool
+            return np.power(a.astype(np.int8), int(b)).astype(bool)
         if np.asarray(a).dtype.kind in "iu" and np.asarray(b).dtype.kind in "iu":
             y = _int_pow(np.asarray(a), b)
         else:
@@ -145,6 +149,10 @@ class Pow(Op):
                 cond = np.equal(a, 0) & np.greater_equal(b, 0)
                 gb = np.where(cond, zero, g * y * np.log(a))
         return ga, gb
+
+
+def _bool_array(v) -> bool:
+    return isinstance(v, np.ndarray) and v.dtype == np.bool_
 
 
 def _int_pow(a: np.ndarray, b) -> np.ndarray:
@@ -325,6 +333,8 @@ class Cast(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if g.dtype.kind not in "fc":  # a cast to an integer or bool type cuts the graph
+            return (None,)
         return (g.astype(ctx.src),)
 
 

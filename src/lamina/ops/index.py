@@ -6,6 +6,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from .dims import wrap_dim
+from .elementwise import check_broadcast
 
 
 def _is_basic(key) -> bool:
@@ -79,7 +80,7 @@ class Gather(Op):
         if index.size == 0:
             return np.zeros(index.shape, x.dtype)
         if x.ndim == 0:
-            return x.reshape(index.shape).copy()
+            return np.broadcast_to(x, index.shape).copy()
         if index.ndim == 0:  # a 1-D input with a 0-d index
             return x[index].copy()
         part = x[
@@ -167,6 +168,7 @@ class MaskedFill(Op):
 
     @staticmethod
     def forward(ctx, x, mask, *, value):
+        check_broadcast(x, mask)
         mask = np.asarray(mask, dtype=bool)
         ctx.mask = mask
         return np.where(mask, np.asarray(value, dtype=x.dtype), x)

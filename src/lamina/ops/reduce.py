@@ -159,7 +159,8 @@ class MaxMin(Op):
         ctx.shape, ctx.axis, ctx.keepdim = x.shape, axis, keepdim
         if axis is None:
             y = np.max(x) if largest else np.min(x)
-            ctx.save_for_backward(x == y)
+            # torch's evenly_distribute_backward: a NaN result goes to the NaN elements
+            ctx.save_for_backward(np.isnan(x) if np.isnan(y) else x == y)
             return np.asarray(y)
         idx = np.argmax(x, axis=axis) if largest else np.argmin(x, axis=axis)
         ctx.idx = np.expand_dims(idx, axis)
@@ -259,7 +260,8 @@ class Norm(Op):
                 f"Got {x.dtype}"
             )
         axis = norm_axis(axis, x.ndim)
-        if p in (np.inf, -np.inf) and x.size == 0:
+        axes = range(x.ndim) if axis is None else ((axis,) if isinstance(axis, int) else axis)
+        if p in (np.inf, -np.inf) and any(x.shape[a] == 0 for a in axes):
             raise RuntimeError(
                 "linalg.vector_norm cannot compute the inf norm on an empty tensor because "
                 "the operation does not have an identity"
@@ -318,7 +320,9 @@ class AMaxMin(Op):
     def backward(ctx, g):
         x, y = ctx.saved
         g = _expand(g, x.shape, ctx.axis, ctx.keepdim)
-        # NaN is the extreme when present: NaN == NaN must count as a tie
-        mask = (x == y) | (np.isnan(x) & np.isnan(y))
+        # torch's scale_grad_by_count: (g / count) * mask, so a slice whose extreme is NaN
+        # (no element equals it) gets NaN everywhere, and a NaN gradient spreads the same way
+        mask = x == y
         count = mask.sum(axis=ctx.axis, keepdims=True)
-        return (np.where(mask, g / np.maximum(count, 1), np.zeros((), g.dtype)).astype(x.dtype),)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (((g / count.astype(g.dtype)) * mask).astype(x.dtype),)

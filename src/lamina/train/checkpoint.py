@@ -176,10 +176,21 @@ def _check_optimizer(path: Any, saved: Any, state: dict, trainer: Any) -> None:
     cls = state.get("optimizer_class", type(opt).__name__)
     if cls != type(opt).__name__:
         raise PartError("optimizer_class", f"{cls!r:.40}, the trainer's is {type(opt).__name__!r}")
+    _check_one_optimizer(saved, opt, "")
+
+
+def _check_one_optimizer(saved: Any, opt: Any, prefix: str) -> None:
+    parts = getattr(opt, "parts", None)
+    if parts is not None:  # several optimizers saved as one dict (GANTrainer's D and G)
+        if not isinstance(saved, dict) or set(saved) != set(parts):
+            raise PartError(prefix + "(top)", f"expected a dict with keys {sorted(parts)}")
+        for name, sub in parts.items():
+            _check_one_optimizer(saved[name], sub, f"{prefix}{name}.")
+        return
     live = opt.state_dict()
     if not isinstance(saved, dict) or set(saved) != {"state", "param_groups"}:
-        raise PartError("(top)", "expected a dict with keys ['param_groups', 'state']")
-    conform(saved["param_groups"], live["param_groups"], "param_groups")
+        raise PartError(prefix + "(top)", "expected a dict with keys ['param_groups', 'state']")
+    conform(saved["param_groups"], live["param_groups"], prefix + "param_groups")
     params = [p for g in opt.param_groups for p in g["params"]]
     _check_optimizer_state(saved["state"], [as_array(p) for p in params])
 

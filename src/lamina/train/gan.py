@@ -45,9 +45,7 @@ class GAN(nn.Module):
 
 
 class _Pair:
-    """Both optimizers as one for the Trainer's checkpoints: one torch-layout state dict,
-    the discriminator's param groups first, the generator's after (parameter indices run on),
-    as one torch optimizer over both networks' param groups would write it."""
+    """Both optimizers as one for the Trainer's checkpoints: state dict ``{"d": ..., "g": ...}``."""
 
     def __init__(self, d: Any, g: Any) -> None:
         self.d, self.g = d, g
@@ -56,31 +54,17 @@ class _Pair:
     def param_groups(self) -> list[dict]:
         return self.d.param_groups + self.g.param_groups
 
-    def _offset(self) -> int:
-        return sum(len(group["params"]) for group in self.d.param_groups)
+    @property
+    def parts(self) -> dict[str, Any]:
+        """The optimizers by state-dict key, for the checkpoint's all-or-nothing check."""
+        return {"d": self.d, "g": self.g}
 
     def state_dict(self) -> dict[str, Any]:
-        d, g, k = self.d.state_dict(), self.g.state_dict(), self._offset()
-        groups = [{**grp, "params": [i + k for i in grp["params"]]} for grp in g["param_groups"]]
-        return {
-            "state": {**d["state"], **{int(i) + k: v for i, v in g["state"].items()}},
-            "param_groups": d["param_groups"] + groups,
-        }
+        return {"d": self.d.state_dict(), "g": self.g.state_dict()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        n, k = len(self.d.param_groups), self._offset()
-        groups, saved = state["param_groups"], {int(i): v for i, v in state["state"].items()}
-        if len(groups) != n + len(self.g.param_groups):
-            raise ValueError(
-                f"GANTrainer: the saved optimizer state has {len(groups)} param groups, "
-                f"expected {n} (discriminator) + {len(self.g.param_groups)} (generator)"
-            )
-        self.d.load_state_dict(
-            {"state": {i: v for i, v in saved.items() if i < k}, "param_groups": groups[:n]}
-        )
-        g_groups = [{**grp, "params": [i - k for i in grp["params"]]} for grp in groups[n:]]
-        g_state = {i - k: v for i, v in saved.items() if i >= k}
-        self.g.load_state_dict({"state": g_state, "param_groups": g_groups})
+        self.d.load_state_dict(state["d"])
+        self.g.load_state_dict(state["g"])
 
 
 class GANTrainer(Trainer):

@@ -15,7 +15,11 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """Cosine of the angle between x1 and x2 along ``dim``, after broadcasting them; each
     norm is clamped to at least ``eps`` (torch.nn.functional.cosine_similarity)."""
-    # torch accepts integer inputs here (the norms compute in the default float dtype)
+    # torch accepts an integer input beside a floating one, not two integer inputs
+    if not (x1.is_floating_point() or x2.is_floating_point()):
+        raise RuntimeError(
+            f"expected common dtype to be floating point, yet common dtype is {x1.dtype}"
+        )
     x1, x2 = (x if x.is_floating_point() else x.float() for x in (x1, x2))
     shape = _broadcast_shape(x1.shape, x2.shape)
     x1, x2 = x1.expand(*shape), x2.expand(*shape)
