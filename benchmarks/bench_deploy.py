@@ -122,8 +122,8 @@ def export_table() -> list[str]:
 
     import lamina as L
     from lamina import models
-    from lamina.demos.ann import build_mlp
-    from lamina.demos.cnn import digits_cnn
+    from lamina.models import digits_cnn
+    from lamina.models import digits_mlp as build_mlp
 
     rng = np.random.default_rng(0)
     img = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731

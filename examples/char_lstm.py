@@ -10,7 +10,8 @@ import math
 import time
 
 import lamina
-from lamina.data.text import CharTokenizer, LMWindowDataset, generate, load_shakespeare
+from lamina.data.text import CharTokenizer, LMWindowDataset, load_shakespeare
+from lamina.models.generation import generate
 from lamina.models.rnn import RNNLanguageModel, lm_loss
 from lamina.nn.utils import clip_grad_norm_
 from lamina.optim import Adam

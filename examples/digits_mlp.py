@@ -1,6 +1,6 @@
 """An MLP on the 8x8 digits lamina ships: ReLU layers, softmax classifier, Adam, early stop.
 
-The short form of ``lamina demo ann`` (src/lamina/demos/ann.py).
+The short form of ``lamina demo ann`` (src/lamina/cli/demos/ann.py).
 
 Usage: python examples/digits_mlp.py [--epochs 60] [--batch 32] [--lr 1e-3] [--out DIR]
 """

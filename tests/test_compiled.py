@@ -7,7 +7,7 @@ import pytest
 
 import lamina as L
 from lamina import models, nn
-from lamina.demos.cnn import digits_cnn
+from lamina.models import digits_cnn
 
 
 def eager(model, *args):

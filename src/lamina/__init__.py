@@ -47,7 +47,7 @@ _SUBMODULES = (
     "models",
     "train",
     "viz",
-    "demos",
+    "cli",
     "autograd",
     "utils",
     "backends",

@@ -6,16 +6,17 @@ import numpy as np
 import pytest
 
 import lamina as L
-from lamina.demos import cnn
+from lamina.cli.demos import cnn
 from lamina.models.lenet import lenet5
 
 
 def test_cnn_demo_short_run_learns_and_writes_pictures(tmp_path):
-    model, (xt, yt) = cnn.train(epochs=3, verbose=False)
+    model, (xt, yt), history = cnn.train(epochs=3, verbose=0)
     assert cnn.accuracy(model, xt, yt) > 0.8
+    assert history.epoch == [0, 1, 2] and "val_accuracy" in history.history
     paths = cnn.save_pictures(model, xt, yt, str(tmp_path))
     names = {os.path.basename(p) for p in paths}
-    assert {"kernels_conv1.png", "feature_maps_conv1.png", "feature_maps_conv3.png"} <= names
+    assert names == {"kernels.png", "feature_maps.png", "misclassified.png"}
     for p in paths:
         assert open(p, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
     maps = cnn.feature_maps(model, xt[0])
@@ -39,5 +40,5 @@ def test_lenet5_shapes_and_parameter_count(tmp_path):
 @pytest.mark.slow
 def test_cnn_demo_reaches_the_readme_figure():
     """The full 30-epoch run (README: 98.9% test accuracy; at least 98%)."""
-    model, (xt, yt) = cnn.train(verbose=False)
+    model, (xt, yt), _ = cnn.train(verbose=0)
     assert cnn.accuracy(model, xt, yt) >= 0.98

@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 
+from lamina.cli.demos import gan
 from lamina.data.datasets import load_digits
-from lamina.demos import gan
 from lamina.models.gan import dcgan
 
 
@@ -33,12 +33,22 @@ def test_judge_scores_real_digits_high():
 def test_gan_demo_short_run_writes_pictures(tmp_path):
     out = str(tmp_path / "gan")
     result = gan.main(out, epochs=2)
-    assert set(result) == {"fake_confident", "fake_classes", "real_confident", "real_classes"}
     # the judge on the real test digits: the README's "real: 93%", all 10 classes
     assert result["real_confident"] >= 0.9 and result["real_classes"] == 10
-    names = os.listdir(out)
-    assert "samples_epoch002.png" in names
-    assert "losses.png" in names  # matplotlib is in the test extra
+    assert result["figure"].endswith(f"(real: {result['real_confident']:.0%})")
+    names = sorted(os.listdir(out))
+    assert names == [
+        "config.json",
+        "losses.png",
+        "model.safetensors",
+        "progress.gif",
+        "samples.png",
+    ]
+    assert sorted(os.path.basename(f) for f in result["files"]) == names
+    from PIL import Image
+
+    with Image.open(os.path.join(out, "progress.gif")) as gif:
+        assert gif.n_frames == 2 and min(gif.size) >= 400  # large enough to see
 
 
 @pytest.mark.slow

@@ -10,8 +10,8 @@ import pytest
 
 from lamina import io as lio
 from lamina import models
+from lamina.cli.predict import predict_main
 from lamina.models.imagenet import imagenet_classes, predict, preprocess
-from lamina.models.predict_cli import predict_main
 
 from . import _recipe as R
 
@@ -65,4 +65,4 @@ def test_predict_and_cli(tmp_path, tiny_resnet18, capsys, cheap_init):
     text = capsys.readouterr().out
     assert rc == 0 and text.splitlines()[0] == str(img)
     assert len(text.splitlines()) == 4 and "%" in text
-    assert predict_main([str(tmp_path / "missing.jpg"), "--weights", tiny_resnet18]) == 2
+    assert predict_main([str(tmp_path / "missing.jpg"), "--weights", tiny_resnet18]) == 1

@@ -7,8 +7,8 @@ import pytest
 
 import lamina as L
 from lamina import models, nn
-from lamina.demos.ann import build_mlp
-from lamina.demos.cnn import digits_cnn
+from lamina.models import digits_cnn
+from lamina.models import digits_mlp as build_mlp
 from lamina.models.gpt import GPT, GPTConfig
 from lamina.onnx import UnsupportedOperatorError, export
 

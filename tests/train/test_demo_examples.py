@@ -32,13 +32,14 @@ def run_python(args, timeout=120):
 
 def test_ann_demo_reaches_97_percent_and_writes_files(tmp_path):
     code = (
-        "import json, sys; from lamina.demos import ann; "
-        "print(json.dumps(ann.main(sys.argv[1], verbose=0)))"
+        "import json, sys; from lamina.cli.demos import ann; "
+        "r = ann.main(sys.argv[1], verbose=0); r.pop('files'); print(json.dumps(r))"
     )
     result = json.loads(run_python(["-c", code, str(tmp_path)]).strip().splitlines()[-1])
     assert result["test_accuracy"] >= 0.97, result
     assert 1 <= result["best_epoch"] <= result["epochs"] <= 60
-    assert (tmp_path / "ann_digits.safetensors").stat().st_size > 100_000
+    assert (tmp_path / "model.safetensors").stat().st_size > 100_000
+    assert json.loads((tmp_path / "config.json").read_text())["builder"] == "digits_mlp"
     rows = (tmp_path / "history.csv").read_text().splitlines()
     assert rows[0].startswith("epoch,loss,accuracy,val_loss,val_accuracy,lr")
     assert len(rows) == 1 + result["epochs"]
@@ -48,20 +49,16 @@ def test_ann_demo_reaches_97_percent_and_writes_files(tmp_path):
 
 
 def test_demo_is_registered_before_xor():
-    from lamina.demos import DEMOS
+    from lamina.cli.demos import DEMOS
 
     names = list(DEMOS)
     assert names.index("ann") < names.index("xor")
 
 
-def test_xor_example_smoke():
-    out = run_python(["examples/xor.py", "--epochs", "2"])
-    assert "stopped after 2 epochs" in out and "1 xor 1 ->" in out
-
-
-def test_xor_example_reaches_target():
-    out = run_python(["examples/xor.py", "--target", "0.01"])
-    assert "reached the target mse 0.01" in out
+def test_xor_demo_reaches_target(tmp_path):
+    code = "import sys; from lamina.cli.demos import xor; print(xor.main(sys.argv[1]))"
+    out = run_python(["-c", code, str(tmp_path)])
+    assert "Epoch 1/20 - " in out and "(reached 0.001)" in out and "'correct': 4" in out
 
 
 def test_digits_mlp_example_smoke(tmp_path):

@@ -1,10 +1,10 @@
-"""Text for language models: tokenizers, LM windows, sampling and autocomplete.
+"""Text for language models: tokenizers and LM windows.
 
 Character and word tokenizers with a vocabulary (``min_freq``, an unknown token, JSON
-save/load), a dataset of next-token windows, temperature/top-k sampling, ``generate`` and
-``complete`` (the k most likely next words). The bundled corpus ``load_shakespeare()`` is
-the first ~1 MB of Shakespeare's plays (public domain; as compiled for char-rnn by
-A. Karpathy).
+save/load) and a dataset of next-token windows. Sampling, ``generate`` and ``complete``
+live in :mod:`lamina.models.generation` (they run a model). The bundled corpus
+``load_shakespeare()`` is the first ~1 MB of Shakespeare's plays (public domain; as
+compiled for char-rnn by A. Karpathy).
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ __all__ = [
     "WordTokenizer",
     "LMWindowDataset",
     "load_shakespeare",
-    "sample_next",
-    "generate",
-    "complete",
 ]
 
 _WORD_RE = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*|[0-9]+|\n|[^\sA-Za-z0-9]")
@@ -249,78 +246,3 @@ class LMWindowDataset:
         for b in range(0, self.n, batch_size):
             w = self.ids[starts[b : b + batch_size, None] + offs]  # (B, seq_len + 1)
             yield w[:, :-1], w[:, 1:]
-
-
-def _probs(logits, temperature: float = 1.0, top_k: int | None = None) -> np.ndarray:
-    """Softmax of logits / temperature over the top_k entries (others 0), float64."""
-    if temperature <= 0:
-        raise ValueError(f"temperature must be > 0, got {temperature}")
-    z = np.asarray(logits, dtype=np.float64).reshape(-1) / temperature
-    if top_k is not None and 0 < top_k < z.size:
-        cut = np.partition(z, -top_k)[-top_k]
-        z = np.where(z < cut, -np.inf, z)
-    p = np.exp(z - z.max())
-    return p / p.sum()
-
-
-def sample_next(
-    logits, temperature: float = 1.0, top_k: int | None = None, rng=None, banned=()
-) -> int:
-    """Draw a token id from logits (V,) with temperature and top-k (lamina's generator).
-
-    Ids in ``banned`` (e.g. the unknown token) are never drawn.
-    """
-    from ..random import default_rng
-
-    logits = np.array(logits, dtype=np.float64).reshape(-1)
-    logits[list(banned)] = -np.inf
-    p = _probs(logits, temperature, top_k)
-    return int((rng or default_rng()).choice(p.size, p=p))
-
-
-def _step_logits(model, ids, state):
-    """Run model on ids (T,) with a carried state; returns (last logits (V,), state)."""
-    from ..autograd.grad_mode import no_grad
-    from ..tensor import Tensor
-
-    with no_grad():
-        out = model(Tensor(np.asarray(ids, np.int64)[None, :]), state)
-    logits, state = out if isinstance(out, tuple) else (out, None)
-    return logits._data[0, -1], state
-
-
-def generate(model, tokenizer, prompt: str, n: int, temperature=1.0, top_k=None, rng=None):
-    """Continue prompt by n sampled tokens (never the unknown token); returns the text.
-
-    ``model(ids (1, T), state)`` must return ``(logits (1, T, V), state)`` (as
-    ``lamina.models.rnn.RNNLanguageModel``), so each new token costs one step.
-    """
-    unk = getattr(tokenizer, "unk_id", None)
-    banned = () if unk is None else (unk,)
-    ids = tokenizer.encode(prompt)
-    if len(ids) == 0:
-        raise ValueError("generate: the prompt encodes to no tokens")
-    logits, state = _step_logits(model, ids, None)
-    out = []
-    for _ in range(n):
-        nxt = sample_next(logits, temperature, top_k, rng, banned)
-        out.append(nxt)
-        logits, state = _step_logits(model, [nxt], state)
-    return tokenizer.decode(out)
-
-
-def complete(model, tokenizer, prompt: str, k: int = 5) -> list[tuple[str, float]]:
-    """The k most likely next tokens after prompt, with their probabilities.
-
-    The unknown token is left out (its probability stays in the denominator).
-    """
-    ids = tokenizer.encode(prompt)
-    if len(ids) == 0:
-        raise ValueError("complete: the prompt encodes to no tokens")
-    logits, _ = _step_logits(model, ids, None)
-    unk = getattr(tokenizer, "unk_id", None)
-    p = _probs(logits)
-    if unk is not None:
-        p[unk] = 0
-    best = np.argsort(-p, kind="stable")[:k]
-    return [(tokenizer.itos[int(i)], float(p[i])) for i in best]

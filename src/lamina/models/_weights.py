@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .registry import set_recipe
+
 __all__ = ["state_dict_from", "build"]
 
 
@@ -77,6 +79,7 @@ def build(cls_or_fn, where: str, head_key: str, weights, kwargs: dict, *args):
         if "num_classes" not in kwargs and head_key in sd:
             kwargs["num_classes"] = int(np.shape(sd[head_key])[0])
     model = cls_or_fn(*args, **kwargs)
+    set_recipe(model, where, kwargs)  # the builder's name and arguments, for save_pretrained
     if sd is not None:
         model.load_state_dict(sd, strict=True)
     return model

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from .. import nn
+from .registry import register
 
 
 def dcgan_init_(module: nn.Module) -> None:
@@ -24,6 +25,7 @@ def dcgan_init_(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
+@register()
 class MLPGenerator(nn.Module):
     """z (N, latent) -> image (N, C, H, W) in [-1, 1] through ReLU hidden layers."""
 
@@ -41,6 +43,7 @@ class MLPGenerator(nn.Module):
         return self.net(z).reshape(-1, *self.image_shape)
 
 
+@register()
 class MLPDiscriminator(nn.Module):
     """image -> one logit per image through LeakyReLU(0.2) hidden layers."""
 
@@ -57,6 +60,7 @@ class MLPDiscriminator(nn.Module):
         return self.net(x)
 
 
+@register()
 class DCGANGenerator(nn.Module):
     """z (N, latent) -> (N, C, S, S) with S = 4 * 2**k; k upsampling stages after a 4x4 seed."""
 
@@ -88,6 +92,7 @@ class DCGANGenerator(nn.Module):
         return self.net(z)
 
 
+@register()
 class DCGANDiscriminator(nn.Module):
     """(N, C, S, S) -> (N, 1) logits: strided convs halve S down to 4, then a 4x4 conv."""
 

@@ -10,8 +10,10 @@ cross-entropy.
 from __future__ import annotations
 
 from .. import nn
+from .registry import register
 
 
+@register()
 class LeNet5(nn.Module):
     """conv5x5(6)-pool-conv5x5(16)-pool-fc120-fc84-fc(num_classes) for (N, C, 28, 28)."""
 
@@ -38,6 +40,7 @@ class LeNet5(nn.Module):
         return self.classifier(self.features(x))
 
 
+@register()
 def lenet5(num_classes: int = 10, in_channels: int = 1, weights: str | None = None) -> LeNet5:
     """Build LeNet-5; ``weights`` is an optional .safetensors/.pth state-dict file."""
     model = LeNet5(num_classes, in_channels)

@@ -13,6 +13,7 @@ import numpy as np
 from .. import nn
 from ..nn import functional as F
 from ..tensor import Tensor
+from .registry import register
 
 __all__ = ["RNNLanguageModel", "RNNForecaster", "lm_loss", "detach_state"]
 
@@ -47,6 +48,7 @@ def detach_state(state):
     return state.detach()
 
 
+@register()
 class RNNLanguageModel(nn.Module):
     """Embedding -> recurrent stack -> linear head over the vocabulary.
 
@@ -76,6 +78,7 @@ class RNNLanguageModel(nn.Module):
         return self.head(out), state
 
 
+@register()
 class RNNForecaster(nn.Module):
     """Past window (N, lookback, input_size) -> next ``horizon`` values (N, horizon).
 

@@ -382,3 +382,22 @@ class Module:
 
     def __dir__(self):
         return list(super().__dir__()) + list(self._parameters) + list(self._modules)
+
+
+def _save_pretrained(self, path, **kwargs):
+    """Save with the recipe (see lamina.models.pretrained.save_pretrained; Hugging Face's name)."""
+    from ..models.pretrained import save_pretrained
+
+    return save_pretrained(self, path, **kwargs)
+
+
+def _from_pretrained(cls, path):
+    """Rebuild a model saved by ``save_pretrained`` (see lamina.models.pretrained)."""
+    from ..models.pretrained import from_pretrained
+
+    return from_pretrained(path, None if cls is Module else cls)
+
+
+# the saving code sits above nn (it needs the model registry); Module only points to it
+Module.save_pretrained = _save_pretrained
+Module.from_pretrained = classmethod(_from_pretrained)

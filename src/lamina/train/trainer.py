@@ -30,6 +30,7 @@ from ..data import DataLoader, Subset, TensorDataset
 from ..nn.hooks import training_mode
 from ..tensor import Tensor
 from . import checkpoint as ckpt
+from . import split
 from .batches import Means, array, batch_size_of, is_array, is_dataset, split_batch
 from .callbacks import Callback, CallbackList, History
 from .metrics import Metric, get_metric
@@ -149,21 +150,28 @@ class Trainer:
         if validation_split and validation_data is None:
             if isinstance(x, DataLoader) or not (is_array(x) or is_dataset(x)):
                 raise ValueError("fit: validation_split needs arrays or a Dataset, not a loader")
-            n = len(x)
-            cut = int(n * (1.0 - validation_split))  # the LAST share is held out, as Keras
+            labels = split.class_labels(x, None if y is None else array(y))
+            keep, held = split.split_indices(len(x), validation_split, labels)
             if is_array(x):
                 xa, ya = array(x), None if y is None else array(y)
-                validation_data = (xa[cut:], None if ya is None else ya[cut:])
-                x, y = xa[:cut], None if ya is None else ya[:cut]
+                validation_data = (xa[held], None if ya is None else ya[held])
+                x, y = xa[keep], None if ya is None else ya[keep]
             else:
-                x, validation_data = Subset(x, range(cut)), Subset(x, range(cut, n))
+                x, validation_data = Subset(x, keep), Subset(x, held)
         train = self._loader(x, y, batch_size, shuffle, "fit")
         if validation_data is None:
             return train, None
         if isinstance(validation_data, tuple):
             vx, vy = validation_data if len(validation_data) == 2 else (validation_data[0], None)
-            return train, self._loader(vx, vy, batch_size, False, "fit validation_data")
-        return train, self._loader(validation_data, None, batch_size, False, "fit validation_data")
+            val = self._loader(vx, vy, batch_size, False, "fit validation_data")
+        else:
+            vx, vy = validation_data, None
+            val = self._loader(validation_data, None, batch_size, False, "fit validation_data")
+        split.warn_missing_classes(
+            split.class_labels(x, None if y is None else array(y)),
+            split.class_labels(vx, None if vy is None else array(vy)),
+        )
+        return train, val
 
     # ---- steps ------------------------------------------------------------------------
     def train_step(self, batch: Any) -> dict[str, float | None]:
@@ -220,9 +228,15 @@ class Trainer:
             epochs: the index of the last epoch (with ``initial_epoch``), as Keras.
             batch_size: samples per update.
             validation_data: ``(x_val, y_val)``, a Dataset or a DataLoader.
-            validation_split: share of ``x`` (its last samples) held out for validation.
+            validation_split: share of ``x`` held out for validation, drawn at random with
+                a fixed seed; stratified (that share of every class) when the targets are
+                integer class labels (1-D ``y``, a Dataset's ``targets``, a TensorDataset's
+                last tensor). Keras holds out the last samples instead, which validates on
+                the last classes only when the data is sorted by class.
             shuffle: reshuffle every epoch, drawing from lamina's global RNG.
             callbacks: Callback objects; a History is always added first.
+
+        Warns (UserWarning) when the validation data lacks classes the training data has.
             verbose: 0 silent, 1 progress bar (one line per epoch when not a terminal),
                 2 one line per epoch.
             initial_epoch: epoch to start at (0-based).

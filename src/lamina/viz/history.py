@@ -38,13 +38,21 @@ def _save(fig: Any, path: str | os.PathLike) -> str:
     return path
 
 
-def plot_history(history: Any, path: str | os.PathLike, keys: list[str] | None = None) -> str:
+def plot_history(
+    history: Any,
+    path: str | os.PathLike,
+    keys: list[str] | None = None,
+    title: str | None = None,
+) -> str:
     """One panel per metric with its training and ``val_`` curves; the lr on a log scale.
+
+    Epochs are numbered as the console prints them (``Epoch 1/20`` is epoch 1).
 
     Args:
         history: a :class:`lamina.train.History` or its ``.history`` dict.
         path: the PNG file to write (folders are created).
         keys: the metrics to draw (default: every key without the ``val_`` prefix).
+        title: a title over the panels.
 
     Returns:
         The path written.
@@ -55,20 +63,27 @@ def plot_history(history: Any, path: str | os.PathLike, keys: list[str] | None =
     names = keys or [k for k in logs if not k.startswith("val_") and k not in _SKIP]
     if keys is None and len(set(logs.get("lr", []))) > 1:
         names = [*names, "lr"]  # only a schedule that changes is worth a panel
-    fig = _figure(4.0 * len(names), 3.2)
+    fig = _figure(4.0 * len(names), 3.4 if title else 3.2)
+    epochs = getattr(history, "epoch", None)
     for i, name in enumerate(names):
         ax = fig.add_subplot(1, len(names), i + 1)
         for key, label in ((name, "train"), (f"val_{name}", "validation")):
             if key in logs:
                 values = np.asarray(logs[key], dtype=np.float64)
-                ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=label)
+                x = np.arange(1, len(values) + 1)
+                if epochs is not None and len(epochs) == len(values):
+                    x = np.asarray(epochs) + 1  # History's epochs are 0-based
+                ax.plot(x, values, marker=".", label=label)
         if name == "lr":
             ax.set_yscale("log")
         ax.set_title(name)
         ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
         ax.grid(alpha=0.3)
         if name != "lr":
             ax.legend()
+    if title:
+        fig.suptitle(title)
     return _save(fig, path)
 
 

@@ -3,8 +3,9 @@
 Layers of weights times inputs plus biases with ReLU activations, a softmax classifier
 trained with cross-entropy (``nn.CrossEntropyLoss`` takes the logits), Adam, mini-batches,
 a validation set held out of the training images, early stopping that keeps the best
-epoch's weights, then the untouched test set: accuracy and confusion matrix. Writes the
-weights (safetensors), the history (CSV) and, with matplotlib, the curves (PNG).
+epoch's weights, then the untouched test set: accuracy and confusion matrix. Saves the
+model with its recipe (``lamina predict --model-dir lamina_out/ann`` uses it), the
+history (CSV) and, with matplotlib, the curves and the confusion matrix (PNG).
 """
 
 from __future__ import annotations
@@ -18,24 +19,23 @@ import lamina as L
 from lamina import nn, optim
 from lamina.data.datasets import load_digits
 from lamina.data.datasets.digits import stratified_split
-from lamina.io import save_file
+from lamina.models import digits_mlp
 from lamina.train import CSVLogger, EarlyStopping, Trainer, confusion_matrix, summary
+
+from ._common import have
+
+
+def pixel_stats(train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each pixel's mean and std over the training set (std 1 where a pixel is always blank)."""
+    mean, std = train.mean(axis=0), train.std(axis=0)
+    std[std < 1e-3] = 1.0  # pixels that are always blank stay 0
+    return mean.astype(np.float32), std.astype(np.float32)
 
 
 def standardize(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
     """Scale each pixel to zero mean, unit variance with the training set's statistics."""
-    mean, std = train.mean(axis=0), train.std(axis=0)
-    std[std < 1e-3] = 1.0  # pixels that are always blank stay 0
+    mean, std = pixel_stats(train)
     return [((a - mean) / std).astype(np.float32) for a in (train, *others)]
-
-
-def build_mlp(hidden=(512, 256), dropout=0.0, n_in=64, n_out=10) -> nn.Sequential:
-    """Linear -> ReLU (-> Dropout) blocks, then a Linear layer giving one logit per class."""
-    layers, width = [], n_in
-    for h in hidden:
-        layers += [nn.Linear(width, h), nn.ReLU()] + ([nn.Dropout(dropout)] if dropout else [])
-        width = h
-    return nn.Sequential(*layers, nn.Linear(width, n_out))
 
 
 def format_confusion(cm: np.ndarray) -> str:
@@ -45,7 +45,11 @@ def format_confusion(cm: np.ndarray) -> str:
 
 
 def digits_splits(seed: int = 0) -> dict:
-    """Standardised (x, y) pairs: 90/10 stratified fit/validation of the train split, test."""
+    """Standardised (x, y) pairs: 90/10 stratified fit/validation of the train split, test.
+
+    ``"stats"`` holds the training pixels' (mean, std), which the saved model's
+    preprocessing repeats on a new image.
+    """
     x_all, y_all = load_digits("train", flat=True)  # (1438, 64) in [0, 1], (1438,)
     x_test, y_test = load_digits("test", flat=True)  # (359, 64), (359,)
     fit_idx, val_idx = stratified_split(y_all, test_fraction=0.1, seed=seed)
@@ -54,6 +58,7 @@ def digits_splits(seed: int = 0) -> dict:
         "fit": (x_fit, y_all[fit_idx]),
         "val": (x_val, y_all[val_idx]),
         "test": (x_test, y_test),
+        "stats": pixel_stats(x_all[fit_idx]),
     }
 
 
@@ -66,12 +71,12 @@ def main(
     dropout: float = 0.0,
     patience: int = 10,
 ) -> dict:
-    """Train, test and save the digits MLP; returns accuracy, epochs and timings."""
+    """Train, test and save the digits MLP; returns the figure, the files and the values."""
     start = time.perf_counter()
     os.makedirs(out_dir, exist_ok=True)
     L.manual_seed(seed)
     data = digits_splits(seed)
-    model = build_mlp(hidden, dropout)
+    model = digits_mlp(hidden, dropout)
     if verbose:
         summary(model, (1, 64))
     trainer = Trainer(
@@ -90,8 +95,12 @@ def main(
         verbose=verbose,
     )
     test = trainer.evaluate(*data["test"])
-    _report(trainer, data["test"], out_dir, history, stop, verbose)
+    files = _report(trainer, data, out_dir, history, stop, verbose)
+    n_test = len(data["test"][1])
+    correct = int(round(test["accuracy"] * n_test))
     return {
+        "figure": f"{test['accuracy']:.1%} test accuracy ({correct}/{n_test})",
+        "files": files,
         "test_accuracy": test["accuracy"],
         "test_loss": test["loss"],
         "epochs": len(history.epoch),
@@ -101,14 +110,20 @@ def main(
     }
 
 
-def _report(trainer, test, out_dir, history, stop, verbose) -> None:
-    """Confusion matrix, weights, plots; printed when verbose."""
-    x_test, y_test = test
+def _report(trainer, data, out_dir, history, stop, verbose) -> list[str]:
+    """Confusion matrix, the saved model, plots; printed when verbose. Returns the files."""
+    x_test, y_test = data["test"]
     cm = confusion_matrix(y_test, trainer.predict(x_test), num_classes=10)
-    weights = os.path.join(out_dir, "ann_digits.safetensors")
-    save_file(trainer.model.state_dict(), weights)
-    files = {"weights": weights, "history": os.path.join(out_dir, "history.csv")}
-    files.update(_plots(history, cm, out_dir))
+    mean, std = data["stats"]
+    preprocessing = {"size": [8, 8], "channels": 1, "invert": "auto", "flatten": True}
+    trainer.model.save_pretrained(
+        out_dir,
+        task="image-classification",
+        class_names=[str(d) for d in range(10)],
+        preprocessing={**preprocessing, "mean": mean.tolist(), "std": std.tolist()},
+    )
+    files = [os.path.join(out_dir, f) for f in ("model.safetensors", "config.json")]
+    files.append(os.path.join(out_dir, "history.csv"))
     if verbose:
         correct = int(np.trace(cm))
         print(
@@ -116,18 +131,21 @@ def _report(trainer, test, out_dir, history, stop, verbose) -> None:
             f"best epoch {stop.best_epoch + 1} of {len(history.epoch)}"
         )
         print(format_confusion(cm))
-        print("wrote " + ", ".join(files.values()))
+    files += _plots(history, cm, out_dir)
+    return files
 
 
-def _plots(history, cm: np.ndarray, out_dir: str) -> dict:
-    """Curves and confusion matrix as PNG when matplotlib is installed, else nothing."""
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return {}
+def _plots(history, cm: np.ndarray, out_dir: str) -> list[str]:
+    """Curves and confusion matrix as PNG when matplotlib is installed, else a note."""
+    if not have("matplotlib", "curves.png and confusion.png"):
+        return []
     from lamina.viz import plot_confusion_matrix, plot_history
 
-    return {
-        "curves": plot_history(history, os.path.join(out_dir, "curves.png")),
-        "confusion": plot_confusion_matrix(cm, os.path.join(out_dir, "confusion.png")),
-    }
+    return [
+        plot_history(history, os.path.join(out_dir, "curves.png"), title="MLP on the 8x8 digits"),
+        plot_confusion_matrix(
+            cm,
+            os.path.join(out_dir, "confusion.png"),
+            title="MLP on the digits: test confusion matrix",
+        ),
+    ]
