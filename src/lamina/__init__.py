@@ -62,8 +62,8 @@ def __getattr__(name: str):
 
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
-    if name in ("save", "load"):
-        return getattr(importlib.import_module(".io", __name__), name)
+    if name in ("save", "load"):  # torch.save / torch.load without pickle (lamina.io.torch_api)
+        return getattr(importlib.import_module(".io.torch_api", __name__), name)
     if name == "compile":  # torch.compile's counterpart for inference (lamina.compiled)
         return importlib.import_module(".compiled", __name__).compile
     raise AttributeError(f"module 'lamina' has no attribute {name!r}")

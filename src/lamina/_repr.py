@@ -12,8 +12,8 @@ def _float_formatter(arr: np.ndarray):
     when the finite non-zero magnitudes span more than 1e3 or leave [1e-4, 1e8]."""
     finite = np.abs(arr[np.isfinite(arr)]).astype(np.float64)
     nonzero = finite[finite != 0]
-    if nonzero.size and np.all(np.ceil(nonzero) == nonzero):
-        if nonzero.max() > 1e8:
+    if np.all(np.ceil(nonzero) == nonzero):  # all zeros too: torch prints ``0.``
+        if nonzero.size and nonzero.max() > 1e8:
             return lambda v: f"{v:.4e}"
         return lambda v: f"{v:.0f}." if np.isfinite(v) else f"{v}"
     if nonzero.size:

@@ -179,6 +179,9 @@ def _tensors(ts, name) -> list:
 def cat(tensors, dim: int = 0) -> Tensor:
     """Concatenate along an existing dim (torch.cat)."""
     ts = _tensors(tensors, "cat")
+    for i, t in enumerate(ts):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     # torch skips empty 1-D tensors beside tensors of more dims (legacy behaviour)
     full = [t for t in ts if not (t.ndim == 1 and t.shape[0] == 0)] or ts
     ref = full[0]

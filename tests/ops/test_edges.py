@@ -60,6 +60,8 @@ SIZE_ZERO = [
     ("chunk", lambda T, x: x.chunk(2), (0, 3)),
     ("chunk_dim1", lambda T, x: x.chunk(2, 1), (3, 0)),
     ("cumprod", lambda T, x: x.cumprod(0), (0, 3)),
+    ("matmul_empty_vector", lambda T, x: x.flatten() @ T.ones(0, 2, dtype=x.dtype), (0, 3)),
+    ("vector_matmul_empty", lambda T, x: x.t() @ T.ones(0, dtype=x.dtype), (0, 3)),
 ]
 
 
@@ -139,6 +141,10 @@ def test_clamp_with_tensor_bounds_values_and_gradients(lo, hi):
         ("clamp_at_bounds", lambda T, a: a.clamp(0.0, 1.0), arr(0.0, 1.0, 2.0, 0.5)),
         ("log_softmax_neg_inf", lambda T, a: a.log_softmax(0), arr(-INF, 0.0, 1.0)),
         ("maximum_ties", lambda T, a: T.maximum(a, T.tensor([2.0, 0.0, 0.0])), arr(2.0, 2.0, 1.0)),
+        ("cumprod_zero_inf_grad", lambda T, a: T.log(a.cumprod(0)), arr(2.0, 0.0, 3.0, 0.5)),
+        ("amin_nan_slice", lambda T, a: T.log(a).amin(0), arr(1.0, -1.0, 2.0)),
+        ("max_nan", lambda T, a: (a**a).min(), arr(-1.5, 2.0, 0.5)),
+        ("relu_then_rsqrt", lambda T, a: T.relu(a).rsqrt(), arr(-1.0, 0.0, 4.0)),
     ],
 )
 def test_gradients_where_torch_defines_them(name, fn, x):
@@ -165,3 +171,9 @@ def test_matmul_shape_mismatch_raises_runtime_error():
     for T in (torch, lamina):
         with pytest.raises(RuntimeError):
             T.ones(2, 3) @ T.ones(2, 3)
+
+
+def test_cat_of_zero_d_raises_like_torch():
+    for T in (torch, lamina):
+        with pytest.raises(RuntimeError, match="zero-dimensional"):
+            T.cat([T.tensor(1.0), T.tensor(2.0)])

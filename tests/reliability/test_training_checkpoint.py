@@ -207,3 +207,20 @@ def test_bad_callback_state_refused_before_anything_changes(tmp_path):
     for k in before[0]:
         np.testing.assert_array_equal(before[0][k], after[0][k])
     assert before[1:] == after[1:]
+
+
+def test_composite_optimizer_parts_are_checked_each():
+    from lamina.train.checkpoint import _check_one_optimizer
+    from lamina.train.conform import PartError
+    from lamina.train.gan import _Pair
+
+    d, g = nn.Linear(2, 1), nn.Linear(3, 2)
+    pair = _Pair(optim.Adam(d.parameters()), optim.Adam(g.parameters()))
+    good = pair.state_dict()
+    _check_one_optimizer(good, pair, "")  # its own state passes
+    bad = pair.state_dict()
+    bad["g"]["param_groups"][0]["lr"] = float("nan")
+    with pytest.raises(PartError, match=r"key 'g\.param_groups\.0\.lr': nan"):
+        _check_one_optimizer(bad, pair, "")
+    with pytest.raises(PartError, match=r"expected a dict with keys \['d', 'g'\]"):
+        _check_one_optimizer({"d": good["d"]}, pair, "")

@@ -94,6 +94,8 @@ def extract_state_dict(obj: Any, strip_prefix: str = "module.") -> dict[str, np.
                 stack.append((name + ".", v))
             elif isinstance(v, np.ndarray):
                 flat[name] = v
+            elif type(v).__name__ in ("Tensor", "Parameter") and hasattr(v, "detach"):
+                flat[name] = v.detach().numpy()  # what lamina.load returns (torch.load's kind)
             else:
                 raise TypeError(
                     f"extract_state_dict: {name!r} is {type(v).__name__}, expected an array "

@@ -118,7 +118,7 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, a, b):
         check_broadcast(a, b)
-        if _bool_array(a) and _bool_array(b) and np.size(a):
+        if _bool_array(b) and np.asarray(a).dtype == np.bool_:
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         if _bool_array(a) and isinstance(b, (bool, np.bool_)):  # bool ** bool scalar is bool
             return np.power(a.astype(np.int8), int(b)).astype(bool)

@@ -61,14 +61,15 @@ class MatMul(Op):
         if need[0]:
             ga = g @ np.swapaxes(b2, -1, -2)
             if a.ndim == 1:
-                ga = ga.reshape(-1, a.shape[0]).sum(0)
+                ga = ga.sum(axis=tuple(range(ga.ndim - 1)))  # fine with a size-0 vector
         if need[1]:
             if b2.ndim == 2 and a2.ndim > 2:  # batched a, shared b: fold the batch, one GEMM
                 gb = a2.reshape(-1, a2.shape[-1]).T @ g.reshape(-1, g.shape[-1])
             else:
                 gb = np.swapaxes(a2, -1, -2) @ g
             if b.ndim == 1:
-                gb = gb.reshape(-1, b.shape[0]).sum(0)
+                gb = gb[..., 0]  # (..., n, 1) -> (..., n)
+                gb = gb.sum(axis=tuple(range(gb.ndim - 1)))
         return ga, gb
 
 

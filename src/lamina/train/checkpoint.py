@@ -192,14 +192,14 @@ def _check_one_optimizer(saved: Any, opt: Any, prefix: str) -> None:
         raise PartError(prefix + "(top)", "expected a dict with keys ['param_groups', 'state']")
     conform(saved["param_groups"], live["param_groups"], prefix + "param_groups")
     params = [p for g in opt.param_groups for p in g["params"]]
-    _check_optimizer_state(saved["state"], [as_array(p) for p in params])
+    _check_optimizer_state(saved["state"], [as_array(p) for p in params], prefix + "state")
 
 
-def _check_optimizer_state(saved: Any, params: list[np.ndarray]) -> None:
+def _check_optimizer_state(saved: Any, params: list[np.ndarray], where: str) -> None:
     if not isinstance(saved, dict):
-        raise PartError("state", f"{type(saved).__name__}, expected a dict")
+        raise PartError(where, f"{type(saved).__name__}, expected a dict")
     for index, entry in saved.items():
-        key = f"state.{index}"
+        key = f"{where}.{index}"
         if not isinstance(index, int) or not 0 <= index < len(params):
             raise PartError(key, f"names no parameter (0..{len(params) - 1})")
         if not isinstance(entry, dict):

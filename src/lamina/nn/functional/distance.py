@@ -20,7 +20,11 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         raise RuntimeError(
             f"expected common dtype to be floating point, yet common dtype is {x1.dtype}"
         )
-    x1, x2 = (x if x.is_floating_point() else x.float() for x in (x1, x2))
+    # the integer one computes in the other's floating dtype, as torch's promotion
+    if not x1.is_floating_point():
+        x1 = x1.to(x2.dtype)
+    if not x2.is_floating_point():
+        x2 = x2.to(x1.dtype)
     shape = _broadcast_shape(x1.shape, x2.shape)
     x1, x2 = x1.expand(*shape), x2.expand(*shape)
     n1 = x1.norm(p=2, dim=dim, keepdim=True).clamp(min=eps)

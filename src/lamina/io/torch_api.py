@@ -1,0 +1,150 @@
+"""``lamina.save`` / ``lamina.load``: torch.save / torch.load's interface, without pickle.
+
+What torch users pass to ``torch.save`` works: a Tensor, an ndarray, a state dict, or dicts,
+lists and tuples of those mixed with numbers, strings, bools and None; to a path or to a
+binary file object. ``lamina.load`` gives it back with every array as a Tensor, as
+``torch.load`` does. The files are safetensors (a flat state dict stays a plain safetensors
+file any tool reads; anything else is a lamina checkpoint, safetensors plus a JSON skeleton).
+
+The difference kept on purpose: a whole ``nn.Module`` is refused. torch pickles the
+module's class and code, and loading such a file runs code; lamina never writes or runs
+code from a file. Save ``model.state_dict()`` (or use ``model.save_pretrained(dir)``, which
+also keeps the recipe that rebuilds the model).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..device import as_device
+from ..tensor import Tensor
+from .checkpoint import save_checkpoint
+from .safetensors_io import save_file
+
+_ROOT = "__lamina_object__"  # wraps what is not a dict, so the checkpoint format can hold it
+_ORDER = "lamina.key_order"  # safetensors sorts its keys; torch.load keeps the saved order
+
+
+def _is_module(obj: Any) -> bool:
+    return callable(getattr(obj, "state_dict", None)) and callable(getattr(obj, "parameters", None))
+
+
+def _arrays(obj: Any) -> Any:
+    """The structure with every Tensor replaced by its array (detached, no copy)."""
+    if isinstance(obj, Tensor):
+        return obj.detach().numpy()
+    if isinstance(obj, Mapping):
+        return {k: _arrays(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_arrays(v) for v in obj)
+    return obj
+
+
+def _tensors(obj: Any) -> Any:
+    """The structure with every ndarray as a Tensor, as ``torch.load`` returns them."""
+    if isinstance(obj, np.ndarray):
+        return Tensor(obj)
+    if isinstance(obj, dict):
+        return {k: _tensors(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_tensors(v) for v in obj)
+    return obj
+
+
+def _write(obj: Any, path: str) -> None:
+    flat = (
+        isinstance(obj, Mapping)
+        and obj
+        and all(isinstance(k, str) and isinstance(v, np.ndarray) for k, v in obj.items())
+    )
+    if flat:
+        save_file(dict(obj), path, metadata={_ORDER: json.dumps(list(obj))})
+    else:
+        save_checkpoint({_ROOT: obj}, path)
+
+
+def _in_saved_order(obj: dict, order: str | None) -> dict:
+    """A flat state dict in the order it was saved (when the file says it, and agrees)."""
+    try:
+        keys = json.loads(order) if order else None
+    except ValueError:
+        keys = None
+    if not isinstance(keys, list) or sorted(map(str, keys)) != sorted(obj):
+        return obj
+    return {k: obj[k] for k in keys}
+
+
+def save(obj: Any, f: Any) -> None:
+    """Save tensors, arrays and nested containers of them (torch.save, without pickle).
+
+    Args:
+        obj: a Tensor, an ndarray, a state dict, or dicts/lists/tuples of those mixed with
+            int, float, str, bytes, bool and None.
+        f: a path, or a binary file object opened for writing.
+
+    Raises:
+        TypeError: ``obj`` is an ``nn.Module`` (save its ``state_dict()``), or holds a value
+            of another type (the message names its place).
+    """
+    if _is_module(obj):
+        raise TypeError(
+            f"lamina.save: cannot save a whole {type(obj).__name__} module: torch pickles the "
+            "module's code and runs it on load, which lamina never does. Save its weights "
+            "with lamina.save(model.state_dict(), f) and build the model in code, or use "
+            "model.save_pretrained(dir), which keeps the recipe that rebuilds it."
+        )
+    state = _arrays(obj)
+    if hasattr(f, "write"):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "object.safetensors")
+            _write(state, path)
+            with open(path, "rb") as src:
+                f.write(src.read())
+        return
+    _write(state, os.fspath(f))
+
+
+def load(f: Any, map_location: Any = None, weights_only: bool = True, **kwargs: Any) -> Any:
+    """Load what ``lamina.save`` or ``torch.save`` wrote, arrays as Tensors (torch.load).
+
+    Never runs code from the file: torch files are read by a restricted reader, as
+    ``torch.load(weights_only=True)``, whatever ``weights_only`` says.
+
+    Args:
+        f: a path, or a binary file object opened for reading.
+        map_location: None, ``"cpu"`` or a CPU device (lamina runs on the CPU only).
+        weights_only: accepted for torch's signature; lamina always loads weights only.
+        **kwargs: torch's other options (``mmap``...), accepted and ignored.
+
+    Raises:
+        LaminaFileError: unknown format, truncated, corrupted or hostile file.
+    """
+    from . import _sniff
+    from . import load as load_arrays
+    from .safetensors_io import load_metadata
+
+    if (
+        map_location is not None
+        and not callable(map_location)
+        and not isinstance(map_location, dict)
+    ):
+        as_device(map_location)
+    if hasattr(f, "read"):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "object")
+            with open(path, "wb") as dst:
+                dst.write(f.read())
+            return load(path, map_location)
+    obj = load_arrays(f)
+    flat = isinstance(obj, dict) and obj and all(isinstance(v, np.ndarray) for v in obj.values())
+    if flat and _sniff(os.fspath(f)) == "safetensors":
+        obj = _in_saved_order(obj, load_metadata(f).get(_ORDER))
+    if isinstance(obj, dict) and set(obj) == {_ROOT}:
+        obj = obj[_ROOT]
+    return _tensors(obj)
