@@ -1,9 +1,10 @@
 """The layers import downwards: nothing below the top imports the ``lamina`` facade.
 
-Inside ``src/lamina`` a module imports what it uses from the module that defines it
-(``from ..autograd.grad_mode import no_grad``), not from the package's re-exports
-(``import lamina`` / ``from lamina import no_grad`` / ``from .. import no_grad``), which
-would tie it to everything the facade imports. Only the top (``cli``, ``demos``) may.
+Inside ``src/lamina`` a module imports what it uses from the module that defines it, by a
+relative import (``from ..autograd.grad_mode import no_grad``), not from the package's
+re-exports (``import lamina`` / ``from lamina import no_grad`` / ``from .. import no_grad``),
+which would tie it to everything the facade imports, nor by the absolute name
+(``from lamina.autograd.function import Op``). Only the top (``cli``, ``demos``) may.
 ``from .. import nn`` imports a subpackage and is fine.
 """
 
@@ -25,8 +26,11 @@ def _facade_imports(path: Path, root: Path = ROOT) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.Import):
-            found += [f"import {a.name}" for a in node.names if a.name == "lamina"]
+            found += [f"import {a.name}" for a in node.names if a.name.split(".")[0] == "lamina"]
         elif isinstance(node, ast.ImportFrom):
+            if node.level == 0 and (node.module or "").startswith("lamina."):
+                found.append(f"line {node.lineno}: from {node.module} import (absolute)")
+                continue
             if node.level == 0:
                 target = root if node.module == "lamina" else None
             else:  # the package a relative import names: up `level` from this file
@@ -58,9 +62,13 @@ def test_the_check_sees_a_facade_import(tmp_path):
     (fake / "nn").mkdir()
     (fake / "nn" / "__init__.py").write_text("")
     mod = fake / "train" / "x.py"
-    mod.write_text("import lamina\nfrom lamina import no_grad\nfrom .. import no_grad, nn\n")
+    mod.write_text(
+        "import lamina\nfrom lamina import no_grad\nfrom .. import no_grad, nn\n"
+        "from lamina.tensor import Tensor\nfrom ..tensor import Tensor as T\n"
+    )
     assert _facade_imports(mod, fake) == [
         "train/x.py: import lamina",
         "train/x.py: line 2: from lamina import no_grad",
         "train/x.py: line 3: from .. import no_grad",
+        "train/x.py: line 4: from lamina.tensor import (absolute)",
     ]

@@ -13,6 +13,8 @@ import pytest
 
 from tests.fuzz import torchfuzz as F
 
+pytest.importorskip("torch")  # every test here runs the programs under torch too
+
 # class prefix -> why lamina still differs from torch there. Every entry names the work
 # that removes it; a class not listed fails the test with a reproducer.
 KNOWN: dict[str, str] = {}

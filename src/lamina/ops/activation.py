@@ -11,8 +11,7 @@ import math
 
 import numpy as np
 
-from lamina.autograd.function import Op
-
+from ..autograd.function import Op
 from .dims import wrap_dim
 from .elementwise import as_float
 from .special import erf

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lamina.autograd.function import Op
-
+from ..autograd.function import Op
 from .conv_kernels import (
     col2im,
     cols_backward,

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lamina.autograd.function import Op
-
+from ..autograd.function import Op
 from .activation import sigmoid_array
 
 _REDUCTIONS = ("mean", "sum", "none")

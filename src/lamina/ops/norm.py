@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lamina.autograd.function import Op
+from ..autograd.function import Op
 
 
 def _norm_backward(grad, xhat, invstd, w, axes):

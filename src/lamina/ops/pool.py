@@ -21,8 +21,7 @@ import functools
 
 import numpy as np
 
-from lamina.autograd.function import Op
-
+from ..autograd.function import Op
 from . import fast
 from .conv import pair, positive
 

@@ -26,8 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lamina.autograd.function import Op
-
+from ..autograd.function import Op
 from ._rnn_util import (
     _check,
     _gate_scale,
