@@ -86,7 +86,7 @@ def apply(fn, *args, **kwargs):
             needs.append(False)
     ctx = fn._Ctx(fn)
     if record and _grad_mode.enabled:
-        if len(args) < len(names):  # inputs left to their default (bias=None) get a flag
+        if len(args) < len(names) and not fn._varargs:  # defaults left out get a flag
             needs += [False] * (len(names) - len(args))
         ctx.needs_input_grad = tuple(needs)
     else:
@@ -137,9 +137,7 @@ def _make(arr, requires_grad=False):
     t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
     t.requires_grad = requires_grad
     t.grad = t._ctx = None
-    t._idx = 0
-    t._version = [0]
-    t._view = False
+    t._idx, t._version, t._view = 0, [0], False
     return t
 
 
