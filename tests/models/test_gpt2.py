@@ -163,7 +163,7 @@ def test_lamina_complete_with_the_char_demo_model(tmp_path, capsys):
     # the older layout (gpt.json + gpt.safetensors) still continues text
     old = tmp_path / "old"
     old.mkdir()
-    lamina.save(model, str(old / "gpt.safetensors"))
+    lamina.save(model.state_dict(), str(old / "gpt.safetensors"))
     meta = {"model": "lamina.models.gpt.GPT", "config": model.config.to_dict(), "chars": chars}
     (old / "gpt.json").write_text(json.dumps(meta))
     capsys.readouterr()
