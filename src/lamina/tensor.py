@@ -19,6 +19,7 @@ from .device import CPU
 from .ops import elementwise as E
 from .tensor_convert import ConvertMixin
 from .tensor_math import MathMixin
+from .tensor_reduce import ReduceMixin
 from .tensor_select import SelectMixin
 from .tensor_shape import ShapeMixin
 
@@ -142,7 +143,7 @@ def promote(*operands):
     return out
 
 
-class Tensor(ConvertMixin, SelectMixin, MathMixin, ShapeMixin):
+class Tensor(ConvertMixin, SelectMixin, ReduceMixin, MathMixin, ShapeMixin):
     """A multi-dimensional array with autograd (torch.Tensor)."""
 
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_idx", "_version", "_view")

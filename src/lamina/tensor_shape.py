@@ -1,9 +1,5 @@
-"""Tensor methods for shape, indexing and in-place updates (mixed into Tensor).
-
-The methods reach the graph through ``self._apply`` (tensor.apply) and wrap plain results
-with ``self._wrap``. Dims are checked as torch checks them: an out-of-range dim raises
-IndexError instead of being taken modulo ndim.
-"""
+"""Tensor methods for shape, indexing and in-place updates (mixed into Tensor); they
+reach the graph through ``self._apply`` and check dims as torch (IndexError out of range)."""
 
 from __future__ import annotations
 

@@ -9,43 +9,8 @@ import numpy as np
 from ..tensor import Tensor
 from ._device import check_device, float_dtype, is_device
 from .hooks import add_hook, call_with_hooks
+from .layer_errors import name_layer
 from .parameter import Buffer, Parameter
-
-
-def _relative_path(module, target) -> str | None:
-    """Dotted path of ``target`` inside ``module`` (a child, or deeper via a ModuleList)."""
-    for name, m in module.named_modules():
-        if m is target and name:
-            return name
-    return None
-
-
-def _name_layer(e: Exception, module) -> None:
-    """Attach the failing layer's path to ``e`` as a note: ``in layer blocks.2 (Linear)``.
-
-    The innermost module that sees the error records itself; each enclosing module's
-    ``__call__`` finds the recorded module among its descendants (also when the parent's
-    forward calls it from a loop over a ModuleList/ModuleDict) and prepends the path. The
-    exception's own message is left as raised (PEP 678 ``add_note``).
-    """
-    info = getattr(e, "_lamina_layer", None)
-    if info is None:
-        info = {"module": module, "path": "", "type": module._get_name(), "note": None}
-    elif info["module"] is not module:
-        rel = _relative_path(module, info["module"])
-        if rel is None:
-            return  # called as a plain object, not a registered sub-module: path unknown
-        info["path"] = rel + ("." + info["path"] if info["path"] else "")
-        info["module"] = module
-    else:
-        return
-    e._lamina_layer = info
-    notes = getattr(e, "__notes__", None)
-    if notes is not None and info["note"] in notes:
-        notes.remove(info["note"])
-    where = f"{info['path']} ({info['type']})" if info["path"] else info["type"]
-    info["note"] = f"in layer {where}"
-    e.add_note(info["note"])
 
 
 def _set_array(t: Tensor, arr: np.ndarray) -> None:
@@ -178,7 +143,7 @@ class Module:
                 return call_with_hooks(self, args, kwargs)
             return self.forward(*args, **kwargs)
         except (ValueError, TypeError, IndexError, RuntimeError) as e:
-            _name_layer(e, self)
+            name_layer(e, self)
             raise
 
     def register_forward_pre_hook(self, hook, *, prepend: bool = False, with_kwargs: bool = False):

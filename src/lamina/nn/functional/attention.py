@@ -107,7 +107,7 @@ def scaled_dot_product_attention(
             each serve Hq / Hk consecutive query heads.
 
     A row whose keys are all masked gives zeros, and zero gradients, as torch 2.13 does.
-    The op keeps one (L, S) array per head for backward; see docs/attention.md.
+    The op keeps one (L, S) array per head for backward; see docs/transformers.md.
     """
     if enable_gqa:
         key, value = (_repeat_heads(_as_tensor(query), _as_tensor(x)) for x in (key, value))
