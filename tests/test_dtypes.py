@@ -158,3 +158,11 @@ def test_new_factories_and_format_and_repr_match_torch():
     m = L.tensor([1.0], requires_grad=True) * 2
     t = torch.tensor([1.0], requires_grad=True) * 2
     assert repr(m) == repr(t)
+
+
+def test_device_flags_match_torch_on_the_cpu():
+    import torch
+
+    x, t = L.ones(2), torch.ones(2)
+    for name in ("is_cpu", "is_cuda", "is_xpu", "is_mps", "is_meta"):
+        assert getattr(x, name) == getattr(t, name), name

@@ -245,6 +245,10 @@ METHODS.update(
         "element_size": (lambda T, x: x.element_size(), [A]),
         "is_contiguous": (lambda T, x: (x.is_contiguous(), x.t().is_contiguous()), [A]),
         "is_cuda": (lambda T, x: x.is_cuda, [A]),
+        **{
+            n: (lambda T, x, n=n: getattr(x, n), [A])
+            for n in ("is_cpu", "is_xpu", "is_mps", "is_meta")
+        },
         "new_zeros": (lambda T, x: x.new_zeros(2, 3), [A]),
         "new_ones": (lambda T, x: x.new_ones((2,)), [A]),
         "new_full": (lambda T, x: x.new_full((2,), 4), [A]),

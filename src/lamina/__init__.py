@@ -53,6 +53,7 @@ _SUBMODULES = (
     "backends",
     "accelerator",
     "onnx",
+    "serialization",
 )
 
 

@@ -233,6 +233,13 @@ class Tensor(ConvertMixin, SelectMixin, ReduceMixin, MathMixin, ShapeMixin):
         return False
 
     @property
+    def is_cpu(self) -> builtins.bool:
+        """Always True: lamina runs on the CPU (torch.Tensor.is_cpu)."""
+        return True
+
+    is_xpu = is_mps = is_meta = is_cuda  # torch's other device flags, all False here
+
+    @property
     def T(self) -> Tensor:  # noqa: N802 - torch's name
         """All dims reversed (torch.Tensor.T)."""
         return self.permute(*range(self.ndim - 1, -1, -1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..functional import activation as F
 from ..module import Module
+from .attention import MultiheadAttention  # torch defines it in activation.py
 
 
 class ReLU(Module):
@@ -146,4 +147,5 @@ __all__ = [
     "Softplus",
     "Softmax",
     "LogSoftmax",
+    "MultiheadAttention",
 ]

@@ -90,3 +90,8 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under torch's name for attention's output projection
+    (torch.nn.modules.linear.NonDynamicallyQuantizableLinear; lamina has no quantization)."""
