@@ -83,3 +83,19 @@ def test_reads_what_torch_save_wrote(tmp_path):
     for k, v in state.items():
         assert isinstance(got[k], L.Tensor)
         assert np.array_equal(got[k].numpy(), v.numpy()) and got[k].dtype == v.numpy().dtype
+
+
+def test_ndarrays_come_back_as_ndarrays_tensors_as_tensors(tmp_path):
+    """As torch.save/torch.load (weights_only=False): the kind of each leaf is kept."""
+    obj = {"a": np.arange(3), "t": L.ones(2), "mix": [np.zeros(2, np.float32), L.zeros(1)]}
+    L.save(obj, tmp_path / "m.pt")
+    got = L.load(tmp_path / "m.pt")
+    assert type(got["a"]) is np.ndarray and np.array_equal(got["a"], np.arange(3))
+    assert isinstance(got["t"], L.Tensor) and isinstance(got["mix"][1], L.Tensor)
+    assert type(got["mix"][0]) is np.ndarray
+    L.save({"w": np.ones(2), "b": L.ones(1)}, tmp_path / "flat.pt")  # a plain safetensors file
+    got = L.load(tmp_path / "flat.pt")
+    assert list(got) == ["w", "b"]
+    assert type(got["w"]) is np.ndarray and isinstance(got["b"], L.Tensor)
+    L.save(np.arange(4), tmp_path / "one.pt")
+    assert type(L.load(tmp_path / "one.pt")) is np.ndarray

@@ -2,7 +2,7 @@
 
 What torch users pass to ``torch.save`` works: a Tensor, an ndarray, a state dict, or dicts,
 lists and tuples of those mixed with numbers, strings, bools and None; to a path or to a
-binary file object. ``lamina.load`` gives it back with every array as a Tensor, as
+binary file object. ``lamina.load`` gives it back, Tensors as Tensors and ndarrays as ndarrays, as
 ``torch.load`` does. The files are safetensors (a flat state dict stays a plain safetensors
 file any tool reads; anything else is a lamina checkpoint, safetensors plus a JSON skeleton).
 
@@ -29,44 +29,51 @@ from .safetensors_io import save_file
 
 _ROOT = "__lamina_object__"  # wraps what is not a dict, so the checkpoint format can hold it
 _ORDER = "lamina.key_order"  # safetensors sorts its keys; torch.load keeps the saved order
+_PLAIN = "lamina.ndarrays"  # paths of leaves saved as ndarrays, not Tensors
 
 
 def _is_module(obj: Any) -> bool:
     return callable(getattr(obj, "state_dict", None)) and callable(getattr(obj, "parameters", None))
 
 
-def _arrays(obj: Any) -> Any:
-    """The structure with every Tensor replaced by its array (detached, no copy)."""
+def _arrays(obj: Any, path: tuple, plain: list) -> Any:
+    """The structure with every Tensor replaced by its array (detached, no copy); the paths
+    of leaves that were ndarrays already go to ``plain`` (they load back as ndarrays)."""
     if isinstance(obj, Tensor):
         return obj.detach().numpy()
-    if isinstance(obj, Mapping):
-        return {k: _arrays(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(_arrays(v) for v in obj)
-    return obj
-
-
-def _tensors(obj: Any) -> Any:
-    """The structure with every ndarray as a Tensor, as ``torch.load`` returns them."""
     if isinstance(obj, np.ndarray):
-        return Tensor(obj)
-    if isinstance(obj, dict):
-        return {k: _tensors(v) for k, v in obj.items()}
+        plain.append(list(path))
+        return obj
+    if isinstance(obj, Mapping):
+        return {k: _arrays(v, path + (k,), plain) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return type(obj)(_tensors(v) for v in obj)
+        return type(obj)(_arrays(v, path + (i,), plain) for i, v in enumerate(obj))
     return obj
 
 
-def _write(obj: Any, path: str) -> None:
+def _tensors(obj: Any, path: tuple, plain: set) -> Any:
+    """The structure with every array as a Tensor, as ``torch.load`` returns them, except the
+    leaves saved as ndarrays (``torch.save`` keeps those ndarrays too)."""
+    if isinstance(obj, np.ndarray):
+        return obj if path in plain else Tensor(obj)
+    if isinstance(obj, dict):
+        return {k: _tensors(v, path + (k,), plain) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_tensors(v, path + (i,), plain) for i, v in enumerate(obj))
+    return obj
+
+
+def _write(obj: Any, plain: list, path: str) -> None:
     flat = (
         isinstance(obj, Mapping)
         and obj
         and all(isinstance(k, str) and isinstance(v, np.ndarray) for k, v in obj.items())
     )
     if flat:
-        save_file(dict(obj), path, metadata={_ORDER: json.dumps(list(obj))})
+        meta = {_ORDER: json.dumps(list(obj)), _PLAIN: json.dumps(plain)}
+        save_file(dict(obj), path, metadata=meta)
     else:
-        save_checkpoint({_ROOT: obj}, path)
+        save_checkpoint({_ROOT: obj, _PLAIN: plain}, path)
 
 
 def _in_saved_order(obj: dict, order: str | None) -> dict:
@@ -99,15 +106,16 @@ def save(obj: Any, f: Any) -> None:
             "with lamina.save(model.state_dict(), f) and build the model in code, or use "
             "model.save_pretrained(dir), which keeps the recipe that rebuilds it."
         )
-    state = _arrays(obj)
+    plain: list = []
+    state = _arrays(obj, (), plain)
     if hasattr(f, "write"):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "object.safetensors")
-            _write(state, path)
+            _write(state, plain, path)
             with open(path, "rb") as src:
                 f.write(src.read())
         return
-    _write(state, os.fspath(f))
+    _write(state, plain, os.fspath(f))
 
 
 def load(f: Any, map_location: Any = None, weights_only: bool = True, **kwargs: Any) -> Any:
@@ -141,10 +149,19 @@ def load(f: Any, map_location: Any = None, weights_only: bool = True, **kwargs: 
             with open(path, "wb") as dst:
                 dst.write(f.read())
             return load(path, map_location)
-    obj = load_arrays(f)
+    obj, plain = load_arrays(f), None
     flat = isinstance(obj, dict) and obj and all(isinstance(v, np.ndarray) for v in obj.values())
     if flat and _sniff(os.fspath(f)) == "safetensors":
-        obj = _in_saved_order(obj, load_metadata(f).get(_ORDER))
-    if isinstance(obj, dict) and set(obj) == {_ROOT}:
-        obj = obj[_ROOT]
-    return _tensors(obj)
+        meta = load_metadata(f)
+        obj, plain = _in_saved_order(obj, meta.get(_ORDER)), _json(meta.get(_PLAIN))
+    if isinstance(obj, dict) and set(obj) in ({_ROOT}, {_ROOT, _PLAIN}):
+        obj, plain = obj[_ROOT], obj.get(_PLAIN)
+    paths = {tuple(p) for p in plain if isinstance(p, (list, tuple))} if plain else set()
+    return _tensors(obj, (), paths)
+
+
+def _json(text: str | None) -> Any:
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
