@@ -177,3 +177,11 @@ def test_cat_of_zero_d_raises_like_torch():
     for T in (torch, lamina):
         with pytest.raises(RuntimeError, match="zero-dimensional"):
             T.cat([T.tensor(1.0), T.tensor(2.0)])
+
+
+def test_index_select_on_an_empty_dim_raises_runtime_error_as_torch():
+    with pytest.raises(RuntimeError, match="indexing axis dim should be positive"):
+        lamina.zeros(0, 3).index_select(0, lamina.tensor([0]))
+    assert lamina.zeros(0, 3).index_select(0, lamina.tensor([], dtype=lamina.int64)).shape == (0, 3)
+    with pytest.raises(RuntimeError, match="indexing axis dim should be positive"):
+        torch.zeros(0, 3).index_select(0, torch.tensor([0]))
