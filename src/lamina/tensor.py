@@ -15,7 +15,6 @@ import numpy as np
 from . import _state
 from . import dtypes as D
 from .autograd import engine
-from .device import CPU
 from .ops import elementwise as E
 from .tensor_convert import ConvertMixin
 from .tensor_math import MathMixin
@@ -221,23 +220,6 @@ class Tensor(ConvertMixin, SelectMixin, ReduceMixin, MathMixin, ShapeMixin):
     def grad_fn(self):
         """The op that made this tensor, or None for a leaf."""
         return self._ctx
-
-    @property
-    def device(self):
-        """Always ``device(type='cpu')``."""
-        return CPU
-
-    @property
-    def is_cuda(self) -> builtins.bool:
-        """Always False: lamina runs on the CPU."""
-        return False
-
-    @property
-    def is_cpu(self) -> builtins.bool:
-        """Always True: lamina runs on the CPU (torch.Tensor.is_cpu)."""
-        return True
-
-    is_xpu = is_mps = is_meta = is_cuda  # torch's other device flags, all False here
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - torch's name

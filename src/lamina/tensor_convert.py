@@ -82,6 +82,24 @@ class ConvertMixin:
         """Whether the dtype is a float type."""
         return self._data.dtype.kind == "f"
 
+    # ---- device ----------------------------------------------------------------------
+    @property
+    def device(self):
+        """Always ``device(type='cpu')``."""
+        return CPU
+
+    @property
+    def is_cuda(self) -> builtins.bool:
+        """Always False: lamina runs on the CPU."""
+        return False
+
+    @property
+    def is_cpu(self) -> builtins.bool:
+        """Always True: lamina runs on the CPU (torch.Tensor.is_cpu)."""
+        return True
+
+    is_xpu = is_mps = is_meta = is_cuda  # torch's other device flags, all False here
+
     def cpu(self) -> Tensor:
         """Itself: lamina tensors live on the CPU."""
         return self
