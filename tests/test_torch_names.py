@@ -290,6 +290,12 @@ OTHER = {
     "initial_seed": "rng state: test_rng_state",
     "get_rng_state": "rng state: test_rng_state",
     "set_rng_state": "rng state: test_rng_state",
+    # thread counts: semantics and torch's errors in tests/test_parallel.py
+    **{
+        n: "threads: tests/test_parallel.py"
+        for n in "set_num_threads get_num_threads set_num_interop_threads "
+        "get_num_interop_threads".split()
+    },
     # autograd machinery, tested against torch in tests/autograd
     **{n: "autograd" for n in "no_grad enable_grad set_grad_enabled is_grad_enabled".split()},
     **{n: "autograd" for n in "backward grad grad_fn retain_grad requires_grad_".split()},

@@ -34,6 +34,12 @@ from .functions_select import *  # noqa: F403
 from .functions_select import NAMES as _SELECT_OPS
 from .functions_shape import *  # noqa: F403
 from .functions_shape import NAMES as _SHAPE_OPS
+from .parallel import (
+    get_num_interop_threads,
+    get_num_threads,
+    set_num_interop_threads,
+    set_num_threads,
+)
 from .random import get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Tensor
 

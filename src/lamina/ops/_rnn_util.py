@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._parallel import matmul
+
 
 def _sigmoid_from_neg_(a):
     """In place: a holds -z; becomes sigmoid(z) = 1 / (1 + exp(-z))."""
@@ -112,7 +114,7 @@ def _check(where, x, hs0, w_ih, w_hh, b_ih, b_hh, gates):
 def _project(xs, w_ih, b_ih, b_hh, scale):
     """Input projection of all steps at once: (T, N, I) -> (T, N, G*H), rows scaled."""
     T, N, I = xs.shape
-    pre = xs.reshape(T * N, I) @ (w_ih * scale[:, None]).T
+    pre = matmul(xs.reshape(T * N, I), (w_ih * scale[:, None]).T)
     bias = [b for b in (b_ih, b_hh) if b is not None]
     if bias:
         pre += (bias[0] + bias[1] if len(bias) == 2 else bias[0]) * scale
@@ -133,9 +135,9 @@ def _param_grads(ctx, dg_x, dg_h, xs, hprev, w_ih, first):
     need = ctx.needs_input_grad
     T, N, I = xs.shape
 
-    dx = (dg_x @ w_ih).reshape(T, N, I) if need[0] else None
-    dw_ih = dg_x.T @ xs.reshape(T * N, I) if need[first] else None
-    dw_hh = dg_h.T @ hprev.reshape(T * N, -1) if need[first + 1] else None
+    dx = matmul(dg_x, w_ih).reshape(T, N, I) if need[0] else None
+    dw_ih = matmul(dg_x.T, xs.reshape(T * N, I)) if need[first] else None
+    dw_hh = matmul(dg_h.T, hprev.reshape(T * N, -1)) if need[first + 1] else None
     db_ih = dg_x.sum(axis=0) if need[first + 2] else None
     db_hh = dg_h.sum(axis=0) if need[first + 3] else None
     return dx, dw_ih, dw_hh, db_ih, db_hh

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Op
+from ._select import select
 from .dims import wrap_dim
 from .elementwise import as_float
 from .special import erf
@@ -77,7 +78,7 @@ class ReLU(Op):
     def backward(ctx, grad):
         (y,) = ctx.saved
         # a select, not a product: an inf or NaN gradient stays out where x <= 0, as torch
-        return (np.where(y > 0, grad, np.zeros((), grad.dtype)),)
+        return (select(y > 0, grad),)
 
 
 class LeakyReLU(Op):
@@ -89,12 +90,12 @@ class LeakyReLU(Op):
     def forward(ctx, x, *, negative_slope=0.01):
         ctx.save_for_backward(x)
         ctx.slope = negative_slope
-        return np.where(x > 0, x, x * negative_slope)
+        return select(x > 0, x, x * negative_slope)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
-        return (np.where(x > 0, grad, grad * ctx.slope),)
+        return (select(x > 0, grad, grad * ctx.slope),)
 
 
 class ELU(Op):

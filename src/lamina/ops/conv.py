@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Op
+from ._parallel import matmul
 from .conv_kernels import (
     col2im,
     cols_backward,
@@ -179,7 +180,7 @@ class ConvTranspose2d(Op):
         cn = h * w < CN_MAX_PIXELS
         xg = to_layout(x, groups, cn)  # C/G rows per group
         wg = weight.reshape(groups, c // groups, -1)  # (G, C/G, K), K = C_out/G*kh*kw
-        dcols = np.matmul(wg.transpose(0, 2, 1), xg)  # K rows per group
+        dcols = matmul(wg.transpose(0, 2, 1), xg)  # K rows per group
         out = col2im(dcols, full, (kh, kw), (h, w), stride, dilation, cn)
         out = out[:, :, pt : pt + ho, pl : pl + wo]
         out = np.ascontiguousarray(out)
@@ -200,7 +201,7 @@ class ConvTranspose2d(Op):
         dx = dw = db = None
         if needs[0]:
             wg = weight.reshape(groups, c // groups, -1)  # (G, C/G, K)
-            dx = from_layout(np.matmul(wg, cols), n, h, w, cn)
+            dx = from_layout(matmul(wg, cols), n, h, w, cn)
         if needs[1]:
             dw = weight_grad(xg, cols, cn).reshape(weight.shape)
         if needs[2]:

@@ -52,6 +52,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import fast
+from ._parallel import matmul, parallel_copy, parallel_for
 
 
 def pad_zeros(x, pt, pb, pl, pr):
@@ -60,7 +61,7 @@ def pad_zeros(x, pt, pb, pl, pr):
         return x
     n, c, h, w = x.shape
     out = np.zeros((n, c, h + pt + pb, w + pl + pr), dtype=x.dtype)
-    out[:, :, pt : pt + h, pl : pl + w] = x
+    parallel_copy(out[:, :, pt : pt + h, pl : pl + w], x)
     return out
 
 
@@ -81,14 +82,21 @@ def windows(xp, kh, kw, stride, dilation, ho, wo):
 def im2col(xp, kh, kw, stride, dilation, ho, wo, groups, cn):
     """Columns of the padded input (N, C, Hp, Wp), one copy (none for an unpadded 1x1 NC).
 
-    ``cn``: (G, C/G*kh*kw, N*Ho*Wo); else (N, G, C/G*kh*kw, Ho*Wo).
+    ``cn``: (G, C/G*kh*kw, N*Ho*Wo); else (N, G, C/G*kh*kw, Ho*Wo). The copy is split over
+    the batch on lamina's threads (``ops._parallel``).
     """
     n, c = xp.shape[:2]
     k = (c // groups) * kh * kw
     win = windows(xp, kh, kw, stride, dilation, ho, wo)  # (N, C, kh, kw, Ho, Wo) view
     if cn:
-        return win.transpose(1, 2, 3, 0, 4, 5).reshape(groups, k, n * ho * wo)
-    return win.reshape(n, groups, k, ho * wo)
+        cols = np.empty((groups, k, n * ho * wo), xp.dtype)
+        parallel_copy(cols.reshape(c, kh, kw, n, ho, wo), win.transpose(1, 2, 3, 0, 4, 5), 3)
+        return cols
+    if kh == kw == 1 and stride == (1, 1):
+        return win.reshape(n, groups, k, ho * wo)  # a view of a contiguous input
+    cols = np.empty((n, groups, k, ho * wo), xp.dtype)
+    parallel_copy(cols.reshape(n, c, kh, kw, ho, wo), win)
+    return cols
 
 
 def col2im(dcols, shape, kernel, out_hw, stride, dilation, cn):
@@ -107,8 +115,12 @@ def col2im(dcols, shape, kernel, out_hw, stride, dilation, cn):
         out = np.zeros((c, n, *shape[2:]), dtype=dcols.dtype).transpose(1, 0, 2, 3)
     else:
         out = np.zeros(shape, dtype=dcols.dtype)
-    for i, j, rows, cols in taps((kh, kw), (ho, wo), stride, dilation):
-        out[:, :, rows, cols] += d[:, :, i, j]
+
+    def add_taps(a, b):  # samples a:b, on lamina's threads
+        for i, j, rows, cols in taps((kh, kw), (ho, wo), stride, dilation):
+            out[a:b, :, rows, cols] += d[a:b, :, i, j]
+
+    parallel_for(n, add_taps, 2 * dcols.nbytes)
     return out
 
 
@@ -170,8 +182,8 @@ def from_layout(a, n, h, w, cn):
 def weight_grad(a, cols, cn):
     """sum over the batch of a @ cols.T: (G, A, K) from a and cols in the same layout."""
     if cn:
-        return np.matmul(a, cols.transpose(0, 2, 1))
-    return np.matmul(a, cols.transpose(0, 1, 3, 2)).sum(axis=0)
+        return matmul(a, cols.transpose(0, 2, 1))
+    return matmul(a, cols.transpose(0, 1, 3, 2)).sum(axis=0)
 
 
 # dx as a correlation of the padded output gradient needs its columns (O*kh*kw rows per
@@ -210,11 +222,12 @@ def dx_by_correlation(grad, weight, padded, top_left, hw, dilation, groups):
     gp = pad_zeros(
         grad, dh * (kh - 1) - pt, dh * (kh - 1) - pb, dw * (kw - 1) - pl, dw * (kw - 1) - pr
     )
-    cols = windows(gp, kh, kw, (1, 1), dilation, h, w)  # (N, O, kh, kw, H, W) view
-    cols = cols.reshape(n, groups, (o // groups) * kh * kw, h * w)  # one copy
+    win = windows(gp, kh, kw, (1, 1), dilation, h, w)  # (N, O, kh, kw, H, W) view
+    cols = np.empty((n, groups, (o // groups) * kh * kw, h * w), grad.dtype)
+    parallel_copy(cols.reshape(win.shape), win)  # one copy, split over the batch
     wf = weight[:, :, ::-1, ::-1].reshape(groups, o // groups, cg, kh * kw)  # (G, O/G, C/G, K)
     wf = wf.transpose(0, 2, 1, 3).reshape(groups, cg, -1)  # (G, C/G, O/G*kh*kw)
-    return np.matmul(wf, cols).reshape(n, cg * groups, h, w)
+    return matmul(wf, cols).reshape(n, cg * groups, h, w)
 
 
 # Bound on the column workspace of one call; a larger batch is done in chunks of samples
@@ -243,7 +256,7 @@ def cols_forward(xpad, weight, out_hw, stride, dilation, groups, cn, keep=False)
     out = None if len(chunks) == 1 else np.empty((n, o, ho, wo), np.result_type(xpad, weight))
     for sl in chunks:  # K = C/G*kh*kw rows per group
         cols = im2col(xpad[sl], kh, kw, stride, dilation, ho, wo, groups, cn)
-        res = from_layout(np.matmul(wg, cols), sl.stop - sl.start, ho, wo, cn)
+        res = from_layout(matmul(wg, cols), sl.stop - sl.start, ho, wo, cn)
         if out is None:
             return res, cols if keep and cols.nbytes <= KEEP_COLS_BYTES else None
         out[sl] = res
@@ -266,7 +279,7 @@ def cols_backward(grad, xpad, weight, geom, needs, kept=None):
         if dx is not None and corr:
             dx[sl] = dx_by_correlation(grad[sl], weight, padded, (pt, pl), (h, w), dilation, groups)
         elif dx is not None:
-            dcols = np.matmul(wg.transpose(0, 2, 1), g)  # K rows per group
+            dcols = matmul(wg.transpose(0, 2, 1), g)  # K rows per group
             shape = (sl.stop - sl.start, *padded[1:])
             dxp = col2im(dcols, shape, (kh, kw), (ho, wo), stride, dilation, cn)
             dx[sl] = dxp[:, :, pt : pt + h, pl : pl + w]

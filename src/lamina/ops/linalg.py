@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Op
+from ._parallel import matmul
 
 
 def _dense(g):
@@ -42,7 +43,7 @@ class MatMul(Op):
         if da != db:  # torch's matmul does not promote
             raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: {da} != {db}")
         ctx.save_for_backward(a, b)
-        return a @ b
+        return matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -59,14 +60,14 @@ class MatMul(Op):
             g = np.expand_dims(g, -1)
         ga = gb = None
         if need[0]:
-            ga = g @ np.swapaxes(b2, -1, -2)
+            ga = matmul(g, np.swapaxes(b2, -1, -2))
             if a.ndim == 1:
                 ga = ga.sum(axis=tuple(range(ga.ndim - 1)))  # fine with a size-0 vector
         if need[1]:
             if b2.ndim == 2 and a2.ndim > 2:  # batched a, shared b: fold the batch, one GEMM
-                gb = a2.reshape(-1, a2.shape[-1]).T @ g.reshape(-1, g.shape[-1])
+                gb = matmul(a2.reshape(-1, a2.shape[-1]).T, g.reshape(-1, g.shape[-1]))
             else:
-                gb = np.swapaxes(a2, -1, -2) @ g
+                gb = matmul(np.swapaxes(a2, -1, -2), g)
             if b.ndim == 1:
                 gb = gb[..., 0]  # (..., n, 1) -> (..., n)
                 gb = gb.sum(axis=tuple(range(gb.ndim - 1)))
@@ -79,7 +80,7 @@ class Linear(Op):
     @staticmethod
     def forward(ctx, x, weight, bias=None):
         ctx.save_for_backward(x, weight)
-        y = x @ weight.T
+        y = matmul(x, weight.T)
         if bias is not None:
             y += bias
         return y
@@ -90,7 +91,7 @@ class Linear(Op):
         need = ctx.needs_input_grad
         g = _dense(g)
         g2 = g.reshape(-1, g.shape[-1])
-        dx = g @ weight if need[0] else None
-        dw = g2.T @ x.reshape(-1, x.shape[-1]) if need[1] else None
+        dx = matmul(g, weight) if need[0] else None
+        dw = matmul(g2.T, x.reshape(-1, x.shape[-1])) if need[1] else None
         db = g2.sum(axis=0) if need[2] else None
         return dx, dw, db

@@ -27,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Op
+from ._parallel import matmul
 from ._rnn_util import (
     _check,
     _gate_scale,
@@ -60,7 +61,7 @@ def _lstm_loop(pre, h0, c0, whT, bs):
         if b == 0:
             continue
         a = pre[t, :b]  # (b, 4H), holds -a_i, -a_f, -2 a_g, -a_o
-        a += np.matmul(hs[t, :b], whT, out=tmp[:b])
+        a += matmul(hs[t, :b], whT, out=tmp[:b])
         _sigmoid_from_neg_(a)
         g = a[:, 2 * H : 3 * H]
         g *= 2
@@ -98,7 +99,7 @@ def _lstm_back_loop(acts, cs, tc, dout, dh, dc, w_hh, bs):
         np.multiply(dct[:, None, :], P[t, :b, :3], out=dg[:, :3])
         np.multiply(dht, P[t, :b, 3], out=dg[:, 3])
         dct *= f[t, :b]
-        np.matmul(dg.reshape(b, G), w_hh, out=dht)
+        matmul(dg.reshape(b, G), w_hh, out=dht)
     return dG.reshape(T * N, G)
 
 
@@ -165,7 +166,7 @@ def _gru_loop(pre, h0, whT, bhh, bs):
         if b == 0:
             continue
         a = pre[t, :b]  # (b, 3H): -a_r, -a_z (input+hidden), x-part of a_n
-        hw = hs[t, :b] @ whT  # (b, 3H)
+        hw = matmul(hs[t, :b], whT)  # (b, 3H)
         if bhh is not None:
             hw += bhh
         a[:, : 2 * H] += hw[:, : 2 * H]
@@ -204,7 +205,7 @@ def _gru_back_loop(acts, hs, hn, dout, dh, w_hh, bs):
         DH[t, :b] = dht
         dg = dGh[t, :b]
         np.multiply(dht[:, None, :], P[t, :b], out=dg)
-        np.matmul(dg.reshape(b, G), w_hh, out=tmp[:b])
+        matmul(dg.reshape(b, G), w_hh, out=tmp[:b])
         dht *= z[t, :b]
         dht += tmp[:b]
     dGx = dGh.copy()
@@ -270,7 +271,7 @@ def _rnn_loop(pre, h0, whT, bs, relu):
         if b == 0:
             continue
         a = pre[t, :b]
-        a += hs[t, :b] @ whT
+        a += matmul(hs[t, :b], whT)
         if relu:
             np.maximum(a, 0, out=hs[t + 1, :b])
         else:  # a holds -2 * preactivation
@@ -292,7 +293,7 @@ def _rnn_back_loop(hs, dout, dh, w_hh, bs, relu):
         dht = dh[:b]
         dht += dout[t, :b]
         np.multiply(dht, D[t, :b], out=dA[t, :b])
-        np.matmul(dA[t, :b], w_hh, out=dht)
+        matmul(dA[t, :b], w_hh, out=dht)
     return dA.reshape(T * N, H)
 
 

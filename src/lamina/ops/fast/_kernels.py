@@ -1,15 +1,20 @@
 """numba kernels behind lamina.ops.fast; imported only through ``fast.kernels()``.
 
 Each public function takes plain ndarrays, allocates its output and calls one compiled
-loop. Loops are serial (the NumPy path's BLAS owns the threads) and written so that the
-innermost loop runs along the contiguous last axis without a branch. Pure data movement:
-no float arithmetic is promoted (numba would widen ``1 - x`` on float32 to float64).
+loop per slice of the batch on lamina's threads (``ops._parallel.parallel_for``; the loops
+release the GIL). One pool serves the NumPy and the compiled paths, rather than numba's
+``parallel=True`` with a threading layer of its own beside OpenBLAS's threads. Loops are
+written so that the innermost loop runs along the contiguous last axis without a branch.
+Pure data movement: no float arithmetic is promoted (numba would widen ``1 - x`` on
+float32 to float64).
 """
 
 from __future__ import annotations
 
 import numba as nb
 import numpy as np
+
+from .._parallel import parallel_for
 
 _JIT = {"cache": True, "nogil": True, "boundscheck": False}
 
@@ -50,7 +55,11 @@ def col2im(d, in_shape, stride, dilation, pads):
     padding the result is the gradient of the unpadded input (no padded buffer, no crop).
     """
     dx = np.zeros(in_shape, d.dtype)
-    _col2im_loop(d, dx, *stride, *dilation, *pads)
+    parallel_for(
+        dx.shape[0],
+        lambda a, b: _col2im_loop(d[a:b], dx[a:b], *stride, *dilation, *pads),
+        d.nbytes + dx.nbytes,
+    )
     return dx
 
 
@@ -108,7 +117,11 @@ def max_pool2d(x, kernel, stride, padding, dilation, out_hw):
     n, c = x.shape[:2]
     out = np.empty((n, c, *out_hw), x.dtype)
     idx = np.empty((n, c, *out_hw), np.int64)
-    _maxpool_loop(np.ascontiguousarray(x), out, idx, *kernel, *stride, *padding, *dilation)
+    x = np.ascontiguousarray(x)
+    args = (*kernel, *stride, *padding, *dilation)
+    parallel_for(
+        n, lambda a, b: _maxpool_loop(x[a:b], out[a:b], idx[a:b], *args), x.nbytes + idx.nbytes
+    )
     return out, idx
 
 
@@ -116,5 +129,8 @@ def max_unpool_grad(grad, idx, in_shape):
     """Backward of :func:`max_pool2d`: grad summed into the positions idx of zeros(in_shape)."""
     n, c, h, w = in_shape
     dx = np.zeros((n, c, h * w), grad.dtype)
-    _scatter_loop(np.ascontiguousarray(grad), np.ascontiguousarray(idx), dx)
+    g, i = np.ascontiguousarray(grad), np.ascontiguousarray(idx)
+    parallel_for(
+        n, lambda a, b: _scatter_loop(g[a:b], i[a:b], dx[a:b]), dx.nbytes + i.nbytes + g.nbytes
+    )
     return dx.reshape(in_shape)
