@@ -23,6 +23,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from . import fast
+from ._parallel import parallel_for
 from .conv import pair, positive
 
 __all__ = [
@@ -96,6 +97,21 @@ def _scatter_flat(grad, idx, shape):
     return dx.reshape(shape)
 
 
+def _max_pool_numpy(x, k, s, p, d, out, reach):
+    """Max pooling values and torch's flat indices, _max_first over batch slices in parallel."""
+    xp = _padded(x, p, reach, -np.inf)
+    origin, tap_off = _index_maps(k, s, p, d, out, x.shape[3])
+    best = np.empty(x.shape[:2] + out, x.dtype)
+    idx = np.empty(best.shape, np.int64)
+
+    def chunk(a, b):
+        best[a:b], arg = _max_first(xp[a:b], k, s, d, out)
+        np.add(origin, np.take(tap_off, arg), out=idx[a:b])
+
+    parallel_for(x.shape[0], chunk, xp.nbytes + idx.nbytes)
+    return best, idx
+
+
 _GEOMETRY_CACHE: dict = {}
 
 
@@ -161,10 +177,7 @@ class MaxPool2d(Op):
         if fast.use(x):  # one compiled pass (lamina.ops.fast)
             best, idx = fast.kernels().max_pool2d(x, k, s, p, d, out)
         else:
-            xp = _padded(x, p, reach, -np.inf)
-            best, arg = _max_first(xp, k, s, d, out)
-            origin, tap_off = _index_maps(k, s, p, d, out, x.shape[3])
-            idx = origin + np.take(tap_off, arg)  # (N, C, Ho, Wo) int64
+            best, idx = _max_pool_numpy(x, k, s, p, d, out, reach)
         ctx.save_for_backward(idx)
         ctx.in_shape = x.shape
         return best, idx
@@ -198,8 +211,12 @@ class AvgPool2d(Op):
         k, s, p, d, out, reach = geom
         xp = _padded(x, p, reach, 0)
         acc = np.zeros(x.shape[:2] + out, dtype=x.dtype)  # (N, C, Ho, Wo)
-        for _, (sh, sw) in _taps(k, s, d, out):
-            acc += xp[:, :, sh, sw]
+
+        def add_taps(a, b):  # samples a:b, on lamina's threads
+            for _, (sh, sw) in _taps(k, s, d, out):
+                acc[a:b] += xp[a:b, :, sh, sw]
+
+        parallel_for(x.shape[0], add_taps, xp.nbytes + acc.nbytes)
         if divisor_override:
             div = np.full(out, divisor_override, dtype=x.dtype)
         else:
@@ -221,8 +238,12 @@ class AvgPool2d(Op):
         k, s, p, out, reach, shape = ctx.geom
         g = grad / div
         dxp = np.zeros(shape[:2] + reach, dtype=grad.dtype)
-        for _, (sh, sw) in _taps(k, s, (1, 1), out):
-            dxp[:, :, sh, sw] += g
+
+        def add_taps(a, b):  # samples a:b, on lamina's threads
+            for _, (sh, sw) in _taps(k, s, (1, 1), out):
+                dxp[a:b, :, sh, sw] += g[a:b]
+
+        parallel_for(shape[0], add_taps, dxp.nbytes + g.nbytes)
         return (np.ascontiguousarray(dxp[:, :, p[0] : p[0] + shape[2], p[1] : p[1] + shape[3]]),)
 
 

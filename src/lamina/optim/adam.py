@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ._foreach import foreach
 from .optimizer import Optimizer, check_betas, check_nonneg
 
 __all__ = ["Adam", "AdamW", "adam_update"]
@@ -129,6 +130,7 @@ class Adam(Optimizer):
                 maximize=group["maximize"],
                 decoupled_weight_decay=group["decoupled_weight_decay"],
             )
+            work = []
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -140,15 +142,9 @@ class Adam(Optimizer):
                     if amsgrad:
                         state["max_exp_avg_sq"] = np.zeros_like(p._data)
                 state["step"] += 1
-                adam_update(
-                    p._data,
-                    p.grad._data,
-                    state["exp_avg"],
-                    state["exp_avg_sq"],
-                    state.get("max_exp_avg_sq"),
-                    state["step"],
-                    **opts,
-                )
+                arrays = (p._data, p.grad._data, state["exp_avg"], state["exp_avg_sq"])
+                work.append(((*arrays, state.get("max_exp_avg_sq")), (state["step"],)))
+            foreach(adam_update, work, opts)  # on lamina's threads
         return loss
 
 

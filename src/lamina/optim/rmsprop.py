@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ._foreach import foreach
 from .optimizer import Optimizer, check_nonneg
 
 __all__ = ["RMSprop", "rmsprop_update"]
@@ -119,6 +120,7 @@ class RMSprop(Optimizer):
         loss = self._closure_loss(closure)
         for group in self.param_groups:
             opts = {k: group[k] for k in self.defaults}
+            work = []
             for p in group["params"]:
                 if p.grad is None:
                     continue
@@ -131,12 +133,7 @@ class RMSprop(Optimizer):
                     if opts["centered"]:
                         state["grad_avg"] = np.zeros_like(p._data)
                 state["step"] += 1
-                rmsprop_update(
-                    p._data,
-                    p.grad._data,
-                    state["square_avg"],
-                    state.get("grad_avg"),
-                    state.get("momentum_buffer"),
-                    **opts,
-                )
+                arrays = (p._data, p.grad._data, state["square_avg"])
+                work.append(((*arrays, state.get("grad_avg"), state.get("momentum_buffer")), ()))
+            foreach(rmsprop_update, work, opts)  # on lamina's threads
         return loss

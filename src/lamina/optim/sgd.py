@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ._foreach import foreach
 from .optimizer import Optimizer, check_nonneg
 
 __all__ = ["SGD", "sgd_update"]
@@ -102,13 +103,18 @@ class SGD(Optimizer):
         for group in self.param_groups:
             opts = {k: group[k] for k in self.defaults}
             momentum = opts["momentum"]
+            work = []
             for p in group["params"]:
                 if p.grad is None:
                     continue
                 if momentum == 0:  # no state at all, as torch
-                    sgd_update(p._data, p.grad._data, None, **opts)
+                    work.append(((p._data, p.grad._data, None), ()))
                     continue
                 state = self.state[p]
-                buf = sgd_update(p._data, p.grad._data, state.get("momentum_buffer"), **opts)
-                state["momentum_buffer"] = buf
+                buf = state.get("momentum_buffer")
+                if buf is None:  # the first step creates the buffer: one call
+                    state["momentum_buffer"] = sgd_update(p._data, p.grad._data, None, **opts)
+                else:
+                    work.append(((p._data, p.grad._data, buf), ()))
+            foreach(sgd_update, work, opts)  # on lamina's threads
         return loss
