@@ -36,4 +36,6 @@ threads = {
     "pool": None,
     "pool_size": 0,
     "pool_pid": None,
+    "backoff": 0,  # ops._parallel: calls run inline after a late worker, doubling
+    "skip": 0,  # calls left to run inline
 }

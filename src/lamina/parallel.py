@@ -17,7 +17,7 @@ The default, before any call, is the count a positive ``OPENBLAS_NUM_THREADS``,
 from __future__ import annotations
 
 from . import _state
-from .ops._parallel import num_threads, pin_blas
+from .ops._parallel import num_threads, pin_blas, usable_cores
 
 __all__ = [
     "get_num_interop_threads",
@@ -59,21 +59,6 @@ def get_num_threads() -> int:
     return num_threads()
 
 
-def apply_blas(n: int) -> None:
-    """Limit every BLAS library loaded in the process to ``n`` threads (threadpoolctl)."""
-    if _state.threads["blas_applied"] == n:
-        return
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError as e:  # a declared dependency: only a broken install lands here
-        raise ImportError(
-            "lamina.set_num_threads needs threadpoolctl to set the BLAS thread count "
-            "(pip install threadpoolctl)"
-        ) from e
-    ThreadpoolController().limit(limits=n, user_api="blas")
-    _state.threads["blas_applied"] = n
-
-
 def set_num_interop_threads(n: int) -> None:
     """Set the inter-op thread count once, before it is read (torch.set_num_interop_threads).
 
@@ -96,7 +81,5 @@ def set_num_interop_threads(n: int) -> None:
 def get_num_interop_threads() -> int:
     """The inter-op thread count (torch.get_num_interop_threads); default: usable cores."""
     if _state.threads["interop"] is None:
-        from .ops._parallel import usable_cores
-
         return usable_cores()
     return _state.threads["interop"]
