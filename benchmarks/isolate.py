@@ -1,9 +1,11 @@
 """One framework, one workload, one thread count, in a process of its own.
 
-``python -m benchmarks.isolate FRAMEWORK WORKLOAD THREADS STEPS WARMUP [--no-fast]`` sets the
-thread count through the framework's own API (``lamina.set_num_threads`` /
-``torch.set_num_threads``), runs WARMUP untimed steps, then STEPS timed ones, and prints one
-JSON line: the wall-clock and CPU (process) time of every timed step.
+``python -m benchmarks.isolate FRAMEWORK WORKLOAD THREADS STEPS WARMUP [--no-fast]
+[--blas-threads]`` sets the thread count through the framework's own API
+(``lamina.set_num_threads`` / ``torch.set_num_threads``), runs WARMUP untimed steps, then
+STEPS timed ones, and prints one JSON line: the wall-clock and CPU (process) time of every
+timed step. ``--blas-threads`` (lamina only) gives the threads to OpenBLAS instead, with
+lamina's pool on one thread: how lamina ran before it split products itself.
 
 The parent (``benchmarks.run``) starts these children with the thread variables
 (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ...) removed from their environment, so the
@@ -31,10 +33,17 @@ def set_threads(fw: str, threads: int) -> int:
     return lamina.get_num_threads()
 
 
-def run(fw: str, name: str, threads: int, steps: int, warmup: int, fast: bool = True) -> dict:
+def run(
+    fw: str, name: str, threads: int, steps: int, warmup: int, fast: bool = True, blas=False
+) -> dict:
     from .workloads import WORKLOADS
 
-    got = set_threads(fw, threads)
+    got = set_threads(fw, 1 if blas else threads)
+    if blas:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads, "blas")  # the BLAS splits each product, lamina does not
+        got = threads
     if fw == "lamina" and not fast:
         import lamina.ops.fast
 
@@ -53,7 +62,8 @@ def run(fw: str, name: str, threads: int, steps: int, warmup: int, fast: bool = 
 
 def main(argv: list[str]) -> int:
     fw, name, threads, steps, warmup = argv[:5]
-    out = run(fw, name, int(threads), int(steps), int(warmup), "--no-fast" not in argv)
+    fast, blas = "--no-fast" not in argv, "--blas-threads" in argv
+    out = run(fw, name, int(threads), int(steps), int(warmup), fast, blas)
     print(json.dumps(out))
     return 0
 

@@ -67,7 +67,7 @@ def load_average() -> str:
         return "n/a"
 
 
-def child(fw: str, name: str, threads: int, steps: int, warmup: int, fast: bool) -> dict:
+def child(fw: str, name: str, threads: int, steps: int, warmup: int, fast: bool, extra=()) -> dict:
     """Run one block of steps in a fresh process; its JSON result (or an error)."""
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -75,7 +75,7 @@ def child(fw: str, name: str, threads: int, steps: int, warmup: int, fast: bool)
         [os.path.join(root, "src"), root, *filter(None, [env.get("PYTHONPATH")])]
     )
     cmd = [sys.executable, "-m", "benchmarks.isolate", fw, name, str(threads), str(steps)]
-    cmd += [str(warmup)] + ([] if fast else ["--no-fast"])
+    cmd += [str(warmup)] + ([] if fast else ["--no-fast"]) + list(extra)
     out = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=root)
     if out.returncode != 0:
         err = (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]

@@ -35,20 +35,20 @@ SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 
 def threads():
     """Set thread counts (and thresholds) inside a test; everything restored after it."""
     saved = _state.threads["intra"]
-    limits = par.MIN_PARALLEL_BYTES, par.MIN_PARALLEL_FLOPS
+    limits = par.MIN_PARALLEL_BYTES, par.MIN_PARALLEL_FLOPS, par.MAX_BACKOFF
 
     def use(n, split=False):
         """split: False (measured thresholds), "copies" (every copy split, no product) or
         True (every copy and every product split)."""
         lamina.set_num_threads(n)
         _state.threads["skip"] = _state.threads["backoff"] = 0
-        par.MIN_PARALLEL_BYTES, par.MIN_PARALLEL_FLOPS = limits
-        if split:
-            par.MIN_PARALLEL_BYTES = 0
+        par.MIN_PARALLEL_BYTES, par.MIN_PARALLEL_FLOPS, par.MAX_BACKOFF = limits
+        if split:  # and no back-off on this busy machine: the split paths must run
+            par.MIN_PARALLEL_BYTES, par.MAX_BACKOFF = 0, 0
             par.MIN_PARALLEL_FLOPS = 0 if split is True else 1 << 62
 
     yield use
-    par.MIN_PARALLEL_BYTES, par.MIN_PARALLEL_FLOPS = limits
+    par.MIN_PARALLEL_BYTES, par.MIN_PARALLEL_FLOPS, par.MAX_BACKOFF = limits
     lamina.set_num_threads(saved or par.default_threads())
 
 
@@ -166,14 +166,15 @@ def test_parallel_for_reraises_in_the_caller(threads):
 
 def test_back_off_after_a_late_worker_then_recovers(threads):
     threads(2, split=True)
-    par._late(True, 0.0, 1.0)  # the caller ran every chunk itself
+    par.MAX_BACKOFF = 1024
+    par._late(True)  # the caller ran every chunk itself
     assert _state.threads["skip"] == _state.threads["backoff"] == 8
-    par._late(True, 0.0, 1.0)
+    par._late(True)
     assert _state.threads["backoff"] == 16
     calls = []
     par.parallel_for(4, lambda a, b: calls.append((a, b)), work=1 << 30)
     assert calls == [(0, 4)] and _state.threads["skip"] == 15  # inline while backing off
-    par._late(False, 0.0, 1.0)
+    par._late(False)
     assert _state.threads["backoff"] == 0
 
 
