@@ -18,8 +18,7 @@ def add_parsers(sub: argparse._SubParsersAction, parents: list) -> None:
         help="train the demos on data lamina ships (about 8 minutes for all)",
         description="Train each demo on data lamina ships, save its model with its recipe "
         "and its pictures under --out/NAME, then print a table of the results.",
-        epilog="demos (typical time on a busy 2-core CPU):\n"
-        + "\n".join(lines),
+        epilog="demos (typical time on a busy 2-core CPU):\n" + "\n".join(lines),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("names", nargs="*", metavar="NAME", help="demos to run (default: all but gpt)")
