@@ -136,6 +136,8 @@ class Reducer:
             if id(p) not in self.seen
         ]
         if missing and not self.find_unused:
+            for bucket in self.buckets[: self.next_launch]:  # leave no request in flight
+                bucket.request.Wait()
             names = [self.name_of[id(p)] for _, _, p in missing]
             raise RuntimeError(
                 "DistributedDataParallel: parameters that did not receive a gradient in this "
