@@ -20,8 +20,8 @@ def data():
 
 
 def model(seed: int) -> nn.Module:
-    """Conv (no bias: BatchNorm cancels it), BatchNorm, ReLU, pool, Linear: BatchNorm's statistics span the whole batch only
-    when it is synchronised (SyncBatchNorm) across the ranks."""
+    """Conv (no bias: BatchNorm cancels it), BatchNorm, ReLU, pool, Linear. BatchNorm's
+    statistics span the whole batch only when synchronised (SyncBatchNorm) across ranks."""
     lamina.manual_seed(seed)
     return nn.Sequential(
         nn.Conv2d(3, 6, 3, bias=False), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
