@@ -107,11 +107,12 @@ def init_process_group(
     if launched_by_mpi():
         comm = _import_mpi().COMM_WORLD
     group = _Group(comm)
-    for name, want, have in (("world_size", world_size, group.size), ("rank", rank, group.rank)):
-        if want not in (-1, None) and want != have:
+    how = "given by the MPI launcher" if comm else "no MPI launcher: start it with mpiexec -n N"
+    for name, want in (("world_size", world_size), ("rank", rank)):
+        if want not in (-1, None) and want != getattr(group, name.replace("world_", "")):
             raise ValueError(
-                f"init_process_group: {name}={want} but the MPI launcher gave this process "
-                f"{name}={have}"
+                f"init_process_group: {name}={want}, but this process is rank {group.rank} of "
+                f"a world of {group.size} ({how})"
             )
     _world[0] = group
     if comm is not None:
