@@ -167,3 +167,11 @@ def test_convert_sync_batchnorm_as_torch():
     assert list(conv.state_dict()) == list(tconv.state_dict())
     assert conv[1].running_mean.tolist() == [2.0] * 4 and not conv[1].training
     assert conv[1].weight is mine[1].weight  # the same parameters, as torch
+
+
+def test_group_is_the_world_or_none(world_of_one):
+    t = lamina.ones(2)
+    dist.all_reduce(t, group=dist.group.WORLD)
+    assert dist.get_rank(group=dist.group.WORLD) == 0
+    with pytest.raises(ValueError, match="default \\(world\\) process group only"):
+        dist.all_reduce(t, group="another")

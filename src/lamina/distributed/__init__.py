@@ -10,6 +10,7 @@ Example:
     >>> model = lamina.nn.parallel.DistributedDataParallel(model)
 """
 
+from . import group
 from .collectives import (
     ReduceOp,
     Work,
@@ -43,6 +44,7 @@ __all__ = [
     "get_backend",
     "get_rank",
     "get_world_size",
+    "group",
     "init_process_group",
     "is_available",
     "is_initialized",

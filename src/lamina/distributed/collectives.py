@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..tensor import Tensor
-from .group import world
+from .group import check_group, world
 
 __all__ = [
     "ReduceOp",
@@ -113,6 +113,7 @@ def all_reduce(
     tensor: Tensor, op: ReduceOp = ReduceOp.SUM, group: Any = None, async_op: bool = False
 ) -> Work | None:
     """Combine ``tensor`` over all ranks, in place, on every rank (torch.distributed.all_reduce)."""
+    check_group(group, "all_reduce")
     t = _tensor(tensor, "all_reduce")
     op = _check_op(op, t, "all_reduce")
     g = world()
@@ -142,6 +143,7 @@ def reduce(
     async_op: bool = False,
 ) -> Work | None:
     """Combine ``tensor`` over all ranks into rank ``dst``'s (torch.distributed.reduce)."""
+    check_group(group, "reduce")
     t = _tensor(tensor, "reduce")
     op = _check_op(op, t, "reduce")
     g = world()
@@ -168,6 +170,7 @@ def broadcast(
     tensor: Tensor, src: int = 0, group: Any = None, async_op: bool = False
 ) -> Work | None:
     """Copy rank ``src``'s tensor into every rank's, in place (torch.distributed.broadcast)."""
+    check_group(group, "broadcast")
     t = _tensor(tensor, "broadcast")
     g = world()
     _check_rank(src, g.size, "broadcast", "src")
@@ -185,6 +188,7 @@ def all_gather(
     tensor_list: list[Tensor], tensor: Tensor, group: Any = None, async_op: bool = False
 ) -> Work | None:
     """Fill ``tensor_list[r]`` with rank r's ``tensor`` (torch.distributed.all_gather)."""
+    check_group(group, "all_gather")
     t = _tensor(tensor, "all_gather")
     g = world()
     if not isinstance(tensor_list, list) or len(tensor_list) != g.size:
@@ -213,6 +217,7 @@ def all_gather_into_tensor(
     output_tensor: Tensor, input_tensor: Tensor, group: Any = None, async_op: bool = False
 ) -> Work | None:
     """Ranks' inputs concatenated along dim 0 (torch.distributed.all_gather_into_tensor)."""
+    check_group(group, "all_gather_into_tensor")
     out, t = _tensor(output_tensor, "all_gather_into_tensor"), _tensor(input_tensor, "all_gather")
     g = world()
     want = (g.size * t.shape[0], *t.shape[1:]) if t.ndim else (g.size,)
@@ -232,6 +237,7 @@ def all_gather_into_tensor(
 
 def barrier(group: Any = None, async_op: bool = False, device_ids: Any = None) -> Work | None:
     """Wait until every rank reaches this call (torch.distributed.barrier)."""
+    check_group(group, "barrier")
     g = world()
     if g.comm is not None:
         if async_op:

@@ -51,6 +51,25 @@ class _Group:
 _world: list[_Group | None] = [None]
 
 
+class _WorldName:
+    """``group.WORLD`` (torch.distributed.group.WORLD): the default group, by name."""
+
+    def __repr__(self) -> str:
+        return "lamina.distributed.group.WORLD"
+
+
+WORLD = _WorldName()
+
+
+def check_group(group: Any, where: str) -> None:
+    """lamina has one group, the world: None or WORLD; another group raises."""
+    if group is not None and group is not WORLD:
+        raise ValueError(
+            f"{where}: lamina.distributed has the default (world) process group only; got "
+            f"group={group!r} (pass None or lamina.distributed.group.WORLD)"
+        )
+
+
 def launched_by_mpi() -> bool:
     """Whether an MPI launcher started this process (its environment variables are set)."""
     return any(v in os.environ for v in _LAUNCHER_VARS)
@@ -177,11 +196,13 @@ def is_mpi_available() -> bool:
 
 def get_rank(group: Any = None) -> int:
     """This process's rank, 0 .. world_size - 1 (torch.distributed.get_rank)."""
+    check_group(group, "get_rank")
     return world().rank
 
 
 def get_world_size(group: Any = None) -> int:
     """The number of processes in the job (torch.distributed.get_world_size)."""
+    check_group(group, "get_world_size")
     return world().size
 
 
