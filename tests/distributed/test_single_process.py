@@ -175,3 +175,10 @@ def test_group_is_the_world_or_none(world_of_one):
     assert dist.get_rank(group=dist.group.WORLD) == 0
     with pytest.raises(ValueError, match="default \\(world\\) process group only"):
         dist.all_reduce(t, group="another")
+
+
+def test_srun_without_an_mpi_plugin_is_refused(monkeypatch):
+    monkeypatch.setenv("SLURM_STEP_NUM_TASKS", "4")
+    with pytest.raises(RuntimeError, match="srun started 4 tasks.*srun --mpi=pmix"):
+        dist.init_process_group()
+    assert not dist.is_initialized()

@@ -125,6 +125,12 @@ def init_process_group(
     comm = None
     if launched_by_mpi():
         comm = _import_mpi().COMM_WORLD
+    elif int(os.environ.get("SLURM_STEP_NUM_TASKS", "1")) > 1:  # srun without an MPI plugin
+        raise RuntimeError(
+            f"init_process_group: srun started {os.environ['SLURM_STEP_NUM_TASKS']} tasks but "
+            "set no MPI (PMI/PMIx) variables, so each would train alone; launch with "
+            "srun --mpi=pmix (or your site's MPI plugin), see docs/distributed.md"
+        )
     group = _Group(comm)
     how = "given by the MPI launcher" if comm else "no MPI launcher: start it with mpiexec -n N"
     for name, want in (("world_size", world_size), ("rank", rank)):
