@@ -10,8 +10,10 @@ For each workload (benchmarks/workloads.py's mlp, cnn_cifar, resnet18_cifar, lam
 - ``2p x 1t``: ``mpiexec -n 2``, half the batch per rank, DDP with torch's buckets (25 MB,
   the first 1 MB), and again with 1 MB buckets;
 - ``comm``: a blocking allreduce of the model's gradient buckets alone (what the step would
-  add without overlap), ``exposed``: the time backward's end still waits on them, and
-  ``overlap`` = 1 - exposed / comm (the share of communication hidden behind backward).
+  add without overlap), ``exposed``: the time backward's end still waits on them on the
+  rank that finished backward last (the other rank's wait adds the lag between the ranks,
+  reported as ``lag``), and ``overlap`` = 1 - exposed / comm (the share of communication
+  hidden behind backward).
 
 Each configuration runs in fresh processes, the configurations alternating, ``--rounds``
 times; the medians are reported. The allreduce sweep prints time and bus bandwidth per
@@ -72,7 +74,7 @@ def worker(name: str, mode: str, threads: int, cap: float = 25.0) -> dict:
     step, wrapped, model = _build(name, batch // size, ddp, cap)
     for _ in range(3):
         step()
-    times, waits = [], []
+    times, waits, skews = [], [], []
     for _ in range(steps):
         if comm is not None:
             comm.Barrier()  # start together: the step of the slower rank is the step
@@ -80,8 +82,15 @@ def worker(name: str, mode: str, threads: int, cap: float = 25.0) -> dict:
         t0 = time.perf_counter()
         step()
         times.append(time.perf_counter() - t0)
-        waits.append((wrapped.reducer.wait_seconds if ddp else 0.0) - w0)
+        wait = np.array([(wrapped.reducer.wait_seconds if ddp else 0.0) - w0])
+        if comm is not None:  # the rank that finished backward last waits on communication
+            every = np.empty(size)  # only; the others' waits add the lag between the ranks
+            comm.Allgather(wait, every)
+            wait, skew = every.min(keepdims=True), every.max() - every.min()
+            skews.append(skew)
+        waits.append(float(wait[0]))
     out = {"step": statistics.median(times), "exposed": statistics.median(waits)}
+    out["skew"] = statistics.median(skews) if skews else 0.0
     out["bytes"] = sum(p._data.nbytes for p in model.parameters())
     if ddp:
         out["comm"] = _comm_alone(comm, wrapped.reducer)
@@ -237,14 +246,14 @@ def _print_row(name: str, row: dict) -> None:
             overlap = max(1 - r["exposed"] / r["comm"], 0.0) if r["comm"] > 0 else float("nan")
             line += (
                 f" {r['bytes'] / 1e6:8.2f} {int(r['buckets']):7d} {r['comm'] * 1e3:8.2f}"
-                f" {r['exposed'] * 1e3:10.2f} {overlap:8.0%}"
+                f" {r['exposed'] * 1e3:10.2f} {overlap:8.0%} {r['skew'] * 1e3:7.2f}"
             )
         print(line, flush=True)
 
 
 HEADER = (
     f"{'workload':>15} {'config':>17} {'step ms':>9} {'speed-up':>8} {'grad MB':>8} "
-    f"{'buckets':>7} {'comm ms':>8} {'exposed ms':>10} {'overlap':>8}"
+    f"{'buckets':>7} {'comm ms':>8} {'exposed ms':>10} {'overlap':>8} {'lag ms':>7}"
 )
 
 

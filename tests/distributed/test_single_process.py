@@ -105,9 +105,9 @@ def test_ddp_before_init_raises():
 def test_distributed_sampler_shards_as_torch(n, replicas, drop_last):
     """Unshuffled: torch's index lists exactly. Shuffled: the same positions of this
     sampler's permutation (the permutation is NumPy's, not torch's)."""
-    from torch.utils.data.distributed import DistributedSampler as TorchSampler
-
     from lamina.utils.data import DistributedSampler
+
+    TorchSampler = torch.utils.data.DistributedSampler
 
     for rank in range(replicas):
         kw = dict(num_replicas=replicas, rank=rank, drop_last=drop_last)
@@ -130,7 +130,7 @@ def test_distributed_sampler_shards_are_disjoint_and_change_with_the_epoch():
         s.set_epoch(1)
     assert [list(s) for s in shards] != first
     with pytest.raises(ValueError) as want:
-        torch.utils.data.distributed.DistributedSampler(range(4), num_replicas=2, rank=2)
+        torch.utils.data.DistributedSampler(range(4), num_replicas=2, rank=2)
     with pytest.raises(ValueError) as got:
         DistributedSampler(range(4), num_replicas=2, rank=2)
     assert str(got.value) == str(want.value)

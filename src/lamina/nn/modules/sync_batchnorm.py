@@ -40,7 +40,7 @@ class SyncBatchNormOp(Op):
         bshape = (1, c) + (1,) * (x.ndim - 2)
         n = x.size // c
         mean = x.mean(axis=axes, dtype=np.float64)
-        m2 = ((x - mean.reshape(bshape)) ** 2).sum(axis=axes, dtype=np.float64)
+        m2 = np.square(x - mean.astype(x.dtype).reshape(bshape)).sum(axis=axes, dtype=np.float64)
         mine = np.concatenate([[n], mean, m2])
         every = np.empty((comm.Get_size(), mine.size), np.float64)
         comm.Allgather(mine, every)
