@@ -50,4 +50,4 @@ def test_the_collectives_and_ddp_mechanics_under_two_ranks():
     """scripts/collectives.py checks each collective against NumPy, DDP's broadcast at wrap
     time, its mean gradient, no_sync and find_unused_parameters on both ranks."""
     out = check(run_mpi("collectives.py"))
-    assert sorted(out.split("\n")[:2]) == ["rank 0: ok", "rank 1: ok"]
+    assert "rank 0: ok" in out and "rank 1: ok" in out  # the ranks' lines may interleave
