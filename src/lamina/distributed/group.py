@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Any
 
 __all__ = [
@@ -149,6 +148,8 @@ def _install_abort_hook(group: _Group) -> None:
     previous = sys.excepthook
 
     def abort_all(kind, value, tb) -> None:
+        import traceback
+
         text = "".join(traceback.format_exception(kind, value, tb))
         sys.stderr.write(f"[rank {group.rank}] uncaught exception, aborting the MPI job:\n{text}")
         sys.stderr.flush()

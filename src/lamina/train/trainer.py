@@ -57,6 +57,10 @@ class Trainer:
         scheduler_monitor: the logs key for a metric-driven scheduler; default
             ``"val_loss"`` when there is validation data, else ``"loss"``.
 
+    Under MPI (``lamina.distributed.init_process_group()`` in an ``mpiexec`` job) ``fit`` and
+    ``evaluate`` shard the data over the ranks and average the gradients; see
+    :mod:`lamina.train.distributed` and docs/distributed.md.
+
     Attributes:
         history: the :class:`History` of the last ``fit``.
         stop_training: set by a callback to end ``fit`` after the current batch.

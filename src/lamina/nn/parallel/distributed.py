@@ -129,11 +129,15 @@ def _check_same_model(comm: Any, module: Module) -> None:
 
 
 def _broadcast_arrays(comm: Any, arrays: list[np.ndarray]) -> None:
-    """Copy rank 0's arrays into every rank's, in place."""
+    """Copy rank 0's arrays into every rank's, in place: one broadcast per dtype, of the
+    arrays packed into one flat buffer (many small BatchNorm buffers cost one message)."""
+    by_dtype: dict[Any, list[np.ndarray]] = {}
     for arr in arrays:
-        if arr.flags.c_contiguous and arr.flags.writeable:
-            comm.Bcast(arr, root=0)
-        else:
-            buf = np.ascontiguousarray(arr)
-            comm.Bcast(buf, root=0)
-            np.copyto(arr, buf)
+        by_dtype.setdefault(arr.dtype, []).append(arr)
+    for dtype, group in by_dtype.items():
+        flat = np.concatenate([a.reshape(-1) for a in group]) if group else np.empty(0, dtype)
+        comm.Bcast(flat, root=0)
+        start = 0
+        for arr in group:
+            np.copyto(arr, flat[start : start + arr.size].reshape(arr.shape))
+            start += arr.size
