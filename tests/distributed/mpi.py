@@ -32,11 +32,13 @@ def mpiexec() -> str:
 def run_mpi(
     script: str, *args: str, n: int = 2, timeout: float = 180
 ) -> subprocess.CompletedProcess:
-    """``mpiexec -n n python scripts/<script> args``; one BLAS thread per rank (2 cores here)."""
+    """``mpiexec -n n python scripts/<script> args`` (or ``python -m <module> args`` when
+    ``script`` is ``"-m"``); one BLAS thread per rank (2 cores here)."""
     env = dict(os.environ)
     env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")])
-    cmd = [mpiexec(), "-n", str(n), sys.executable, str(SCRIPTS / script), *args]
+    target = [script] if script == "-m" else [str(SCRIPTS / script)]  # "-m", module: python -m
+    cmd = [mpiexec(), "-n", str(n), sys.executable, *target, *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, cwd=ROOT)
 
 

@@ -56,11 +56,21 @@ def test_validation_metrics_cover_the_whole_set(fitted):
     assert hist["val_loss"][-1] == pytest.approx(want["loss"], rel=1e-5)
 
 
-def test_resume_with_another_world_size_says_so(fitted):
+def test_resume_with_another_world_size_says_so(fitted, tmp_path):
+    from lamina.train import CSVLogger, EarlyStopping, ModelCheckpoint
+
     out, _ = fitted
-    (x, y), _ = S.data()
+    (x, y), (vx, vy) = S.data()
+    cbs = [
+        EarlyStopping(monitor="val_loss", min_delta=10.0, patience=1),
+        ModelCheckpoint(str(tmp_path / "c-{epoch}.safetensors"), save_weights_only=False),
+        CSVLogger(str(tmp_path / "log.csv")),
+    ]
     with pytest.warns(UserWarning, match=r"written by a run of 2 rank\(s\), this run has 1"):
-        S.trainer().fit(x, y, epochs=3, resume_from=out / "run-1.safetensors", verbose=0)
+        S.trainer().fit(
+            x, y, epochs=3, validation_data=(vx, vy), callbacks=cbs, verbose=0,
+            resume_from=out / "run-1.safetensors",
+        )  # fmt: skip
 
 
 def test_an_exception_on_one_rank_ends_every_rank():
