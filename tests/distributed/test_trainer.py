@@ -81,3 +81,10 @@ def test_an_exception_on_one_rank_ends_every_rank():
     assert "boom on rank 1 at batch 5" in proc.stderr
     assert "unreachable" not in proc.stdout
     assert time.monotonic() - start < 120
+
+
+def test_a_non_zero_exit_on_one_rank_ends_every_rank():
+    proc = run_mpi("fault.py", "exit", timeout=120)
+    assert proc.returncode == 3
+    assert "[rank 1] sys.exit(3): aborting the MPI job" in proc.stderr
+    assert "unreachable" not in proc.stdout

@@ -105,9 +105,9 @@ def init_process_group(
         world_size, rank: checked against the launcher's when given (-1: take MPI's).
 
     Under an MPI launcher this also installs a ``sys.excepthook`` that prints the failing
-    rank's traceback and aborts the whole job (``MPI.COMM_WORLD.Abort(1)``), so an
-    exception on one rank ends every rank at once instead of leaving them blocked in the
-    next collective.
+    rank's traceback and aborts the whole job (``MPI.COMM_WORLD.Abort(1)``), and wraps
+    ``sys.exit`` so that a non-zero exit aborts it too, so a failure on one rank ends every
+    rank at once instead of leaving them blocked in the next collective.
     """
     if _world[0] is not None:
         raise ValueError("trying to initialize the default process group twice!")
@@ -144,7 +144,8 @@ def init_process_group(
 
 
 def _install_abort_hook(group: _Group) -> None:
-    """On an uncaught exception: print it with the rank, then abort every rank."""
+    """On an uncaught exception or ``sys.exit(non-zero)``: print it with the rank, then
+    abort every rank."""
     previous = sys.excepthook
 
     def abort_all(kind, value, tb) -> None:
@@ -157,8 +158,21 @@ def _install_abort_hook(group: _Group) -> None:
             group.comm.Abort(1)
         previous(kind, value, tb)
 
-    sys.excepthook = abort_all
-    group.previous_hook = previous
+    previous_exit = sys.exit
+
+    def exit_aborting(status: Any = None) -> None:
+        # a rank that leaves with sys.exit(non-zero) would leave the others blocked in their
+        # next collective (MPI sees no error): abort the job with that status instead
+        code = status if status is None or isinstance(status, int) else 1
+        if code and _world[0] is group:
+            sys.stdout.flush()
+            sys.stderr.write(f"[rank {group.rank}] sys.exit({status!r}): aborting the MPI job\n")
+            sys.stderr.flush()
+            group.comm.Abort(code)
+        previous_exit(status)
+
+    sys.excepthook, sys.exit = abort_all, exit_aborting
+    group.previous_hook, group.previous_exit = previous, previous_exit
 
 
 def destroy_process_group(group: Any = None) -> None:
@@ -173,6 +187,7 @@ def destroy_process_group(group: Any = None) -> None:
     if world.comm is not None:
         world.comm.Barrier()
         sys.excepthook = getattr(world, "previous_hook", sys.excepthook)
+        sys.exit = getattr(world, "previous_exit", sys.exit)
     _world[0] = None
 
 

@@ -1,5 +1,8 @@
-"""Under mpiexec -n 2: rank 1 raises in the middle of the first epoch; every rank must end
-at once (the process group's excepthook aborts the job) with rank 1's error printed."""
+"""Under mpiexec -n 2: rank 1 raises (or, with argument ``exit``, calls ``sys.exit(3)``) in
+the middle of the first epoch; every rank must end at once (the process group's hooks abort
+the job) with rank 1's error printed."""
+
+import sys
 
 import lamina.distributed as dist
 from lamina.train import LambdaCallback
@@ -12,6 +15,8 @@ rank = dist.get_rank()
 
 def explode(batch, logs):
     if rank == 1 and batch == 5:
+        if sys.argv[1:] == ["exit"]:
+            sys.exit(3)
         raise RuntimeError("boom on rank 1 at batch 5")
 
 
