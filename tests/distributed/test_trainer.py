@@ -23,7 +23,7 @@ def fitted(tmp_path_factory):
 def test_ranks_agree_and_only_rank_zero_prints_and_writes(fitted):
     out, stdout = fitted
     h0, h1 = (json.loads((out / f"history_{r}.json").read_text()) for r in (0, 1))
-    for run in ("first", "resumed"):  # each rank times its own epochs
+    for run in ("first", "resumed", "loader"):  # each rank times its own epochs
         h0[run].pop("seconds"), h1[run].pop("seconds")
     assert h0 == h1  # the same logs on every rank: the same callback decisions
     epochs = len(h0["first"]["loss"])

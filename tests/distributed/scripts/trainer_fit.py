@@ -12,8 +12,10 @@ import warnings
 
 import numpy as np
 
+import lamina
 import lamina.distributed as dist
 from lamina.train import CSVLogger, EarlyStopping, ModelCheckpoint
+from lamina.utils.data import DataLoader, DistributedSampler, TensorDataset
 from tests.distributed import setup_fit as S
 
 dist.init_process_group("mpi")
@@ -38,7 +40,14 @@ with warnings.catch_warnings():
     again = S.trainer()  # from the checkpoint after epoch 1: must continue as if never stopped
     more = again.fit(x, y, callbacks=callbacks("again"), resume_from=f"{out}/run-1.safetensors",
                      verbose=0, **kw)  # fmt: skip
+# a DataLoader of the user's with a DistributedSampler: fit calls its set_epoch
+data = TensorDataset(lamina.tensor(x), lamina.tensor(y))
+sampler = DistributedSampler(data, seed=5)
+loader = DataLoader(data, batch_size=16, sampler=sampler)
+own = S.trainer().fit(loader, epochs=2, verbose=0)
+assert sampler.epoch == 1 and len(sampler) == 300
 with open(f"{out}/history_{rank}.json", "w") as f:
-    json.dump({"first": hist.history, "resumed": more.history, "epochs": more.epoch}, f)
+    json.dump({"first": hist.history, "resumed": more.history, "epochs": more.epoch,
+               "loader": own.history}, f)  # fmt: skip
 if rank == 0:
     np.savez(f"{out}/weights.npz", **{k: v.numpy() for k, v in t.model.state_dict().items()})
