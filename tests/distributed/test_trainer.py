@@ -88,3 +88,9 @@ def test_a_non_zero_exit_on_one_rank_ends_every_rank():
     assert proc.returncode == 3
     assert "[rank 1] sys.exit(3): aborting the MPI job" in proc.stderr
     assert "unreachable" not in proc.stdout
+
+
+def test_trainer_subclasses_average_their_steps():
+    """scripts/subclasses.py: a train_step calling the bare model, and the GANTrainer."""
+    out = check(run_mpi("subclasses.py"))
+    assert "rank 0: ok" in out and "rank 1: ok" in out

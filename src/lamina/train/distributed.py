@@ -3,8 +3,11 @@
 Started with ``mpiexec -n N`` after ``lamina.distributed.init_process_group()``, each rank
 runs the same ``fit``:
 
-- the model is wrapped in DistributedDataParallel (once; a model the user wrapped is kept),
-  so every rank starts from rank 0's weights and steps with the mean gradient;
+- the model is wrapped in DistributedDataParallel (once; a model the user wrapped is kept;
+  GANTrainer wraps its generator and discriminator apart), so every rank starts from rank
+  0's weights; before each ``train_step`` every wrapper is armed for one backward (as its
+  forward would), so the first backward through each module in a step is averaged over
+  the ranks even when a ``train_step`` of a subclass calls the bare model;
 - training data given as arrays or a Dataset is read through a DistributedSampler (each
   rank its disjoint shard, reshuffled per epoch from one seed every rank agrees on); a
   DataLoader is used as given (give it a DistributedSampler; ``set_epoch`` is called);
@@ -51,18 +54,13 @@ def _allreduce(values: np.ndarray, op: str = "sum") -> np.ndarray:
     return out
 
 
-def _base_train_step() -> Any:
-    from .trainer import Trainer
-
-    return Trainer.train_step
-
-
 class Sharding:
     """The distributed side of one ``fit`` / ``evaluate``; every method a no-op alone."""
 
     def __init__(self, group: Any = "default") -> None:
         self.group = active() if group == "default" else group
         self.own: list[DistributedSampler] = []  # the samplers fit made (reseeded per epoch)
+        self.ddps: list = []  # the DistributedDataParallel wrappers armed before each step
 
     @classmethod
     def alone(cls) -> Sharding:
@@ -82,22 +80,29 @@ class Sharding:
                 stacklevel=4,
             )
 
-    def wrap(self, trainer: Any) -> Any:
-        """The module ``fit`` calls: the model, or its DistributedDataParallel (made once)."""
+    def distribute(self, trainer: Any) -> None:
+        """Put the trainer's module(s) in DistributedDataParallel (its ``_distribute``)."""
         from ..nn.parallel.distributed import DistributedDataParallel
 
-        model = trainer.model
-        if self.group is None or isinstance(model, DistributedDataParallel):
-            return model
-        if type(trainer).train_step is not _base_train_step():
-            raise NotImplementedError(
-                f"fit under MPI: {type(trainer).__name__} overrides train_step, so lamina cannot "
-                "tell which forward to average gradients over; wrap the model(s) in "
-                "lamina.nn.parallel.DistributedDataParallel yourself before fit"
-            )
-        ddp = trainer.__dict__.get("_ddp")
-        if ddp is None or ddp.module is not model:
-            ddp = trainer.__dict__["_ddp"] = DistributedDataParallel(model)
+        wrapped = trainer._distribute(self.wrap)
+        self.ddps = [m for m in wrapped if isinstance(m, DistributedDataParallel)]
+
+    def before_step(self) -> None:
+        """Arm every DDP for the step's backward and send rank 0's buffers, as a forward
+        through it would: a train_step calling the bare model is averaged all the same."""
+        for ddp in self.ddps:
+            ddp._pre_forward()
+
+    def wrap(self, module: Any) -> Any:
+        """``module`` in DistributedDataParallel under a group (made once per module and
+        kept on it, so a second fit reuses it), or ``module`` itself."""
+        from ..nn.parallel.distributed import DistributedDataParallel
+
+        if self.group is None or isinstance(module, DistributedDataParallel):
+            return module
+        ddp = module.__dict__.get("_lamina_ddp")
+        if ddp is None:  # kept out of the module's children: no "module." keys appear
+            ddp = module.__dict__["_lamina_ddp"] = DistributedDataParallel(module)
         return ddp
 
     def train_loader(self, dataset: Any, batch_size: int, shuffle: bool) -> DataLoader:

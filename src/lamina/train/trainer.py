@@ -19,7 +19,7 @@ import copy
 import math
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -86,7 +86,7 @@ class Trainer:
         self.scheduler, self.scheduler_monitor = scheduler, scheduler_monitor
         self.history = History()
         self.stop_training = False
-        self._shard, self._net = Sharding.alone(), None  # set per fit (see .distributed)
+        self._shard = Sharding.alone()  # set per fit (see .distributed)
 
     # ---- data -------------------------------------------------------------------------
     def _loader(self, x: Any, y: Any, batch_size: int, shuffle: bool, where: str) -> Any:
@@ -156,7 +156,7 @@ class Trainer:
         if target is None:
             raise ValueError("fit: batches must hold (inputs, target); got inputs only")
         self.optimizer.zero_grad()
-        output = (self.model if self._net is None else self._net)(*inputs)
+        output = self.model(*inputs)
         loss = self.loss_fn(output, target)
         loss.backward()
         self.optimizer.step()
@@ -229,7 +229,7 @@ class Trainer:
         if restore is not None:
             restore.apply_core()
             initial_epoch = restore.epoch
-        self._net = self._shard.wrap(self)
+        self._shard.distribute(self)
         cbs = CallbackList([self.history, *callbacks], self)
         self._callbacks = callbacks
         self.stop_training = False
@@ -245,6 +245,11 @@ class Trainer:
             logs = self._fit_epoch(epoch, epochs, train, val, cbs, verbose)
         cbs.call("on_train_end", logs)
         return self.history
+
+    def _distribute(self, wrap: Callable[[Any], Any]) -> list[Any]:
+        """Under MPI, ``wrap`` each module whose gradients a step averages (the model; a
+        subclass whose steps run several modules apart, as GANTrainer, wraps each)."""
+        return [wrap(self.model)]
 
     def _begin_fit(self) -> None:
         """Reset per-fit state before the first epoch (a subclass's step counters)."""
@@ -281,6 +286,7 @@ class Trainer:
         means, logs = Means(), {}
         for b, batch in enumerate(loader):
             cbs.call("on_train_batch_begin", b, {})
+            self._shard.before_step()
             means.add(self.train_step(batch), batch_size_of(batch))
             logs = {**means.result(), **{m.name: m.result() for m in self.metrics}}
             cbs.call("on_train_batch_end", b, logs)

@@ -94,13 +94,17 @@ class DistributedDataParallel(Module):
         return [b._data for b in self.module.buffers() if b is not None]
 
     def forward(self, *inputs: Any, **kwargs: Any) -> Any:
+        self._pre_forward()
+        return self.module(*inputs, **kwargs)
+
+    def _pre_forward(self) -> None:
+        """Rank 0's buffers to every rank, and the reducer armed for the next backward."""
         reducer = self.__dict__["reducer"]
         if reducer is not None:
             if self.broadcast_buffers and self.module.training:
                 _broadcast_arrays(self._comm, self._buffer_arrays())
             if is_grad_enabled() and self.require_backward_grad_sync:
                 reducer.prepare()
-        return self.module(*inputs, **kwargs)
 
     @contextlib.contextmanager
     def no_sync(self) -> Iterator[None]:
