@@ -63,6 +63,8 @@ def test_bad_arguments_say_what(world_of_one):
         dist.broadcast(lamina.ones(2), src=1)
     with pytest.raises(TypeError, match="ReduceOp"):
         dist.all_reduce(lamina.ones(2), op="sum")
+    with pytest.raises(TypeError, match="BXOR needs an integer"):
+        dist.all_reduce(lamina.ones(2), dist.ReduceOp.BXOR)
     with pytest.raises(TypeError, match="AVG needs a floating"):
         dist.all_reduce(lamina.tensor([1, 2]), dist.ReduceOp.AVG)
     with pytest.raises(ValueError, match="list of world_size=1"):

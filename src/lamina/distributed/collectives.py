@@ -37,6 +37,9 @@ class ReduceOp(enum.Enum):
     PRODUCT = "product"
     MIN = "min"
     MAX = "max"
+    BAND = "band"
+    BOR = "bor"
+    BXOR = "bxor"
 
 
 def mpi_op(op: ReduceOp) -> Any:
@@ -49,6 +52,9 @@ def mpi_op(op: ReduceOp) -> Any:
         ReduceOp.PRODUCT: MPI.PROD,
         ReduceOp.MIN: MPI.MIN,
         ReduceOp.MAX: MPI.MAX,
+        ReduceOp.BAND: MPI.BAND,
+        ReduceOp.BOR: MPI.BOR,
+        ReduceOp.BXOR: MPI.BXOR,
     }[op]
 
 
@@ -103,9 +109,14 @@ def _store(t: Tensor, buf: np.ndarray) -> None:
 
 def _check_op(op: Any, t: Tensor, where: str) -> ReduceOp:
     if not isinstance(op, ReduceOp):
-        raise TypeError(f"{where}: op must be a ReduceOp (SUM, AVG, PRODUCT, MIN, MAX), got {op!r}")
+        raise TypeError(
+            f"{where}: op must be a ReduceOp (SUM, AVG, PRODUCT, MIN, MAX, BAND, BOR, BXOR), "
+            f"got {op!r}"
+        )
     if op is ReduceOp.AVG and t._data.dtype.kind not in "fc":
         raise TypeError(f"{where}: ReduceOp.AVG needs a floating tensor, got {t._data.dtype}")
+    if op in (ReduceOp.BAND, ReduceOp.BOR, ReduceOp.BXOR) and t._data.dtype.kind not in "iub":
+        raise TypeError(f"{where}: ReduceOp.{op.name} needs an integer tensor, got {t._data.dtype}")
     return op
 
 

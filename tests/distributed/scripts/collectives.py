@@ -38,6 +38,11 @@ np.testing.assert_allclose(t.numpy(), sum(every))
 ints = lamina.tensor(np.array([rank + 1, 7], np.int64))
 dist.all_reduce(ints, dist.ReduceOp.MAX)
 assert ints.tolist() == [size, 7] and ints.dtype == lamina.int64
+for op, fn in [(dist.ReduceOp.BAND, np.bitwise_and), (dist.ReduceOp.BOR, np.bitwise_or),
+               (dist.ReduceOp.BXOR, np.bitwise_xor)]:  # fmt: skip
+    bits = lamina.tensor(np.array([6 + rank, 12], np.int32))
+    dist.all_reduce(bits, op)
+    assert bits.tolist() == fn.reduce([[6 + r, 12] for r in range(size)], axis=0).tolist(), op
 
 t = lamina.tensor(mine)
 dist.broadcast(t, src=1)
