@@ -36,6 +36,9 @@ def run_mpi(
     ``script`` is ``"-m"``); one BLAS thread per rank (2 cores here)."""
     env = dict(os.environ)
     env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    # hydra ends a hung job itself before the subprocess timeout kills mpiexec alone
+    # (which would leave the ranks running)
+    env["MPIEXEC_TIMEOUT"] = str(max(int(timeout) - 15, 5))
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), env.get("PYTHONPATH", "")])
     target = [script] if script == "-m" else [str(SCRIPTS / script)]  # "-m", module: python -m
     cmd = [mpiexec(), "-n", str(n), sys.executable, *target, *args]
