@@ -60,6 +60,7 @@ _SUBMODULES = (
     "accelerator",
     "onnx",
     "serialization",
+    "distributed",
 )
 
 
