@@ -12,8 +12,8 @@ the core) costs nothing: the caller does its chunks itself. Workers block on a q
 never spin.
 
 Small work runs inline in the calling thread: below ``MIN_PARALLEL_BYTES`` of data touched
-the hand-off (a queue put, a worker wake-up, an Event: ~20-40 us round trip when the worker
-is idle) costs more than half the copy saves (see the constant for the measurement).
+(or ``MIN_PARALLEL_FLOPS`` for a product) the hand-off (a queue put, a worker wake-up, an
+Event: ~30 us when the worker sleeps) costs more than the split saves (see the constants).
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ __all__ = [
 ]
 
 # Below this many bytes of data touched by a call, parallel_for runs inline. Measured on the
-# 2-vCPU Xeon (idle machine): a float32 strided copy of 256 KiB takes ~25 us on one thread
-# and the worker hand-off ~20-40 us, so the split pays from ~1 MiB; see docs/performance.md.
-MIN_PARALLEL_BYTES = 1 << 20
+# 2-vCPU Xeon (best of 60, load ~3.7): an im2col copy touching 1.1 MiB took 27 us inline and
+# 51 us split in two (the sleeping worker's wake-up is ~30 us), 2.3 MiB 58 vs 66 us, 4.5 MiB
+# 126 vs 95 us; cnn_cifar's 37 MiB im2col 3.6 vs 2.8 ms.
+MIN_PARALLEL_BYTES = 4 << 20
 
 _THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _local = threading.local()  # .inside: this thread is running a chunk (no nested splits)
@@ -198,9 +199,11 @@ def parallel_copy(dst, src, axis: int = 0) -> None:
     parallel_for(dst.shape[axis], copy, 2 * dst.nbytes)
 
 
-# Below this many flops (2*M*N*K) a matrix product runs as one BLAS call: ~80 us of work at
-# the ~50 GFLOP/s one core reaches here, against the ~20-40 us hand-off to a worker.
-MIN_PARALLEL_FLOPS = 4_000_000
+# Below this many flops (2*M*N*K) a product runs as one BLAS call. Measured on the 2-vCPU
+# Xeon (best of 40, benchmarks/bench_threads.py): (32, 256) @ (256, 1024), 17 MFLOP, took
+# 121 us in one call and 139 us split in two; (128, 784) @ (784, 512), 103 MFLOP, 553 vs
+# 428 us; conv's 32 x (32, 288) @ (288, 1024), 604 MFLOP, 5.6 vs 3.0 ms.
+MIN_PARALLEL_FLOPS = 24_000_000
 ALIGN = 64  # rows/columns: chunks of one product start at multiples of this
 
 
