@@ -166,8 +166,8 @@ def parallel_for(
 # (the caller ran both chunks). So after a call that did not pay - the caller ran every
 # chunk, or the call took over PAYOFF times the caller's chunk time scaled to all chunks
 # (its estimate of the one-thread time) - the next calls run inline: 8, then 16, ... up to
-# MAX_BACKOFF calls, before the pool is tried again; one call that pays clears it. On a
-# quiet machine a split call takes ~0.55x, and the back-off does not engage.
+# MAX_BACKOFF calls, before the pool is tried again; each call that pays halves the next
+# back-off. On a quiet machine a split call takes ~0.55x, and the back-off does not engage.
 PAYOFF = 0.8
 MAX_BACKOFF = 1024
 
@@ -185,8 +185,8 @@ def _late(late: bool) -> None:
     if late:
         st["backoff"] = min(max(8, 2 * st["backoff"]), MAX_BACKOFF)
         st["skip"] = st["backoff"]
-    else:
-        st["backoff"] = 0
+    else:  # one lucky call on a crowded machine does not reset it
+        st["backoff"] //= 2
 
 
 def parallel_copy(dst, src, axis: int = 0) -> None:
