@@ -23,7 +23,7 @@ import numpy as np
 
 from ..autograd.function import Op
 from . import fast
-from ._parallel import parallel_for
+from ._parallel import matmul, parallel_for
 from .conv import pair, positive
 
 __all__ = [
@@ -267,8 +267,8 @@ def _out_pair(x, output_size, name):
 def _separable(x, ah, aw):
     """A_h @ x @ A_w.T over the last two axes: (N, C, H, W) -> (N, C, Oh, Ow)."""
     n, c, h, w = x.shape
-    t = (x.reshape(-1, w) @ aw.T).reshape(n, c, h, aw.shape[0])  # (N, C, H, Ow)
-    return np.matmul(ah, t)  # (N, C, Oh, Ow)
+    t = matmul(x.reshape(-1, w), aw.T).reshape(n, c, h, aw.shape[0])  # (N, C, H, Ow)
+    return matmul(ah, t)  # (N, C, Oh, Ow)
 
 
 def _avg_matrix(size, out, dtype):
