@@ -174,9 +174,9 @@ def test_back_off_after_a_late_worker_then_recovers(threads):
     calls = []
     par.parallel_for(4, lambda a, b: calls.append((a, b)), work=1 << 30)
     assert calls == [(0, 4)] and _state.threads["skip"] == 15  # inline while backing off
-    par._late(False)  # a call that paid halves the back-off
-    assert _state.threads["backoff"] == 8
-    for _ in range(4):
+    par._late(False)  # a call that paid shortens the next back-off by one call
+    assert _state.threads["backoff"] == 15
+    for _ in range(20):
         par._late(False)
     assert _state.threads["backoff"] == 0
 

@@ -102,14 +102,14 @@ class _Job:
         self.lock, self.done, self.error = threading.Lock(), threading.Event(), None
 
     def work(self) -> int:
-        """Run chunks until none is left; returns how many this thread ran."""
+        """Run chunks until none is left; returns how many items this thread ran."""
         _local.inside = True
         ran = 0
         try:
             for i in self.claim:
                 if i >= len(self.bounds):
                     return ran
-                ran += 1
+                ran += self.bounds[i][1] - self.bounds[i][0]
                 try:
                     self.fn(*self.bounds[i])
                 except BaseException as e:  # re-raised in the calling thread
@@ -152,9 +152,10 @@ def parallel_for(
     ran = job.work()
     t2 = time.perf_counter()
     job.done.wait()
-    # the split paid if the call took well under what the caller's chunks say one thread
+    # the split paid if the call took well under what the caller's items say one thread
     # would have taken for all of them
-    _late(ran == k or ran == 0 or time.perf_counter() - t0 > PAYOFF * (t2 - t1) * k / ran)
+    n = n_items
+    _late(ran == n or ran == 0 or time.perf_counter() - t0 > PAYOFF * (t2 - t1) * n / ran)
     if job.error is not None:
         raise job.error
 
@@ -164,10 +165,11 @@ def parallel_for(
 # top; a worker descheduled mid-chunk makes it wait a time slice. Measured under load 6 on
 # these 2 cores: a split (32, 256) @ (256, 1024) product 200 us against 138 us in one call
 # (the caller ran both chunks). So after a call that did not pay - the caller ran every
-# chunk, or the call took over PAYOFF times the caller's chunk time scaled to all chunks
+# chunk, or the call took over PAYOFF times the caller's time scaled to all the items
 # (its estimate of the one-thread time) - the next calls run inline: 8, then 16, ... up to
-# MAX_BACKOFF calls, before the pool is tried again; each call that pays halves the next
-# back-off. On a quiet machine a split call takes ~0.55x, and the back-off does not engage.
+# MAX_BACKOFF calls, before the pool is tried again; each call that pays shortens the next
+# back-off by one call (a late call costs about a time slice, more than a split one saves).
+# On a quiet machine a split call takes ~0.55x, and the back-off does not engage.
 PAYOFF = 0.8
 MAX_BACKOFF = 1024
 
@@ -185,8 +187,8 @@ def _late(late: bool) -> None:
     if late:
         st["backoff"] = min(max(8, 2 * st["backoff"]), MAX_BACKOFF)
         st["skip"] = st["backoff"]
-    else:  # one lucky call on a crowded machine does not reset it
-        st["backoff"] //= 2
+    elif st["backoff"]:  # one lucky call on a crowded machine does not reset it
+        st["backoff"] -= 1
 
 
 def parallel_copy(dst, src, axis: int = 0) -> None:
