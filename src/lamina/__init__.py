@@ -54,6 +54,8 @@ _SUBMODULES = (
     "accelerator",
     "onnx",
     "serialization",
+    "linalg",
+    "special",
 )
 
 

@@ -1,0 +1,164 @@
+"""lamina.linalg: torch.linalg's functions on real float32/float64 Tensors, batched over
+leading dims, with forward and backward (``import lamina as torch; torch.linalg.norm(x)``).
+
+Named-tuple results carry torch.return_types' field names (``slogdet(A).logabsdet``);
+singular and non positive-definite inputs raise :class:`LinAlgError` (a RuntimeError)
+naming the batch element, as torch does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ops import linalg_misc as LM
+from ..ops.linalg_solve import LinAlgError, check_float, check_square
+from ..tensor import Tensor, _make, apply
+from ..tensor_norms import linalg_norm as norm
+from ..tensor_norms import matrix_norm, vector_norm
+from ._decomp import (
+    cholesky,
+    cholesky_ex,
+    det,
+    eigh,
+    eigvalsh,
+    inv,
+    inv_ex,
+    lstsq,
+    matrix_rank,
+    pinv,
+    qr,
+    slogdet,
+    solve,
+    solve_ex,
+    svd,
+    svdvals,
+    tensor_arg,
+)
+
+__all__ = [
+    "LinAlgError",
+    "cholesky",
+    "cholesky_ex",
+    "cross",
+    "det",
+    "diagonal",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "inv_ex",
+    "lstsq",
+    "matmul",
+    "matrix_exp",
+    "matrix_norm",
+    "matrix_power",
+    "matrix_rank",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "solve_ex",
+    "svd",
+    "svdvals",
+    "vecdot",
+    "vector_norm",
+]
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Alias of lamina.matmul (torch.linalg.matmul)."""
+    return tensor_arg(input, "linalg_matmul", "input").matmul(other)
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """A**n by repeated squaring; n = 0 gives the identity, n < 0 powers of inv(A)
+    (torch.linalg.matrix_power)."""
+    a = tensor_arg(A, "linalg_matrix_power")
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        check_square(a._data.astype(float), "linalg.matrix_power")
+    if n == 0:
+        return _make(np.broadcast_to(np.eye(a.shape[-1], dtype=a._data.dtype), a.shape).copy())
+    if n < 0:
+        a, n = inv(a), -n
+    result, base = None, a
+    while n:
+        if n & 1:
+            result = base if result is None else result.matmul(base)
+        n >>= 1
+        if n:
+            base = base.matmul(base)
+    return result
+
+
+def multi_dot(tensors) -> Tensor:
+    """The product of a chain of matrices; the first and last may be vectors
+    (torch.linalg.multi_dot)."""
+    ts = list(tensors)
+    if len(ts) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(ts)}")
+    first, last = ts[0].ndim == 1, ts[-1].ndim == 1
+    mats = [ts[0].unsqueeze(0) if first else ts[0]] + ts[1:-1]
+    mats.append(ts[-1].unsqueeze(1) if last else ts[-1])
+    for i, m in enumerate(mats):
+        if m.ndim != 2:
+            raise RuntimeError(
+                f"multi_dot(): tensor {i} must be 2D but got {ts[i].ndim}D"
+                if 0 < i < len(ts) - 1
+                else f"multi_dot(): the {'first' if i == 0 else 'last'} tensor must be 1D or "
+                f"2D but got {ts[i].ndim}D"
+            )
+    out = mats[0]
+    for i, m in enumerate(mats[1:]):
+        if out.shape[-1] != m.shape[0]:
+            raise RuntimeError(
+                f"multi_dot(): tensors {i} and {i + 1} with shapes {list(mats[i].shape)} and "
+                f"{list(m.shape)} cannot be multiplied"
+            )
+        out = out.matmul(m)
+    if first:
+        out = out.squeeze(0)
+    if last:
+        out = out.squeeze(-1)
+    return out
+
+
+def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """Cross product of 3-vectors along ``dim``, batches broadcast (torch.linalg.cross)."""
+    a, b = tensor_arg(input, "linalg_cross", "input"), tensor_arg(other, "linalg_cross", "other")
+    if a.ndim != b.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    d = a._dim(dim)
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise RuntimeError(
+            f"linalg.cross: inputs dimension {dim} must have length 3. "
+            f"Got {a.shape[d]} and {b.shape[d]}"
+        )
+    return apply(LM.Cross, a, b, axis=d)
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """Dot products along ``dim`` with broadcasting (torch.linalg.vecdot)."""
+    a, b = tensor_arg(x, "linalg_vecdot", "x"), tensor_arg(y, "linalg_vecdot", "y")
+    if a.dtype != b.dtype:
+        from ..tensor_norms import _tname
+
+        raise RuntimeError(
+            "linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+            f"{_tname(a.dtype)} and y of type {_tname(b.dtype)} instead"
+        )
+    return (a * b).sum(dim)
+
+
+def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """The ``offset`` diagonals of the (dim1, dim2) planes, as a last dim
+    (torch.linalg.diagonal)."""
+    a = tensor_arg(A, "linalg_diagonal")
+    return apply(LM.Diagonal, a, offset=offset, dim1=a._dim(dim1), dim2=a._dim(dim2))
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """exp(A) of square matrices (torch.linalg.matrix_exp)."""
+    a = tensor_arg(A, "linalg_matrix_exp")
+    check_float(a._data, "linalg.matrix_exp")
+    return apply(LM.MatrixExp, a)

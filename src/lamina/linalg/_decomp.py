@@ -1,0 +1,175 @@
+"""torch.linalg's factorizations and solvers on Tensors: inv, det, slogdet, solve, cholesky,
+qr, eigh, svd, pinv, lstsq, matrix_rank (the array math is in lamina.ops.linalg_*)."""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..ops import linalg_decomp as LD
+from ..ops import linalg_solve as LS
+from ..tensor import Tensor, _make, apply
+
+# torch.return_types.<name>: the same field names, in the same order
+SlogDet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
+InvEx = namedtuple("linalg_inv_ex", ["inverse", "info"])
+SolveEx = namedtuple("linalg_solve_ex", ["result", "info"])
+CholeskyEx = namedtuple("linalg_cholesky_ex", ["L", "info"])
+QR = namedtuple("linalg_qr", ["Q", "R"])
+Eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
+SVD = namedtuple("linalg_svd", ["U", "S", "Vh"])
+Lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+def tensor_arg(x, fname: str, arg: str = "A") -> Tensor:
+    """torch.linalg takes Tensors only: anything else is torch's TypeError."""
+    if not isinstance(x, Tensor):
+        raise TypeError(
+            f"{fname}(): argument '{arg}' (position 1) must be Tensor, not {type(x).__name__}"
+        )
+    return x
+
+
+def inv(A: Tensor) -> Tensor:
+    """The inverse of square matrices; LinAlgError for a singular one (torch.linalg.inv)."""
+    return apply(LS.Inv, tensor_arg(A, "linalg_inv"))
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvEx:
+    """(inverse, info): info > 0 names the zero pivot of a singular matrix
+    (torch.linalg.inv_ex); NaN fills the inverse of a singular matrix (torch's holds inf)."""
+    y, info = apply(LS.InvEx, tensor_arg(A, "linalg_inv_ex"))
+    if check_errors and info._data.any():
+        LS.raise_singular(A._data, "linalg.inv_ex")
+    return InvEx(y, info)
+
+
+def det(A: Tensor) -> Tensor:
+    """Determinant of square matrices (torch.linalg.det)."""
+    return apply(LS.Det, tensor_arg(A, "linalg_det"))
+
+
+def slogdet(A: Tensor) -> SlogDet:
+    """(sign, log|det|) of square matrices (torch.linalg.slogdet)."""
+    sign, logabs = apply(LS.SlogDet, tensor_arg(A, "linalg_slogdet"))
+    return SlogDet(sign.detach(), logabs)
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """X with AX = B, or XA = B when ``left=False`` (torch.linalg.solve)."""
+    return apply(
+        LS.Solve, tensor_arg(A, "linalg_solve"), tensor_arg(B, "linalg_solve", "B"), left=left
+    )
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> SolveEx:
+    """(result, info) of solve (torch.linalg.solve_ex); a singular A raises here, as it
+    does with check_errors=True."""
+    x = solve(A, B, left=left)
+    return SolveEx(x, _make(np.zeros(A.shape[:-2], np.int32)))
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """Cholesky factor of symmetric positive-definite matrices (torch.linalg.cholesky)."""
+    return apply(LD.Cholesky, tensor_arg(A, "linalg_cholesky"), upper=upper)
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> CholeskyEx:
+    """(L, info) without raising unless ``check_errors`` (torch.linalg.cholesky_ex)."""
+    a = tensor_arg(A, "linalg_cholesky_ex")
+    if check_errors:
+        L = apply(LD.Cholesky, a, upper=upper, name="linalg.cholesky_ex")
+        return CholeskyEx(L, _make(np.zeros(a.shape[:-2], np.int32)))
+    L, info = apply(LD.Cholesky, a, upper=upper, check_errors=False, name="linalg.cholesky_ex")
+    return CholeskyEx(L, info)
+
+
+def qr(A: Tensor, mode: str = "reduced") -> QR:
+    """Q, R of A = QR (torch.linalg.qr); LAPACK's signs, as torch's."""
+    q, r = apply(LD.QR, tensor_arg(A, "linalg_qr"), mode=mode)
+    return QR(q, r)
+
+
+def eigh(A: Tensor, UPLO: str = "L") -> Eigh:
+    """Ascending eigenvalues and orthonormal eigenvectors of symmetric matrices
+    (torch.linalg.eigh)."""
+    w, v = apply(LD.Eigh, tensor_arg(A, "linalg_eigh"), UPLO=UPLO)
+    return Eigh(w, v)
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
+    """Ascending eigenvalues of symmetric matrices (torch.linalg.eigvalsh)."""
+    return apply(LD.EigvalsH, tensor_arg(A, "linalg_eigvalsh"), UPLO=UPLO)
+
+
+def svd(A: Tensor, full_matrices: bool = True) -> SVD:
+    """U, S, Vh with A = U diag(S) Vh (torch.linalg.svd)."""
+    u, s, vh = apply(LD.SVD, tensor_arg(A, "linalg_svd"), full_matrices=full_matrices)
+    return SVD(u, s, vh)
+
+
+def svdvals(A: Tensor) -> Tensor:
+    """Singular values, descending (torch.linalg.svdvals)."""
+    return apply(LD.SVDVals, tensor_arg(A, "linalg_svdvals"))
+
+
+def _tols(A: Tensor, atol, rtol, fname: str):
+    """torch's (atol, rtol): rtol defaults to eps * max(m, n), or to 0 where atol > 0."""
+    LS.check_float(A._data, fname)
+    if A.ndim < 2:
+        raise RuntimeError(f"{fname}: The input tensor A must have at least 2 dimensions.")
+    eps = float(np.finfo(A._data.dtype).eps) * max(A.shape[-2], A.shape[-1])
+    a = 0.0 if atol is None else np.asarray(getattr(atol, "_data", atol), np.float64)
+    if rtol is not None:
+        return a, np.asarray(getattr(rtol, "_data", rtol), np.float64)
+    return a, (np.where(np.asarray(a) > 0, 0.0, eps) if atol is not None else eps)
+
+
+def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, rcond=None) -> Tensor:
+    """Moore-Penrose pseudo-inverse (torch.linalg.pinv); ``rcond`` is the old name of rtol."""
+    a = tensor_arg(A, "linalg_pinv")
+    atol_, rtol_ = _tols(a, atol, rtol if rcond is None else rcond, "linalg.pinv")
+    return apply(LD.Pinv, a, atol=atol_, rtol=rtol_, hermitian=hermitian)
+
+
+def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, tol=None) -> Tensor:
+    """How many singular values exceed max(atol, rtol * largest) (torch.linalg.matrix_rank);
+    ``tol`` is the old name of atol (with rtol 0)."""
+    a = tensor_arg(A, "linalg_matrix_rank")
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    atol_, rtol_ = _tols(a, atol, rtol, "linalg.matrix_rank")
+    data = a._data
+    vals = np.abs(np.linalg.eigvalsh(data)) if hermitian else np.linalg.svd(data, compute_uv=False)
+    rank = (vals > LD.tolerance(vals, atol_, rtol_)).sum(axis=-1)
+    return _make(np.asarray(rank, np.int64))
+
+
+def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> Lstsq:
+    """Least-squares solution of AX = B (torch.linalg.lstsq), differentiable as torch's
+    (through pinv(A) @ B). ``driver`` picks which extras are filled, as on torch's CPU:
+    gelsy (default) the rank; gelsd/gelss the rank, singular values and residuals; gels
+    the residuals."""
+    a, b = tensor_arg(A, "linalg_lstsq", "self"), tensor_arg(B, "linalg_lstsq", "b")
+    driver = driver or "gelsy"
+    if driver not in ("gels", "gelsy", "gelsd", "gelss"):
+        raise RuntimeError(
+            "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
+        )
+    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and tuple(b.shape) == tuple(a.shape[:-1]))
+    bm = b.unsqueeze(-1) if vector else b
+    x = pinv(a, rtol=rcond).matmul(bm)
+    m, n = a.shape[-2], a.shape[-1]
+    rank = matrix_rank(a, rtol=rcond)
+    empty = _make(np.zeros((0,), a._data.dtype))
+    res = empty
+    if driver != "gelsy" and m > n and bool((rank._data == n).all()):
+        r = (a.detach().matmul(x.detach()) - bm.detach())._data
+        res = _make((r * r).sum(axis=-2))
+    sv = empty
+    if driver in ("gelsd", "gelss"):
+        sv = _make(np.linalg.svd(a._data, compute_uv=False))
+    if driver == "gels":
+        rank = _make(np.zeros((0,), np.int64))
+    return Lstsq(x.squeeze(-1) if vector else x, res, rank, sv)
