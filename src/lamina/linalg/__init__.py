@@ -14,7 +14,8 @@ from ..ops import linalg_misc as LM
 from ..ops.linalg_solve import LinAlgError, check_float, check_square
 from ..tensor import Tensor, _make, apply
 from ..tensor_norms import linalg_norm as norm
-from ..tensor_norms import matrix_norm, vector_norm
+from ..tensor_norms import matrix_norm as _matrix_norm
+from ..tensor_norms import vector_norm
 from ._decomp import (
     cholesky,
     cholesky_ex,
@@ -64,6 +65,16 @@ __all__ = [
     "vecdot",
     "vector_norm",
 ]
+
+
+def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None):
+    """'fro', 'nuc', ±1, ±2 or ±inf norm over the two dims ``dim`` (torch.linalg.matrix_norm)."""
+    if not isinstance(dim, (tuple, list)):
+        raise TypeError(
+            "linalg_matrix_norm(): argument 'dim' must be tuple of ints, not "
+            f"{type(dim).__name__}"
+        )
+    return _matrix_norm(tensor_arg(A, "linalg_matrix_norm"), ord, dim, keepdim, dtype)
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:

@@ -180,6 +180,8 @@ class Eigh(Op):
     @staticmethod
     def backward(ctx, gw, gv):
         w, v = ctx.saved
+        if not np.any(gv):  # vectors unused (as torch's undefined gV): V diag(gw) V^T
+            return ((v * gw[..., None, :]) @ mT(v),)
         vgv = mT(v) @ gv
         vgv = 0.5 * (vgv - mT(vgv))  # tangent space of the orthogonal group
         e = w[..., None, :] - w[..., :, None]  # E_ij = w_j - w_i

@@ -7,7 +7,7 @@ where torch's formula has a removable singularity is the same number torch gives
 * ``ord=±inf``: the gradient is split evenly over the elements equal to the extreme; a NaN
   element counts as one of them, and ``sign(NaN) = 0`` (torch's ``sgn``) makes it 0;
 * ``ord < 1``: ``sign(x) |x|^(ord-1) norm^(1-ord)``, 0 at zero elements;
-* other ``ord``: ``x |x|^(ord-2) / norm^(ord-1)``, 0 where the norm is 0;
+* other ``ord``: ``sgn(x) |x|^(ord-1) / norm^(ord-1)``, 0 where the norm is 0;
 * ``ord=0`` counts non-zeros: it has no gradient (None), as in torch.
 """
 
@@ -54,11 +54,19 @@ class VectorNorm(Op):
     def forward(ctx, x, *, p=2.0, axis=None, keepdim=False):
         axis = norm_axis(axis, x.ndim)
         axes = range(x.ndim) if axis is None else ((axis,) if isinstance(axis, int) else axis)
-        if np.isinf(p) and (x.size == 0 if axis is None else any(x.shape[a] == 0 for a in axes)):
-            raise RuntimeError(
-                f"linalg.vector_norm cannot compute the {_ord_name(p)} norm on an empty tensor "
-                "because the operation does not have an identity"
-            )
+        if np.isinf(p) and x.size == 0:
+            empty = [a for a in axes if x.shape[a] == 0]
+            if axis is None:
+                raise RuntimeError(
+                    f"linalg.vector_norm cannot compute the {_ord_name(p)} norm on an empty "
+                    "tensor because the operation does not have an identity"
+                )
+            if empty:  # torch's wording, missing space included
+                raise RuntimeError(
+                    f"linalg.vector_norm cannot compute the {_ord_name(p)} norm on the "
+                    f"dimension {empty[0]}because this dimension is empty and the operation "
+                    "does not have an identity"
+                )
         y = vector_norm_array(x, p, axis)
         ctx.save_for_backward(x, y)
         ctx.p, ctx.axis, ctx.keepdim = p, axis, keepdim
@@ -86,5 +94,6 @@ class VectorNorm(Op):
                 gx = scaled * g * y ** (1 - p)
             else:
                 scale = np.where(y == 0, 0.0, g / y ** (p - 1))
-                gx = x * np.abs(x) ** (p - 2) * scale
+                a = np.abs(x)  # for p < 2, |x|^(p-2) is inf at 0: write it sgn(x)|x|^(p-1)
+                gx = (_sgn(x) * a ** (p - 1) if p < 2 else x * a ** (p - 2)) * scale
         return (gx.astype(x.dtype, copy=False),)
