@@ -82,8 +82,11 @@ def _tol(dtype):
         ("matrix_power", lambda T, a: T.linalg.matrix_power(a, 5), [SQ / 4]),
         ("matrix_power_neg", lambda T, a: T.linalg.matrix_power(a, -2), [SQ]),
         ("matrix_exp", lambda T, a: T.linalg.matrix_exp(a), [SQ / 3]),
-        ("multi_dot", lambda T, a, b: T.linalg.multi_dot([a[0, 0, 0], a[0, 0], b]),
-         [SQ, TALL[0, :4]]),
+        (
+            "multi_dot",
+            lambda T, a, b: T.linalg.multi_dot([a[0, 0, 0], a[0, 0], b]),
+            [SQ, TALL[0, :4]],
+        ),
         ("cross", lambda T, a, b: T.linalg.cross(a, b), [TALL, TALL[::-1]]),
         ("cross_dim", lambda T, a, b: T.linalg.cross(a, b, dim=1), [WIDE, WIDE[::-1]]),
         ("vecdot", lambda T, a, b: T.linalg.vecdot(a, b, dim=1), [TALL, TALL[:1]]),
@@ -103,7 +106,9 @@ def test_matrix_rank_and_lstsq_extras_match_torch():
     for driver in (None, "gels", "gelsd", "gelss"):
         same_as_torch(
             lambda T, a, b, d=driver: tuple(T.linalg.lstsq(a, b, driver=d))[1:],
-            TALL, TALL[..., :2], grad=False,
+            TALL,
+            TALL[..., :2],
+            grad=False,
         )
 
 
@@ -134,13 +139,16 @@ def test_decompositions_reconstruct_numpy_reference():
     np.testing.assert_allclose((u * s.unsqueeze(-2) @ vh).numpy(), TALL, atol=1e-12)
     w, v = lamina.linalg.eigh(lamina.tensor(SYM))
     np.testing.assert_allclose(w.numpy(), np.linalg.eigvalsh(SYM), atol=1e-12)
-    np.testing.assert_allclose((v @ v.mT).numpy(), np.broadcast_to(np.eye(4), SYM.shape), atol=1e-12)
+    np.testing.assert_allclose(
+        (v @ v.mT).numpy(), np.broadcast_to(np.eye(4), SYM.shape), atol=1e-12
+    )
     np.testing.assert_allclose(lamina.linalg.det(lamina.tensor(SQ)).numpy(), np.linalg.det(SQ))
     import scipy.linalg
 
     np.testing.assert_allclose(
         lamina.linalg.matrix_exp(lamina.tensor(SQ[0, 0] / 3)).numpy(),
-        scipy.linalg.expm(SQ[0, 0] / 3), rtol=1e-13,
+        scipy.linalg.expm(SQ[0, 0] / 3),
+        rtol=1e-13,
     )
 
 
@@ -276,5 +284,4 @@ def test_qr_backward_errors_match_torch(call):
 def test_ex_variants_report_info_like_torch():
     same_as_torch(lambda T, a: T.linalg.inv_ex(a).info, BATCH, grad=False)
     c = np.array([[4.0, 2, 1], [2, 1, 3], [1, 3, 5]])
-    same_as_torch(lambda T, a: tuple(T.linalg.cholesky_ex(a)), np.stack([c, np.eye(3)]),
-                  grad=False)
+    same_as_torch(lambda T, a: tuple(T.linalg.cholesky_ex(a)), np.stack([c, np.eye(3)]), grad=False)

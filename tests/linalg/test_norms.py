@@ -32,10 +32,10 @@ def _grad(mod, fn, data):
 def test_vector_norm_matches_torch(ord, dtype):
     x = X.astype(dtype)
     same_as_torch(lambda T, a: T.linalg.vector_norm(a, ord), x, grad=ord != 0)
-    same_as_torch(lambda T, a: T.linalg.vector_norm(a, ord, dim=(0, 2), keepdim=True), x,
-                  grad=ord != 0)
-    same_as_torch(lambda T, a: T.linalg.vector_norm(a.transpose(0, 2), ord, -1), x,
-                  grad=ord != 0)
+    same_as_torch(
+        lambda T, a: T.linalg.vector_norm(a, ord, dim=(0, 2), keepdim=True), x, grad=ord != 0
+    )
+    same_as_torch(lambda T, a: T.linalg.vector_norm(a.transpose(0, 2), ord, -1), x, grad=ord != 0)
 
 
 CASES = {  # inputs where torch's gradient formula has a removable singularity or a tie

@@ -71,8 +71,7 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     """'fro', 'nuc', ±1, ±2 or ±inf norm over the two dims ``dim`` (torch.linalg.matrix_norm)."""
     if not isinstance(dim, (tuple, list)):
         raise TypeError(
-            "linalg_matrix_norm(): argument 'dim' must be tuple of ints, not "
-            f"{type(dim).__name__}"
+            f"linalg_matrix_norm(): argument 'dim' must be tuple of ints, not {type(dim).__name__}"
         )
     return _matrix_norm(tensor_arg(A, "linalg_matrix_norm"), ord, dim, keepdim, dtype)
 

@@ -46,7 +46,8 @@ class Sinc(Op):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.sinc(x).astype(x.dtype, copy=False)
+        with np.errstate(invalid="ignore"):  # sinc(±inf) is NaN, as torch's
+            return np.sinc(x).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -112,7 +113,9 @@ class XLogY(Op):
         need = ctx.needs_input_grad
         with np.errstate(divide="ignore", invalid="ignore"):
             ly = np.log1p(y) if ctx.log1p else np.log(y)
-            gx = g * np.where((x == 0) & ~np.isnan(y), 0.0, ly) if need[0] else None
+            # torch zeroes d/dx only where x == 0 and the log is not finite (y <= 0, or -1)
+            edge = (x == 0) & (y <= (-1 if ctx.log1p else 0))
+            gx = g * np.where(edge, 0.0, ly) if need[0] else None
             gy = g * x / ((1 + y) if ctx.log1p else y) if need[1] else None
         return gx, gy
 
