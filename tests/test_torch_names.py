@@ -25,6 +25,12 @@ K = np.array([[True, False, True, False], [False, True, True, False], [True] * 4
 W = np.array([0.2, 0.3, 0.5], np.float32)
 
 
+# ---- torch.linalg / torch.special: name -> (fn(T, *tensors), inputs) -----------------
+SQ = (R.standard_normal((2, 3, 3)) + 3 * np.eye(3)).astype(np.float32)
+SPD = SQ @ SQ.transpose(0, 2, 1) + np.eye(3, dtype=np.float32)
+SYM = SQ + SQ.transpose(0, 2, 1)
+
+
 def unary(name):
     return (lambda T, x: getattr(T, name)(x)), [A]
 
@@ -257,6 +263,48 @@ METHODS.update(
     }
 )
 
+# top-level and Tensor linear algebra (torch.det, Tensor.det, ...)
+_LINALG_TOP = {
+    "det": (lambda T, a: T.det(a), [SQ]),
+    "logdet": (lambda T, a: T.logdet(a), [SPD]),
+    "slogdet": (lambda T, a: tuple(T.slogdet(a)), [SQ]),
+    "inverse": (lambda T, a: T.inverse(a), [SQ]),
+    "pinverse": (lambda T, x: T.pinverse(x), [A]),
+    "matrix_exp": (lambda T, a: T.matrix_exp(a / 4), [SQ]),
+    "matrix_power": (lambda T, a: T.matrix_power(a, -2), [SQ]),
+    "diagonal": (lambda T, x: T.diagonal(x, 1), [A]),
+    "diag_embed": (lambda T, x: T.diag_embed(x, -1, 0, 2), [A]),
+    "diag": (lambda T, x: (T.diag(x, 1), T.diag(x[0], -1)), [A]),
+    "trace": (lambda T, x: T.trace(x), [A]),
+    "outer": (lambda T, x, y: T.outer(x[0], y[1]), [A, B]),
+    "dot": (lambda T, x, y: T.dot(x[0], y[1]), [A, B]),
+    "svd": (lambda T, x: T.svd(x).S, [A]),
+    "qr": (lambda T, x: tuple(T.qr(x.t())), [A]),
+    "cholesky": (lambda T, a: T.cholesky(a, upper=True), [SPD]),
+}
+FUNCS.update(_LINALG_TOP)
+_METHOD_CALLS = {
+    "diagonal": (lambda T, x: x.diagonal(0, 1, 0), [A]),
+    "diag_embed": (lambda T, x: x.diag_embed(1), [A]),
+    "diag": (lambda T, x: x.diag(), [A]),
+    "trace": (lambda T, x: x.trace(), [A]),
+    "outer": (lambda T, x, y: x[1].outer(y[0]), [A, B]),
+    "dot": (lambda T, x, y: x[1].dot(y[2]), [A, B]),
+    "matrix_power": (lambda T, a: a.matrix_power(3), [SQ]),
+    "pinverse": (lambda T, x: x.pinverse(1e-3), [A]),
+}
+for _n in ("det", "logdet", "inverse", "matrix_exp"):
+    METHODS[_n] = ((lambda T, a, n=_n: getattr(a, n)()), [SPD / 8])
+METHODS.update(_METHOD_CALLS)
+METHODS.update(
+    {
+        "slogdet": (lambda T, a: tuple(a.slogdet()), [SQ]),
+        "svd": (lambda T, x: x.svd(some=False).S, [A]),
+        "qr": (lambda T, x: x.t().qr().R.abs(), [A]),
+        "cholesky": (lambda T, a: a.cholesky(), [SPD]),
+    }
+)
+
 # ---- exports checked otherwise: name -> how ------------------------------------------
 OTHER = {
     **{n: "dtype" for n in "bool short cfloat cdouble complex64 complex128".split()},
@@ -484,12 +532,6 @@ def test_randint_refuses_what_torch_refuses(call):
         call(lamina)
 
 
-# ---- torch.linalg / torch.special: name -> (fn(T, *tensors), inputs) -----------------
-SQ = (R.standard_normal((2, 3, 3)) + 3 * np.eye(3)).astype(np.float32)
-SPD = SQ @ SQ.transpose(0, 2, 1) + np.eye(3, dtype=np.float32)
-SYM = SQ + SQ.transpose(0, 2, 1)
-
-
 def _signed(v, T):
     """Vectors with LAPACK-build dependent signs, normalised (largest entry positive)."""
     return v * v.detach().gather(-2, v.detach().abs().argmax(-2, keepdim=True)).sign()
@@ -526,6 +568,14 @@ LINALG = {
     "vecdot": (lambda T, x, y: T.linalg.vecdot(x, y), [A, B]),
     "diagonal": (lambda T, a: T.linalg.diagonal(a, offset=1), [SQ]),
     "matmul": (lambda T, x, m: T.linalg.matmul(x, m), [A, M]),
+    "solve_triangular": (
+        lambda T, a, b: T.linalg.solve_triangular(a, b, upper=False, left=False),
+        [SQ, SQ],
+    ),
+    "cond": (lambda T, a: T.linalg.cond(a), [SQ]),
+    "vander": (lambda T, x: T.linalg.vander(x, N=3), [A]),
+    "tensorinv": (lambda T, a: T.linalg.tensorinv(a[0].reshape(3, 3, 1), ind=1), [SQ]),
+    "tensorsolve": (lambda T, a, b: T.linalg.tensorsolve(a[0].reshape(3, 1, 3), b[0, 0]), [SQ, SQ]),
 }
 SPECIAL = {
     n: (lambda T, x, n=n: getattr(T.special, n)(x), [P / 4])

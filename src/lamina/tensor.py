@@ -17,6 +17,7 @@ from . import dtypes as D
 from .autograd import engine
 from .ops import elementwise as E
 from .tensor_convert import ConvertMixin
+from .tensor_linalg import LinalgMixin
 from .tensor_math import MathMixin
 from .tensor_reduce import ReduceMixin
 from .tensor_select import SelectMixin
@@ -164,7 +165,7 @@ def promote(*operands):
     return out
 
 
-class Tensor(ConvertMixin, SelectMixin, ReduceMixin, MathMixin, ShapeMixin):
+class Tensor(ConvertMixin, SelectMixin, ReduceMixin, MathMixin, ShapeMixin, LinalgMixin):
     """A multi-dimensional array with autograd (torch.Tensor)."""
 
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_idx", "_version", "_view")

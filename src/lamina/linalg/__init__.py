@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import linalg_misc as LM
+from ..ops import linalg_tri as LT
 from ..ops.linalg_solve import LinAlgError, check_float, check_square
 from ..tensor import Tensor, _make, apply
 from ..tensor_norms import linalg_norm as norm
@@ -40,6 +41,7 @@ __all__ = [
     "LinAlgError",
     "cholesky",
     "cholesky_ex",
+    "cond",
     "cross",
     "det",
     "diagonal",
@@ -60,8 +62,12 @@ __all__ = [
     "slogdet",
     "solve",
     "solve_ex",
+    "solve_triangular",
     "svd",
     "svdvals",
+    "tensorinv",
+    "tensorsolve",
+    "vander",
     "vecdot",
     "vector_norm",
 ]
@@ -84,21 +90,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 def matrix_power(A: Tensor, n: int) -> Tensor:
     """A**n by repeated squaring; n = 0 gives the identity, n < 0 powers of inv(A)
     (torch.linalg.matrix_power)."""
-    a = tensor_arg(A, "linalg_matrix_power")
-    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-        check_square(a._data.astype(float), "linalg.matrix_power")
-    if n == 0:
-        return _make(np.broadcast_to(np.eye(a.shape[-1], dtype=a._data.dtype), a.shape).copy())
-    if n < 0:
-        a, n = inv(a), -n
-    result, base = None, a
-    while n:
-        if n & 1:
-            result = base if result is None else result.matmul(base)
-        n >>= 1
-        if n:
-            base = base.matmul(base)
-    return result
+    return tensor_arg(A, "linalg_matrix_power").matrix_power(n)
 
 
 def multi_dot(tensors) -> Tensor:
@@ -172,3 +164,78 @@ def matrix_exp(A: Tensor) -> Tensor:
     a = tensor_arg(A, "linalg_matrix_exp")
     check_float(a._data, "linalg.matrix_exp")
     return apply(LM.MatrixExp, a)
+
+
+def solve_triangular(
+    A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False
+) -> Tensor:
+    """X with AX = B (XA = B when ``left=False``) for triangular A, read from its upper or
+    lower triangle (torch.linalg.solve_triangular); a zero pivot gives inf/NaN, no error."""
+    a = tensor_arg(A, "linalg_solve_triangular")
+    b = tensor_arg(B, "linalg_solve_triangular", "B")
+    return apply(LT.SolveTriangular, a, b, upper=upper, left=left, unitriangular=unitriangular)
+
+
+def cond(A: Tensor, p=None) -> Tensor:
+    """Condition number in the ``p`` norm (torch.linalg.cond): for None/±2 the ratio of
+    extreme singular values (any shape); otherwise norm(A) * norm(inv(A)), inf when A is
+    singular."""
+    a = tensor_arg(A, "linalg_cond")
+    if p is None or (not isinstance(p, str) and abs(p) == 2):
+        s = svdvals(a)
+        top, low = s[..., 0], s[..., -1]
+        return top / low if p is None or p > 0 else low / top
+    if a.ndim >= 2 and a.shape[-1] != a.shape[-2]:
+        check_square(a._data, f"linalg.cond(ord={p})")
+    if p == "nuc":  # torch: sum(S) * sum(1/S), finite for a numerically singular A
+        s = svdvals(a)
+        return s.sum(-1) * (1 / s).sum(-1)
+    a_inv, info = inv_ex(a)
+    bad = info._data > 0
+    if not bad.any():
+        return _matrix_norm(a, p) * _matrix_norm(a_inv, p)
+    a_inv = a_inv.masked_fill(_make(bad[..., None, None]), 0.0)  # NaN would stop the SVD
+    out = _matrix_norm(a, p) * _matrix_norm(a_inv, p)
+    fill = _make(np.where(bad, np.inf, 0.0).astype(a._data.dtype))
+    return out.masked_fill(_make(bad), 0.0) + fill
+
+
+def vander(x: Tensor, *, N: int | None = None) -> Tensor:
+    """Vandermonde matrix with columns x**0, ..., x**(N-1) (torch.linalg.vander)."""
+    x = tensor_arg(x, "linalg_vander", "x")
+    n = x.shape[-1] if N is None else N
+    if n < 1:
+        raise RuntimeError("N must be greater than 1.")
+    ones = _make(np.ones(tuple(x.shape) + (1,), x._data.dtype))
+    if n == 1:
+        return ones
+    powers = x.unsqueeze(-1).expand(*x.shape, n - 1).cumprod(-1)
+    from ..functions import cat
+
+    return cat([ones, powers], -1)
+
+
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
+    """The inverse of A for tensordot over its first ``ind`` dims (torch.linalg.tensorinv)."""
+    a = tensor_arg(A, "linalg_tensorinv")
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    out_shape, in_shape = tuple(a.shape[:ind]), tuple(a.shape[ind:])
+    rows, cols = int(np.prod(out_shape)), int(np.prod(in_shape))
+    if rows != cols:
+        raise RuntimeError(
+            "Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+            f"prod(self.shape[:ind]), but got {cols} != {rows}"
+        )
+    return inv(a.reshape(rows, cols)).reshape(*in_shape, *out_shape)
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
+    """X with tensordot(A, X, X.ndim) = B (torch.linalg.tensorsolve)."""
+    a, b = tensor_arg(A, "linalg_tensorsolve"), tensor_arg(B, "linalg_tensorsolve", "B")
+    if dims is not None:
+        moved = [a._dim(d) for d in dims]
+        a = a.permute(*[d for d in range(a.ndim) if d not in moved], *moved)
+    x_shape = tuple(a.shape[b.ndim :])
+    rows = int(np.prod(tuple(b.shape)))
+    return solve(a.reshape(rows, int(np.prod(x_shape))), b.reshape(rows)).reshape(*x_shape)

@@ -3,23 +3,19 @@ qr, eigh, svd, pinv, lstsq, matrix_rank (the array math is in lamina.ops.linalg_
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import numpy as np
 
 from ..ops import linalg_decomp as LD
 from ..ops import linalg_solve as LS
+from ..return_types import linalg_cholesky_ex as CholeskyEx
+from ..return_types import linalg_eigh as Eigh
+from ..return_types import linalg_inv_ex as InvEx
+from ..return_types import linalg_lstsq as Lstsq
+from ..return_types import linalg_qr as QR
+from ..return_types import linalg_slogdet as SlogDet
+from ..return_types import linalg_solve_ex as SolveEx
+from ..return_types import linalg_svd as SVD
 from ..tensor import Tensor, _make, apply
-
-# torch.return_types.<name>: the same field names, in the same order
-SlogDet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
-InvEx = namedtuple("linalg_inv_ex", ["inverse", "info"])
-SolveEx = namedtuple("linalg_solve_ex", ["result", "info"])
-CholeskyEx = namedtuple("linalg_cholesky_ex", ["L", "info"])
-QR = namedtuple("linalg_qr", ["Q", "R"])
-Eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
-SVD = namedtuple("linalg_svd", ["U", "S", "Vh"])
-Lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 
 
 def tensor_arg(x, fname: str, arg: str = "A") -> Tensor:
