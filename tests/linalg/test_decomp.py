@@ -385,3 +385,59 @@ MORE_GRADCHECKS = {
 @pytest.mark.parametrize("name", sorted(MORE_GRADCHECKS))
 def test_more_gradchecks(name):
     assert gradcheck(MORE_GRADCHECKS[name], [lamina.tensor(SQ[0, 0], requires_grad=True)])
+
+
+@_both()
+@pytest.mark.parametrize(
+    "name, call, arrays",
+    [
+        ("lu_factor", lambda T, a: tuple(T.linalg.lu_factor(a)), [SQ]),
+        ("lu_factor_tall", lambda T, a: tuple(T.linalg.lu_factor_ex(a)), [TALL]),
+        ("lu_factor_wide", lambda T, a: tuple(T.linalg.lu_factor(a)), [WIDE]),
+        ("lu", lambda T, a: tuple(T.linalg.lu(a)), [SQ]),
+        ("lu_tall", lambda T, a: tuple(T.linalg.lu(a)), [TALL]),
+        ("lu_wide", lambda T, a: tuple(T.linalg.lu(a)), [WIDE]),
+        ("lu_solve", lambda T, a, b: T.linalg.lu_solve(*T.linalg.lu_factor(a), b), [SQ, RHS]),
+        (
+            "lu_solve_adj",
+            lambda T, a, b: T.linalg.lu_solve(*T.linalg.lu_factor(a), b, adjoint=True),
+            [SQ, RHS],
+        ),
+        (
+            "lu_solve_right",
+            lambda T, a, b: T.linalg.lu_solve(*T.linalg.lu_factor(a), b.mT, left=False),
+            [SQ, RHS],
+        ),
+        (
+            "lu_solve_right_adj",
+            lambda T, a, b: T.linalg.lu_solve(
+                *T.linalg.lu_factor(a), b.mT, left=False, adjoint=True
+            ),
+            [SQ, RHS],
+        ),
+    ],
+)
+def test_lu_matches_torch(name, call, arrays, dtype):
+    same_as_torch(call, *[a.astype(dtype) for a in arrays], **_tol(dtype))
+
+
+@pytest.mark.parametrize("a", [SQ[0, 0], TALL[0], WIDE[0]], ids=["square", "tall", "wide"])
+def test_lu_gradcheck(a):
+    t = lamina.tensor(a, requires_grad=True)
+    assert gradcheck(lambda x: lamina.linalg.lu_factor(x).LU, [t])
+    assert gradcheck(lambda x: lamina.linalg.lu(x)[1:], [t])
+
+
+def test_lu_of_singular_matrix_like_torch():
+    same_as_torch(lambda T, a: tuple(T.linalg.lu_factor_ex(a)), BATCH, grad=False)
+    for call in (
+        lambda T: T.linalg.lu_factor(T.tensor(BATCH)),
+        lambda T: T.linalg.lu(T.eye(2), pivot=False),
+        lambda T: T.linalg.lu_solve(T.ones(2, 3), T.ones(2, dtype=T.int32), T.ones(2, 1)),
+        lambda T: T.linalg.lu_solve(T.eye(2), T.ones(2, dtype=T.int32), T.ones(2)),
+    ):
+        with pytest.raises(RuntimeError) as want:
+            call(torch)
+        with pytest.raises(RuntimeError) as got:
+            call(lamina)
+        assert str(got.value) == str(want.value)

@@ -6,11 +6,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..ops import linalg_decomp as LD
+from ..ops import linalg_lu as LU_
 from ..ops import linalg_solve as LS
 from ..return_types import linalg_cholesky_ex as CholeskyEx
 from ..return_types import linalg_eigh as Eigh
 from ..return_types import linalg_inv_ex as InvEx
 from ..return_types import linalg_lstsq as Lstsq
+from ..return_types import linalg_lu as LUPLU
+from ..return_types import linalg_lu_factor as LUFactor
+from ..return_types import linalg_lu_factor_ex as LUFactorEx
 from ..return_types import linalg_qr as QR
 from ..return_types import linalg_slogdet as SlogDet
 from ..return_types import linalg_solve_ex as SolveEx
@@ -169,3 +173,70 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> Lstsq:
     if driver == "gels":
         rank = _make(np.zeros((0,), np.int64))
     return Lstsq(x.squeeze(-1) if vector else x, res, rank, sv)
+
+
+def _no_pivot(pivot: bool, name: str) -> None:
+    if not pivot:
+        raise RuntimeError(f"{name}: LU without pivoting is not implemented on the CPU")
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False) -> LUFactorEx:
+    """(LU, pivots, info): L and U packed, 1-based int32 row swaps (torch.linalg.lu_factor_ex)."""
+    a = tensor_arg(A, "linalg_lu_factor_ex")
+    _no_pivot(pivot, "linalg.lu_factor")
+    lu, piv, info = apply(LU_.LUFactor, a)
+    return LUFactorEx(lu, piv, info)
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True) -> LUFactor:
+    """(LU, pivots) (torch.linalg.lu_factor); a zero pivot raises, as it would divide by
+    zero in lu_solve."""
+    a = tensor_arg(A, "linalg_lu_factor")
+    _no_pivot(pivot, "linalg.lu_factor")
+    lu, piv, info = apply(LU_.LUFactor, a)
+    flat = info._data.reshape(-1)
+    if flat.any():
+        bad = int(np.flatnonzero(flat)[0])
+        k = int(flat[bad])
+        raise RuntimeError(
+            f"torch.linalg.lu_factor: {LS._batch(bad, a._data)}U[{k},{k}] is zero and using it "
+            "on lu_solve would result in a division by zero. If you still want to perform the "
+            "factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
+        )
+    return LUFactor(lu, piv)
+
+
+def lu(A: Tensor, *, pivot: bool = True) -> LUPLU:
+    """(P, L, U) with A = P L U (torch.linalg.lu)."""
+    a = tensor_arg(A, "linalg_lu")
+    _no_pivot(pivot, "linalg.lu_factor")
+    p, low, up = apply(LU_.LU, a)
+    return LUPLU(p.detach(), low, up)
+
+
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True, adjoint: bool = False):
+    """X with AX = B (XA = B when ``left=False``; A^T instead of A with ``adjoint``) from
+    lu_factor's output (torch.linalg.lu_solve); differentiable in LU and B."""
+    lu_, b = tensor_arg(LU, "linalg_lu_solve", "LU"), tensor_arg(B, "linalg_lu_solve", "B")
+    if b.ndim < 2:
+        raise RuntimeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
+    if lu_.shape[-1] != lu_.shape[-2]:
+        raise RuntimeError(
+            "torch.linalg.lu_solve: A must be batches of square matrices, but they are "
+            f"{lu_.shape[-2]} by {lu_.shape[-1]} matrices"
+        )
+    p = _make(LU_.permutation(pivots._data, lu_.shape[-1], lu_._data.dtype))
+    from ..ops.linalg_tri import SolveTriangular as ST
+
+    def tri(x, lower: bool, transposed: bool, side_left: bool):
+        m = lu_.mT if transposed else lu_
+        upper = lower == transposed  # L^T is upper, U^T is lower
+        return apply(ST, m, x, upper=upper, left=side_left, unitriangular=lower)
+
+    if left and not adjoint:  # U^-1 L^-1 P^T B
+        return tri(tri(p.mT.matmul(b), True, False, True), False, False, True)
+    if left:  # P L^-T U^-T B
+        return p.matmul(tri(tri(b, False, True, True), True, True, True))
+    if not adjoint:  # B U^-1 L^-1 P^T
+        return tri(tri(b, False, False, False), True, False, False).matmul(p.mT)
+    return tri(tri(b.matmul(p), True, True, False), False, True, False)  # B P L^-T U^-T
