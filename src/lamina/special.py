@@ -16,14 +16,17 @@ __all__ = [
     "entr",
     "erf",
     "erfc",
+    "erfinv",
     "exp2",
     "expit",
     "expm1",
     "log1p",
+    "log_ndtr",
     "log_softmax",
     "logit",
     "logsumexp",
     "ndtr",
+    "ndtri",
     "round",
     "sinc",
     "softmax",
@@ -91,6 +94,21 @@ def ndtr(input: Tensor) -> Tensor:
     """The standard normal CDF (torch.special.ndtr)."""
     x = _f(input)
     return erfc(x * (-1.0 / math.sqrt(2.0))) * 0.5
+
+
+def log_ndtr(input: Tensor) -> Tensor:
+    """log of the standard normal CDF, accurate far into both tails (torch.special.log_ndtr)."""
+    return apply(SF.InverseLike, _f(input), which="log_ndtr")
+
+
+def erfinv(input: Tensor) -> Tensor:
+    """Inverse error function on [-1, 1] (torch.special.erfinv)."""
+    return apply(SF.InverseLike, _f(input), which="erfinv")
+
+
+def ndtri(input: Tensor) -> Tensor:
+    """Inverse of the standard normal CDF (torch.special.ndtri)."""
+    return apply(SF.InverseLike, _f(input), which="ndtri")
 
 
 def _pair(x, y):

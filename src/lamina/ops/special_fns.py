@@ -13,6 +13,18 @@ from .special import erf, erfc_large
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
+def log_erfc_series(a: np.ndarray) -> np.ndarray:
+    """log erfc(a) for a > 8 from the asymptotic series of a sqrt(pi) e^{a^2} erfc(a)
+    (14 terms; the first omitted one is below 1e-16 there)."""
+    with np.errstate(over="ignore"):
+        inv2 = 1.0 / (2.0 * a * a)
+        term, series = np.ones_like(a), np.ones_like(a)
+        for n in range(1, 15):  # 1 - 1/(2a^2) + 3/(2a^2)^2 - 15/(2a^2)^3 ...
+            term = term * -(2 * n - 1) * inv2
+            series = series + term
+        return -(a * a) - np.log(a) - 0.5 * math.log(math.pi) + np.log(series)
+
+
 def erfc(x: np.ndarray) -> np.ndarray:
     """1 - erf(x), accurate in the tail (relative error ~1e-14 in float64 for x > 2)."""
     x = np.asarray(x)
@@ -20,6 +32,10 @@ def erfc(x: np.ndarray) -> np.ndarray:
     big, neg = x > 2.0, x < -2.0
     if big.any():
         out[big] = erfc_large(x[big])
+    far = x > 8.0  # erfc_large's fit stops at 8
+    if far.any():
+        with np.errstate(under="ignore"):
+            out[far] = np.exp(log_erfc_series(x[far].astype(np.float64)))
     if neg.any():
         out[neg] = 2.0 - erfc_large(-x[neg])
     return out
@@ -130,3 +146,32 @@ class Round(Op):
     @staticmethod
     def backward(ctx, g):
         return (np.zeros_like(g),)
+
+
+class InverseLike(Op):
+    """log_ndtr, erfinv and ndtri (``fn``), computed in float64 and returned in the input's
+    dtype; their derivatives come from the output (ops/special_inv.py)."""
+
+    ctx_attrs = ("which",)
+
+    @staticmethod
+    def forward(ctx, x, *, which):
+        from . import special_inv as SI
+
+        y = getattr(SI, which)(x.astype(np.float64))
+        ctx.which = which
+        ctx.save_for_backward(x, y)
+        return y.astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved
+        with np.errstate(over="ignore", invalid="ignore"):
+            if ctx.which == "log_ndtr":  # phi(x) / Phi(x) without underflow
+                x64 = x.astype(np.float64)
+                d = np.exp(-0.5 * x64 * x64 - y) / math.sqrt(2 * math.pi)
+            elif ctx.which == "erfinv":
+                d = math.sqrt(math.pi) / 2 * np.exp(y * y)
+            else:  # ndtri
+                d = math.sqrt(2 * math.pi) * np.exp(0.5 * y * y)
+        return ((g * d).astype(x.dtype, copy=False),)
