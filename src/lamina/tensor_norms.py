@@ -50,10 +50,33 @@ def _ord(ord, fname: str) -> float:
     return float(ord)
 
 
+def _fmt(p: float) -> str:
+    return "inf" if p == math.inf else ("-inf" if p == -math.inf else f"{p:g}")
+
+
+def _check_identity(x, p: float, dim) -> None:
+    """Negative and inf orders have no identity: reducing an empty dim raises, naming the
+    dim as the caller gave it (torch's wording, missing space included)."""
+    if not (p < 0 or p == math.inf) or x.numel() != 0:
+        return
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        raise RuntimeError(
+            f"linalg.vector_norm cannot compute the {_fmt(p)} norm on an empty tensor because "
+            "the operation does not have an identity"
+        )
+    for d in [dim] if isinstance(dim, (int, np.integer)) else dim:
+        if x.shape[wrap_dim(d, x.ndim)] == 0:
+            raise RuntimeError(
+                f"linalg.vector_norm cannot compute the {_fmt(p)} norm on the dimension {d}"
+                "because this dimension is empty and the operation does not have an identity"
+            )
+
+
 def vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None):
     """torch.linalg.vector_norm: ``ord`` any real number or ±inf, over ``dim`` (None: all)."""
     p = _ord(ord, "linalg_vector_norm")
     x = _cast(x, dtype, "linalg.vector_norm")
+    _check_identity(x, p, dim)
     return x._apply(LN.VectorNorm, x, p=p, axis=x._dims(dim), keepdim=keepdim)
 
 
@@ -85,6 +108,10 @@ def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, dtype=None):
     x = _cast(x, dtype, "linalg.matrix_norm")
     if ord == "fro":
         return vector_norm(x, 2, (d0, d1), keepdim)
+    if ord != "nuc" and (x.shape[d0] == 0 or x.shape[d1] == 0) and float(ord) > 0:
+        return vector_norm(x, 2, (d0, d1), keepdim)  # torch: 0 for positive orders
+    if ord != "nuc" and float(ord) == -2 and (x.shape[d0] == 0 or x.shape[d1] == 0):
+        raise IndexError("amin(): Expected reduction dim -1 to have non-zero size.")
     if ord == "nuc" or abs(float(ord)) == 2:
         rest = [d for d in range(x.ndim) if d not in (d0, d1)]
         s = x.permute(*rest, d0, d1)._apply(LD.SVDVals, x.permute(*rest, d0, d1))

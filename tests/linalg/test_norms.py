@@ -120,6 +120,11 @@ def test_norm_dispatch_matches_torch(call):
         lambda T, x: T.linalg.norm(x, "fro", dim=0),
         lambda T, x: T.linalg.norm(x, dim=(0, 1, 2)),
         lambda T, x: T.norm(x, "nuc"),
+        lambda T, x: T.linalg.vector_norm(x[:, :0], -1.5, dim=(0, 1)),
+        lambda T, x: T.linalg.vector_norm(x[:, :0], -1, dim=(2, -2)),
+        lambda T, x: T.linalg.vector_norm(x[:, :0], -2),
+        lambda T, x: T.linalg.vector_norm(x[:, :0], INF, dim=[1]),
+        lambda T, x: T.linalg.matrix_norm(x[:, :0], -2),
     ],
 )
 def test_norm_errors_match_torch(call):
@@ -142,6 +147,32 @@ def test_vector_norm_gradcheck(ord):
 def test_matrix_norm_gradcheck(ord):
     x = lamina.tensor(X, requires_grad=True)
     assert gradcheck(lambda a: lamina.linalg.matrix_norm(a, ord), [x])
+
+
+def test_norms_of_empty_matrices_match_torch():
+    e = np.zeros((2, 0, 3))
+    for call in (
+        lambda T, x: T.linalg.vector_norm(x, -0.0, dim=1),
+        lambda T, x: T.linalg.vector_norm(x, 3, dim=1),
+        lambda T, x: T.linalg.matrix_norm(x, "nuc"),
+        lambda T, x: T.linalg.matrix_norm(x, 1, dim=(0, 1)),
+        lambda T, x: T.linalg.matrix_norm(x, INF, keepdim=True),
+        lambda T, x: T.linalg.matrix_norm(x, 2),
+        lambda T, x: T.linalg.matrix_norm(x, -1),
+        lambda T, x: T.linalg.matrix_norm(x, "fro", dim=(0, 2)),
+    ):
+        same_as_torch(call, e)
+    for call in (
+        lambda T, x: T.linalg.matrix_norm(x, -INF, keepdim=True),
+        lambda T, x: T.linalg.matrix_norm(x, -1, dim=(0, 1)),
+        lambda T, x: T.linalg.matrix_norm(x, -INF, dim=(1, 2)),
+        lambda T, x: T.linalg.matrix_norm(x, -2),
+    ):
+        with pytest.raises(IndexError) as want:
+            call(torch, torch.tensor(e))
+        with pytest.raises(IndexError) as got:
+            call(lamina, lamina.tensor(e))
+        assert str(got.value) == str(want.value)
 
 
 def test_vector_norm_numpy_reference():
