@@ -33,7 +33,7 @@ class LinalgMixin:
 
     def logdet(self):
         """log(det): NaN for a negative determinant, -inf for 0 (torch.logdet)."""
-        sign, logabs = self._apply(LS.SlogDet, self)
+        sign, logabs = self._apply(LS.SlogDet, self, name="logdet")
         nan = self._wrap(np.where(sign._data < 0, np.nan, 0.0).astype(logabs.dtype))
         return logabs + nan
 
@@ -43,7 +43,11 @@ class LinalgMixin:
 
     def pinverse(self, rcond: float = 1e-15):
         """Pseudo-inverse dropping singular values <= rcond * largest (torch.pinverse)."""
-        LS.check_float(self._data, "linalg.pinv")
+        if self.ndim < 2 or self._data.dtype.kind != "f" or self._data.dtype.itemsize < 4:
+            raise RuntimeError(
+                f"linalg.pinv({LS.torch_type(self._data.dtype)}{{{list(self.shape)}}}): expected "
+                "a tensor with 2 or more dimensions of float, double, cfloat or cdouble types"
+            )
         return self._apply(LD.Pinv, self, atol=0.0, rtol=rcond)
 
     def matrix_exp(self):

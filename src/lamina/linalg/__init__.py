@@ -136,6 +136,8 @@ def multi_dot(tensors) -> Tensor:
 def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
     """Cross product of 3-vectors along ``dim``, batches broadcast (torch.linalg.cross)."""
     a, b = tensor_arg(input, "linalg_cross", "input"), tensor_arg(other, "linalg_cross", "other")
+    if a.ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     if a.ndim != b.ndim:
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     d = a._dim(dim)
@@ -150,6 +152,9 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """Dot products along ``dim`` with broadcasting (torch.linalg.vecdot)."""
     a, b = tensor_arg(x, "linalg_vecdot", "x"), tensor_arg(y, "linalg_vecdot", "y")
+    for t in (a, b):
+        if t.dtype.kind != "f":
+            check_float(t._data, "linalg.vecdot")
     if a.dtype != b.dtype:
         from ..tensor_norms import _tname
 
@@ -169,9 +174,7 @@ def diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> T
 
 def matrix_exp(A: Tensor) -> Tensor:
     """exp(A) of square matrices (torch.linalg.matrix_exp)."""
-    a = tensor_arg(A, "linalg_matrix_exp")
-    check_float(a._data, "linalg.matrix_exp")
-    return apply(LM.MatrixExp, a)
+    return apply(LM.MatrixExp, tensor_arg(A, "linalg_matrix_exp"))
 
 
 def solve_triangular(
@@ -189,6 +192,10 @@ def cond(A: Tensor, p=None) -> Tensor:
     extreme singular values (any shape); otherwise norm(A) * norm(inv(A)), inf when A is
     singular."""
     a = tensor_arg(A, "linalg_cond")
+    if a.ndim < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    if a.numel() == 0:  # torch: an empty matrix is perfectly conditioned
+        return _make(np.zeros(a.shape[:-2], a._data.dtype))
     if p is None or (not isinstance(p, str) and abs(p) == 2):
         s = svdvals(a)
         top, low = s[..., 0], s[..., -1]
@@ -211,7 +218,11 @@ def cond(A: Tensor, p=None) -> Tensor:
 def vander(x: Tensor, *, N: int | None = None) -> Tensor:
     """Vandermonde matrix with columns x**0, ..., x**(N-1) (torch.linalg.vander)."""
     x = tensor_arg(x, "linalg_vander", "x")
-    n = x.shape[-1] if N is None else N
+    if x._data.dtype == np.float16:
+        raise RuntimeError(
+            "linalg.vander supports floating point, complex, and integer tensors, but got Half"
+        )
+    n = (x.shape[-1] if x.ndim else 0) if N is None else N
     if n < 1:
         raise RuntimeError("N must be greater than 1.")
     ones = _make(np.ones(tuple(x.shape) + (1,), x._data.dtype))
@@ -228,6 +239,8 @@ def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
     a = tensor_arg(A, "linalg_tensorinv")
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    if ind > a.ndim:  # torch fails here too, in an ArrayRef slice
+        raise RuntimeError(f"linalg.tensorinv: ind={ind} is more than the {a.ndim} dims of A")
     out_shape, in_shape = tuple(a.shape[:ind]), tuple(a.shape[ind:])
     rows, cols = int(np.prod(out_shape)), int(np.prod(in_shape))
     if rows != cols:

@@ -114,11 +114,30 @@ def svdvals(A: Tensor) -> Tensor:
     return apply(LD.SVDVals, tensor_arg(A, "linalg_svdvals"))
 
 
+def check_pinv_input(a) -> None:
+    """torch.linalg.pinv's one message for every input it refuses."""
+    if a.ndim < 2 or a._data.dtype.kind != "f" or a._data.dtype.itemsize < 4:
+        raise RuntimeError(
+            f"linalg.pinv({LS.torch_type(a._data.dtype)}{{{list(a.shape)}}}): expected a "
+            "tensor with 2 or more dimensions of float, double, cfloat or cdouble types"
+        )
+
+
+def _float_only(a) -> None:
+    if a._data.dtype.kind != "f" or a._data.dtype.itemsize < 4:
+        raise RuntimeError("This function doesn't handle types other than float and double")
+
+
 def _tols(A: Tensor, atol, rtol, fname: str):
     """torch's (atol, rtol): rtol defaults to eps * max(m, n), or to 0 where atol > 0."""
-    LS.check_float(A._data, fname)
-    if A.ndim < 2:
-        raise RuntimeError(f"{fname}: The input tensor A must have at least 2 dimensions.")
+    if fname == "linalg.pinv":
+        check_pinv_input(A)
+    else:
+        _float_only(A)
+        if A.ndim < 2:
+            raise RuntimeError(
+                "torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions."
+            )
     eps = float(np.finfo(A._data.dtype).eps) * max(A.shape[-2], A.shape[-1])
     a = 0.0 if atol is None else np.asarray(getattr(atol, "_data", atol), np.float64)
     if rtol is not None:
@@ -152,6 +171,10 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> Lstsq:
     gelsy (default) the rank; gelsd/gelss the rank, singular values and residuals; gels
     the residuals."""
     a, b = tensor_arg(A, "linalg_lstsq", "self"), tensor_arg(B, "linalg_lstsq", "b")
+    _float_only(a)
+    _float_only(b)
+    if a.ndim < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
     driver = driver or "gelsy"
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError(

@@ -44,7 +44,7 @@ def _chol_partial(m: np.ndarray, k: int) -> np.ndarray:
 
 
 def cholesky_info(a: np.ndarray, upper: bool) -> np.ndarray:
-    flat = a.reshape((-1,) + a.shape[-2:])
+    flat = a.reshape((int(np.prod(a.shape[:-2])),) + a.shape[-2:])
     return np.array([_chol_order(m, upper) for m in flat], np.int32).reshape(a.shape[:-2])
 
 
@@ -60,7 +60,7 @@ class Cholesky(Op):
 
     @staticmethod
     def forward(ctx, a, *, upper=False, check_errors=True, name="linalg.cholesky"):
-        check_square(a, name)
+        check_square(a, "linalg.cholesky", kernel="cholesky_cpu")
         ctx.upper = upper
         try:
             out = np.linalg.cholesky(a, upper=upper)
@@ -92,7 +92,7 @@ class Cholesky(Op):
 
 def _chol_any(a: np.ndarray, info: np.ndarray, upper: bool) -> np.ndarray:
     """Per matrix: the factor, or the partial one where potrf stopped."""
-    flat = a.reshape((-1,) + a.shape[-2:])
+    flat = a.reshape((int(np.prod(a.shape[:-2])),) + a.shape[-2:])
     out = []
     for m, k in zip(flat, info.reshape(-1)):
         mm = mT(m) if upper else m
@@ -121,7 +121,7 @@ class QR(Op):
 
     @staticmethod
     def forward(ctx, a, *, mode="reduced"):
-        check_float(a, "linalg.qr")
+        check_float(a, "linalg.qr", kernel="geqrf_cpu")
         if a.ndim < 2:
             raise RuntimeError("linalg.qr: The input tensor A must have at least 2 dimensions.")
         if mode not in ("reduced", "complete", "r"):
@@ -171,7 +171,7 @@ class Eigh(Op):
 
     @staticmethod
     def forward(ctx, a, *, UPLO="L"):
-        check_square(a, "linalg.eigh")
+        check_square(a, "linalg.eigh", kernel="linalg_eigh_cpu", ints=True)
         _check_uplo(UPLO)
         w, v = np.linalg.eigh(a, UPLO=UPLO)
         ctx.save_for_backward(w, v)
@@ -198,7 +198,7 @@ class EigvalsH(Op):
 
     @staticmethod
     def forward(ctx, a, *, UPLO="L"):
-        check_square(a, "linalg.eigvalsh")
+        check_square(a, "linalg.eigh", kernel="linalg_eigh_cpu", ints=True)
         _check_uplo(UPLO)
         w, v = np.linalg.eigh(a, UPLO=UPLO)
         ctx.save_for_backward(v)
@@ -211,7 +211,7 @@ class EigvalsH(Op):
 
 
 def _svd(a: np.ndarray, full: bool):
-    check_float(a, "linalg.svd")
+    check_float(a, "linalg.svd", kernel="linalg_svd_cpu")
     if a.ndim < 2:
         raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
     u, s, vh = np.linalg.svd(a, full_matrices=full)

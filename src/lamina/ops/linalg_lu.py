@@ -20,7 +20,7 @@ def lu_factor_array(a: np.ndarray):
     m, n = a.shape[-2:]
     k = min(m, n)
     batch = a.shape[:-2]
-    lu = np.array(a, dtype=a.dtype).reshape((-1, m, n))
+    lu = np.array(a, dtype=a.dtype).reshape((int(np.prod(batch)), m, n))
     b = np.arange(lu.shape[0])
     piv = np.zeros((lu.shape[0], k), np.int32)
     info = np.zeros(lu.shape[0], np.int32)
@@ -43,7 +43,7 @@ def lu_factor_array(a: np.ndarray):
 
 def permutation(piv: np.ndarray, m: int, dtype) -> np.ndarray:
     """P with A = P L U from getrf's 1-based row swaps."""
-    flat = piv.reshape((-1, piv.shape[-1]))
+    flat = piv.reshape((int(np.prod(piv.shape[:-1])), piv.shape[-1]))
     perm = np.tile(np.arange(m), (flat.shape[0], 1))
     rows = np.arange(flat.shape[0])
     for j in range(flat.shape[1]):
@@ -92,12 +92,11 @@ def lu_backward(p, low, up, gl, gu):
 
 
 def _check(a: np.ndarray, name: str) -> None:
-    check_float(a, name)
     if a.ndim < 2:
         raise RuntimeError(
-            f"torch.lu_factor: Expected tensor with 2 or more dimensions. Got size: "
-            f"{list(a.shape)} instead"
+            f"{name}: Expected tensor with 2 or more dimensions. Got size: {list(a.shape)} instead"
         )
+    check_float(a, name, kernel="lu_cpu", ints=True)
 
 
 class LUFactor(Op):
@@ -105,7 +104,7 @@ class LUFactor(Op):
 
     @staticmethod
     def forward(ctx, a):
-        _check(a, "linalg.lu_factor")
+        _check(a, "torch.lu_factor")
         lu, piv, info = lu_factor_array(a)
         ctx.save_for_backward(lu, piv)
         return lu, piv, info

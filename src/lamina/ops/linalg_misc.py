@@ -74,7 +74,8 @@ class MatrixExp(Op):
 
     @staticmethod
     def forward(ctx, a):
-        check_square(a, "linalg.matrix_exp")
+        # computed in float64, so half precision works as in torch
+        check_square(a.astype(np.float32) if a.dtype == np.float16 else a, "linalg.matrix_exp")
         ctx.save_for_backward(a)
         return _expm(a.astype(np.float64)).astype(a.dtype)
 

@@ -20,17 +20,41 @@ def mT(x: np.ndarray) -> np.ndarray:
     return np.swapaxes(x, -1, -2)
 
 
-def check_float(a: np.ndarray, name: str) -> None:
-    if a.dtype.kind != "f":
-        kind = {"i": "Long", "u": "Byte", "b": "Bool"}.get(a.dtype.kind, str(a.dtype))
-        raise RuntimeError(
-            f"{name}: Expected a floating point or complex tensor as input. Got {kind}"
-        )
+_TORCH_NAMES = {
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+    "float16": "Half",
+    "float32": "Float",
+    "float64": "Double",
+}
 
 
-def check_square(a: np.ndarray, name: str, arg: str = "A") -> None:
+def torch_type(dtype) -> str:
+    """torch's scalar-type name of a NumPy dtype (``Float``, ``Long``...)."""
+    return _TORCH_NAMES.get(np.dtype(dtype).name, str(dtype))
+
+
+def check_float(a: np.ndarray, name: str, kernel: str | None = None, ints: bool = False) -> None:
+    """float32/float64 only, refused with the message torch gives: its kernel's name
+    (``"lu_cpu" not implemented for 'Half'``) where it has one, for ints too when ``ints``."""
+    t = torch_type(a.dtype)
+    if a.dtype.kind != "f" and not (ints and kernel):
+        raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. Got {t}")
+    if a.dtype.kind != "f" or a.dtype.itemsize < 4:
+        if kernel:
+            raise RuntimeError(f"\"{kernel}\" not implemented for '{t}'")
+        raise RuntimeError(f"{name}: Low precision dtypes not supported. Got {t}")
+
+
+def check_square(
+    a: np.ndarray, name: str, arg: str = "A", kernel: str | None = None, ints: bool = False
+) -> None:
     """torch's checks on a batch of square float matrices."""
-    check_float(a, name)
+    check_float(a, name, kernel, ints)
     if a.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor {arg} must have at least 2 dimensions.")
     if a.shape[-1] != a.shape[-2]:
@@ -61,7 +85,7 @@ def zero_pivot(m: np.ndarray) -> int:
 
 def singular_info(a: np.ndarray) -> np.ndarray:
     """getrf's info for every matrix of the batch (int32, batch shape)."""
-    flat = a.reshape((-1,) + a.shape[-2:])
+    flat = a.reshape((int(np.prod(a.shape[:-2])),) + a.shape[-2:])
     return np.array([zero_pivot(m) for m in flat], np.int32).reshape(a.shape[:-2])
 
 
@@ -107,9 +131,9 @@ class InvEx(Op):
 
     @staticmethod
     def forward(ctx, a):
-        check_square(a, "linalg.inv_ex")
+        check_square(a, "linalg.inv")
         info = singular_info(a)
-        flat, out = a.reshape((-1,) + a.shape[-2:]), []
+        flat, out = a.reshape((int(np.prod(a.shape[:-2])),) + a.shape[-2:]), []
         with np.errstate(divide="ignore", invalid="ignore"):
             for m, bad in zip(flat, info.reshape(-1)):
                 out.append(np.linalg.inv(m) if not bad else np.full(m.shape, np.nan, m.dtype))
@@ -128,7 +152,7 @@ class Det(Op):
 
     @staticmethod
     def forward(ctx, a):
-        check_square(a, "linalg.det")
+        check_square(a, "linalg.det", kernel="lu_cpu")
         d = np.linalg.det(a).astype(a.dtype)
         ctx.save_for_backward(a, d)
         return d
@@ -148,8 +172,8 @@ class SlogDet(Op):
     """(sign, log|det|) (torch.linalg.slogdet); the log's gradient is g * A^-T."""
 
     @staticmethod
-    def forward(ctx, a):
-        check_square(a, "linalg.slogdet")
+    def forward(ctx, a, *, name="linalg.slogdet"):
+        check_square(a, name)
         sign, logabs = np.linalg.slogdet(a)
         ctx.save_for_backward(a)
         return sign.astype(a.dtype), logabs.astype(a.dtype)
@@ -164,8 +188,8 @@ class SlogDet(Op):
 
 def solve_shapes(a: np.ndarray, b: np.ndarray, left: bool) -> bool:
     """Check A and B as torch.linalg.solve does; True when B is a (batch of) vector(s)."""
-    check_square(a, "linalg.solve")
-    check_float(b, "linalg.solve")
+    check_square(a, "linalg.solve", kernel="lu_cpu")
+    check_float(b, "linalg.solve", kernel="lu_cpu")
     if a.dtype != b.dtype:
         raise RuntimeError(
             "linalg.solve: Expected A and B to have the same dtype, but found A of type "
@@ -185,7 +209,7 @@ def solve_shapes(a: np.ndarray, b: np.ndarray, left: bool) -> bool:
 
 
 def _tname(a: np.ndarray) -> str:
-    return {"float32": "Float", "float64": "Double", "float16": "Half"}.get(a.dtype.name, "")
+    return torch_type(a.dtype)
 
 
 def solve_array(a: np.ndarray, b: np.ndarray, name: str = "torch.linalg.solve") -> np.ndarray:

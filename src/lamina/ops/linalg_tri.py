@@ -45,8 +45,9 @@ class SolveTriangular(Op):
 
     @staticmethod
     def forward(ctx, a, b, *, upper, left=True, unitriangular=False):
-        check_square(a, "linalg.solve_triangular")
-        check_float(b, "linalg.solve_triangular")
+        k = "triangular_solve_cpu"
+        check_square(a, "linalg.solve_triangular", kernel=k, ints=True)
+        check_float(b, "linalg.solve_triangular", kernel=k, ints=True)
         if b.ndim < 2:
             raise RuntimeError(
                 "linalg.solve_triangular: The input tensor B must have at least 2 dimensions."
