@@ -136,7 +136,13 @@ def run_backward(tensor, grad, retain_graph=False):
                 if slot is None:
                     slot = pending[c] = [None] * len(c.out_meta)
                 prev = slot[inp._idx]
-                slot[inp._idx] = g if prev is None else prev + g
+                if prev is None:
+                    # a leaf may have adopted this very array (Add hands one g to both
+                    # inputs) and will add into it in place: keep a copy pending then
+                    slot[inp._idx] = g.copy() if id(g) in adopted else g
+                    adopted.add(id(g))  # and no leaf adopts an array still pending
+                else:
+                    slot[inp._idx] = prev + g
             elif inp.grad is not None:
                 inp._accumulate(g)
             else:
