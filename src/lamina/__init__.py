@@ -55,6 +55,7 @@ _SUBMODULES = (
     "accelerator",
     "onnx",
     "serialization",
+    "distributed",
     "linalg",
     "special",
 )
