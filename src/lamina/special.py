@@ -147,3 +147,13 @@ def softmax(input: Tensor, dim: int, *, dtype=None) -> Tensor:
 def log_softmax(input: Tensor, dim: int, *, dtype=None) -> Tensor:
     """Log-softmax along dim (torch.special.log_softmax)."""
     return input.log_softmax(dim, dtype=dtype)
+
+
+def __getattr__(name: str):
+    """torch.special names lamina lacks say why, instead of a bare AttributeError."""
+    if not name.startswith("_"):
+        raise AttributeError(
+            f"lamina.special has no {name!r} (torch.special.{name}): lamina.special holds the "
+            f"functions NumPy computes exactly ({', '.join(__all__)})"
+        )
+    raise AttributeError(f"module 'lamina.special' has no attribute {name!r}")

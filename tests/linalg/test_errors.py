@@ -78,3 +78,14 @@ def test_awkward_inputs_like_torch(name, inp):
 
 def test_linalg_error_is_a_runtime_error():
     assert issubclass(lamina.linalg.LinAlgError, RuntimeError)
+
+
+def test_missing_torch_names_say_why():
+    for mod, name in (
+        (lamina.linalg, "eig"),
+        (lamina.linalg, "ldl_factor"),
+        (lamina.special, "digamma"),
+    ):
+        assert hasattr(getattr(torch, mod.__name__.split(".")[1]), name)
+        with pytest.raises(AttributeError, match=f"has no '{name}'"):
+            getattr(mod, name)

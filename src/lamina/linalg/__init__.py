@@ -260,3 +260,24 @@ def tensorsolve(A: Tensor, B: Tensor, dims=None) -> Tensor:
     x_shape = tuple(a.shape[b.ndim :])
     rows = int(np.prod(tuple(b.shape)))
     return solve(a.reshape(rows, int(np.prod(x_shape))), b.reshape(rows)).reshape(*x_shape)
+
+
+_NOT_HERE = {
+    "eig": "its results are complex and lamina has no complex dtypes; for symmetric "
+    "matrices use lamina.linalg.eigh",
+    "eigvals": "its results are complex and lamina has no complex dtypes; for symmetric "
+    "matrices use lamina.linalg.eigvalsh",
+    "householder_product": "not implemented yet",
+    "ldl_factor": "not implemented yet; lamina.linalg.lu_factor or cholesky may serve",
+    "ldl_factor_ex": "not implemented yet",
+    "ldl_solve": "not implemented yet",
+}
+
+
+def __getattr__(name: str):
+    """torch.linalg names lamina lacks say why, instead of a bare AttributeError."""
+    if name in _NOT_HERE:
+        raise AttributeError(
+            f"lamina.linalg has no {name!r} (torch.linalg.{name}): {_NOT_HERE[name]}"
+        )
+    raise AttributeError(f"module 'lamina.linalg' has no attribute {name!r}")
