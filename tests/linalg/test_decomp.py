@@ -112,6 +112,18 @@ def test_matrix_rank_and_lstsq_extras_match_torch():
         )
 
 
+def test_lstsq_shapes_like_torch():
+    same_as_torch(lambda T, a, b: T.linalg.lstsq(a, b).solution, WIDE, RHS[:, 0, :3])
+    same_as_torch(lambda T, a, b: T.linalg.lstsq(a, b).solution, TALL, TALL[:, :, 0])
+    same_as_torch(lambda T, a, b: T.linalg.lstsq(a, b).solution, TALL, TALL[:1, :, :2])
+    for b in (TALL[0, :, 0], TALL[:, :3], np.ones((1, 2, 5, 2))):
+        with pytest.raises(RuntimeError) as want:
+            torch.linalg.lstsq(torch.tensor(TALL), torch.tensor(b))
+        with pytest.raises(RuntimeError) as got:
+            lamina.linalg.lstsq(lamina.tensor(TALL), lamina.tensor(b))
+        assert str(got.value) == str(want.value)
+
+
 def test_named_tuples_carry_torch_field_names():
     a = lamina.tensor(SPD)
     pairs = [

@@ -180,8 +180,17 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> Lstsq:
         raise RuntimeError(
             "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)"
         )
-    vector = b.ndim == 1 or (b.ndim == a.ndim - 1 and tuple(b.shape) == tuple(a.shape[:-1]))
+    diff = a.ndim - b.ndim
+    if not 0 <= diff <= 1:
+        raise RuntimeError(
+            "torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
+            "(input.dim() - other.dim()) <= 1"
+        )
+    vector = diff == 1  # torch: one dim fewer means a (batch of) vector(s)
     bm = b.unsqueeze(-1) if vector else b
+    if a.shape[-2] != bm.shape[-2]:
+        which = "other.size(-1)" if vector else "other.size(-2)"
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match {which}")
     x = pinv(a, rtol=rcond).matmul(bm)
     m, n = a.shape[-2], a.shape[-1]
     rank = matrix_rank(a, rtol=rcond)
