@@ -113,6 +113,8 @@ def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, dtype=None):
     if ord != "nuc" and float(ord) == -2 and (x.shape[d0] == 0 or x.shape[d1] == 0):
         raise IndexError("amin(): Expected reduction dim -1 to have non-zero size.")
     if ord == "nuc" or abs(float(ord)) == 2:
+        if x.dtype.itemsize < 4:
+            raise RuntimeError("linalg.matrix_norm: Low precision dtypes not supported. Got Half")
         rest = [d for d in range(x.ndim) if d not in (d0, d1)]
         s = x.permute(*rest, d0, d1)._apply(LD.SVDVals, x.permute(*rest, d0, d1))
         out = s.sum(-1) if ord == "nuc" else (s.amax(-1) if float(ord) > 0 else s.amin(-1))

@@ -125,6 +125,8 @@ def test_norm_dispatch_matches_torch(call):
         lambda T, x: T.linalg.vector_norm(x[:, :0], -2),
         lambda T, x: T.linalg.vector_norm(x[:, :0], INF, dim=[1]),
         lambda T, x: T.linalg.matrix_norm(x[:, :0], -2),
+        lambda T, x: T.linalg.matrix_norm(x.half(), "nuc"),
+        lambda T, x: T.linalg.matrix_norm(x.half(), -2),
     ],
 )
 def test_norm_errors_match_torch(call):
