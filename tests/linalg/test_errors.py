@@ -53,6 +53,9 @@ INPUTS = {
     "rect": lambda T: T.ones(2, 3),
     "empty": lambda T: T.zeros(0, 0),
     "empty_batch": lambda T: T.zeros(0, 2, 2),
+    "nan": lambda T: T.tensor([[1.0, float("nan")], [0.5, 2.0]]),
+    "inf": lambda T: T.tensor([[1.0, float("inf")], [0.5, 2.0]]),
+    "nan_batch": lambda T: T.stack([T.eye(2), T.full((2, 2), float("nan"))]),
 }
 
 
@@ -73,6 +76,9 @@ def test_awkward_inputs_like_torch(name, inp):
         warnings.simplefilter("ignore")
         want = _outcome(torch, CALLS[name], INPUTS[inp])
         got = _outcome(lamina, CALLS[name], INPUTS[inp])
+    if want[0] == "RuntimeError" and "INTERNAL ASSERT" in want[1]:  # a torch bug's wording
+        assert got[0] == "RuntimeError"
+        return
     assert got == want
 
 

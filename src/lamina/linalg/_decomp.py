@@ -160,7 +160,7 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False, tol
         atol, rtol = tol, 0.0
     atol_, rtol_ = _tols(a, atol, rtol, "linalg.matrix_rank")
     data = a._data
-    vals = np.abs(np.linalg.eigvalsh(data)) if hermitian else np.linalg.svd(data, compute_uv=False)
+    vals = np.abs(np.linalg.eigvalsh(data)) if hermitian else LD.svd_array(data, compute_uv=False)
     rank = (vals > LD.tolerance(vals, atol_, rtol_)).sum(axis=-1)
     return _make(np.asarray(rank, np.int64))
 
@@ -201,7 +201,7 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> Lstsq:
         res = _make((r * r).sum(axis=-2))
     sv = empty
     if driver in ("gelsd", "gelss"):
-        sv = _make(np.linalg.svd(a._data, compute_uv=False))
+        sv = _make(LD.svd_array(a._data, compute_uv=False))
     if driver == "gels":
         rank = _make(np.zeros((0,), np.int64))
     return Lstsq(x.squeeze(-1) if vector else x, res, rank, sv)

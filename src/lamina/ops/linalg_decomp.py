@@ -21,12 +21,17 @@ def _sym(x: np.ndarray) -> np.ndarray:
 
 def _chol_order(m: np.ndarray, upper: bool) -> int:
     """1-based order of the first leading minor that is not positive-definite (potrf's
-    info), 0 when m is positive-definite."""
-    for k in range(1, m.shape[-1] + 1):
-        try:
-            np.linalg.cholesky(m[:k, :k], upper=upper)
-        except np.linalg.LinAlgError:
-            return k
+    info: the first pivot that is not > 0, NaN included), 0 when m is positive-definite."""
+    a = np.array(mT(m) if upper else m, dtype=np.float64)
+    n = a.shape[-1]
+    low = np.zeros_like(a)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        for j in range(n):
+            d = a[j, j] - low[j, :j] @ low[j, :j]
+            if not d > 0:
+                return j + 1
+            low[j, j] = np.sqrt(d)
+            low[j + 1 :, j] = (a[j + 1 :, j] - low[j + 1 :, :j] @ low[j, :j]) / low[j, j]
     return 0
 
 
@@ -65,6 +70,8 @@ class Cholesky(Op):
         try:
             out = np.linalg.cholesky(a, upper=upper)
             info = np.zeros(a.shape[:-2], np.int32)
+            if np.isnan(out).any():  # NumPy's potrf lets NaN through; LAPACK's check does not
+                raise np.linalg.LinAlgError
         except np.linalg.LinAlgError:
             info = cholesky_info(a, upper)
             if check_errors:
@@ -210,11 +217,35 @@ class EigvalsH(Op):
         return ((v * g[..., None, :]) @ mT(v),)
 
 
+def svd_array(a: np.ndarray, full: bool = False, compute_uv: bool = True):
+    """np.linalg.svd as torch's LAPACK answers non-finite input: a NaN raises torch's
+    LinAlgError naming the batch element; an inf (without NaN) gives NaN factors."""
+    flat = a.reshape((int(np.prod(a.shape[:-2])),) + a.shape[-2:])
+    nan = np.isnan(flat).any(axis=(-2, -1))
+    if nan.any():
+        bad = int(np.flatnonzero(nan)[0])
+        raise LinAlgError(
+            f"linalg.svd: {_batch(bad, a)}The algorithm failed to converge because the input "
+            "matrix contained non-finite values."
+        )
+    inf = ~np.isfinite(flat).all(axis=(-2, -1))
+    if not inf.any():
+        return np.linalg.svd(a, full_matrices=full, compute_uv=compute_uv)
+    outs = np.linalg.svd(np.where(inf[:, None, None], 0.0, flat), full, compute_uv)
+    outs = outs if compute_uv else (outs,)
+    res = []
+    for o in outs:
+        o = np.array(o)
+        o[inf] = np.nan
+        res.append(o.reshape(a.shape[:-2] + o.shape[1:]))
+    return tuple(res) if compute_uv else res[0]
+
+
 def _svd(a: np.ndarray, full: bool):
     check_float(a, "linalg.svd", kernel="linalg_svd_cpu")
     if a.ndim < 2:
         raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
-    u, s, vh = np.linalg.svd(a, full_matrices=full)
+    u, s, vh = svd_array(a, full)
     return u.astype(a.dtype), s.astype(a.dtype), vh.astype(a.dtype)
 
 
@@ -300,7 +331,7 @@ class Pinv(Op):
             inv = np.where(keep, 1.0 / np.where(keep, w, 1.0), 0.0)
             p = (v * inv[..., None, :]) @ mT(v)
         else:
-            u, s, vh = np.linalg.svd(a, full_matrices=False)
+            u, s, vh = svd_array(a)
             keep = s > tolerance(s, atol, rtol)
             inv = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0)
             p = mT(vh) @ (inv[..., :, None] * mT(u))
