@@ -584,7 +584,9 @@ LINALG = {
 }
 SPECIAL = {
     n: (lambda T, x, n=n: getattr(T.special, n)(x), [P / 4])
-    for n in "expit logit log1p expm1 exp2 sinc entr erf erfc ndtr round log_ndtr ndtri".split()
+    for n in (
+        "expit logit log1p expm1 exp2 sinc entr erf erfc erfcx ndtr round log_ndtr ndtri".split()
+    )
 }
 SPECIAL["erfinv"] = (lambda T, x: T.special.erfinv(x), [P / 4 - 0.5])
 SPECIAL.update(

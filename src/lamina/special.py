@@ -16,6 +16,7 @@ __all__ = [
     "entr",
     "erf",
     "erfc",
+    "erfcx",
     "erfinv",
     "exp2",
     "expit",
@@ -99,6 +100,11 @@ def ndtr(input: Tensor) -> Tensor:
 def log_ndtr(input: Tensor) -> Tensor:
     """log of the standard normal CDF, accurate far into both tails (torch.special.log_ndtr)."""
     return apply(SF.InverseLike, _f(input), which="log_ndtr")
+
+
+def erfcx(input: Tensor) -> Tensor:
+    """Scaled complementary error function exp(x^2) erfc(x) (torch.special.erfcx)."""
+    return apply(SF.InverseLike, _f(input), which="erfcx")
 
 
 def erfinv(input: Tensor) -> Tensor:

@@ -13,16 +13,22 @@ from .special import erf, erfc_large
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-def log_erfc_series(a: np.ndarray) -> np.ndarray:
-    """log erfc(a) for a > 8 from the asymptotic series of a sqrt(pi) e^{a^2} erfc(a)
-    (14 terms; the first omitted one is below 1e-16 there)."""
+def erfc_series(a: np.ndarray) -> np.ndarray:
+    """a sqrt(pi) e^{a^2} erfc(a) for a > 8 from its asymptotic series (14 terms; the first
+    omitted one is below 1e-16 there)."""
     with np.errstate(over="ignore"):
         inv2 = 1.0 / (2.0 * a * a)
         term, series = np.ones_like(a), np.ones_like(a)
         for n in range(1, 15):  # 1 - 1/(2a^2) + 3/(2a^2)^2 - 15/(2a^2)^3 ...
             term = term * -(2 * n - 1) * inv2
             series = series + term
-        return -(a * a) - np.log(a) - 0.5 * math.log(math.pi) + np.log(series)
+        return series
+
+
+def log_erfc_series(a: np.ndarray) -> np.ndarray:
+    """log erfc(a) for a > 8 (see erfc_series)."""
+    with np.errstate(over="ignore"):
+        return -(a * a) - np.log(a) - 0.5 * math.log(math.pi) + np.log(erfc_series(a))
 
 
 def erfc(x: np.ndarray) -> np.ndarray:
@@ -170,6 +176,8 @@ class InverseLike(Op):
             if ctx.which == "log_ndtr":  # phi(x) / Phi(x) without underflow
                 x64 = x.astype(np.float64)
                 d = np.exp(-0.5 * x64 * x64 - y) / math.sqrt(2 * math.pi)
+            elif ctx.which == "erfcx":  # 2x erfcx(x) - 2/sqrt(pi)
+                d = 2 * x.astype(np.float64) * y - _TWO_OVER_SQRT_PI
             elif ctx.which == "erfinv":
                 d = math.sqrt(math.pi) / 2 * np.exp(y * y)
             else:  # ndtri

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from .special import _ERFC_LARGE, _HI, _LO, _horner, erf
-from .special_fns import erfc, log_erfc_series
+from .special_fns import erfc, erfc_series, log_erfc_series
 
 _SQRT_PI = math.sqrt(math.pi)
 
@@ -34,6 +34,25 @@ def log_erfc(x: np.ndarray) -> np.ndarray:
     out[mid] = -(a * a) - np.log(a) + np.log(_horner(_ERFC_LARGE, t))
     big = x > 8.0
     out[big] = log_erfc_series(x[big])
+    return out
+
+
+def erfcx(x: np.ndarray) -> np.ndarray:
+    """exp(x^2) erfc(x) without overflow or underflow for large x (torch.special.erfcx)."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full_like(x, np.nan)
+    with np.errstate(over="ignore", invalid="ignore"):
+        small = x <= 2.0
+        xs = x[small]
+        out[small] = np.exp(xs * xs) * erfc(xs)
+        mid = (x > 2.0) & (x <= 8.0)
+        a = x[mid]
+        u = np.clip(1.0 / (a * a), _LO, _HI)
+        t = (u - _LO) * (2.0 / (_HI - _LO)) - 1.0
+        out[mid] = _horner(_ERFC_LARGE, t) / a
+        big = x > 8.0
+        a = x[big]
+        out[big] = erfc_series(a) / (a * _SQRT_PI)
     return out
 
 
