@@ -293,6 +293,18 @@ def test_qr_backward_errors_match_torch(call):
     assert str(got.value) == str(want.value)
 
 
+def test_solve_ex_of_singular_matrices_like_torch():
+    for a, b in (
+        (np.zeros((2, 2)), np.ones(2)),
+        (BATCH, np.ones((2, 2))),
+        (BATCH, np.ones((2, 2, 3))),
+        (np.stack([SING, np.eye(2)]), np.ones(2)),
+        (SING, np.ones((3, 2, 1))),
+    ):
+        same_as_torch(lambda T, x, y: tuple(T.linalg.solve_ex(x, y)), a, b, grad=False)
+    same_as_torch(lambda T, x, y: tuple(T.linalg.solve_ex(x, y)), SQ, RHS)
+
+
 def test_ex_variants_report_info_like_torch():
     same_as_torch(lambda T, a: T.linalg.inv_ex(a).info, BATCH, grad=False)
     c = np.array([[4.0, 2, 1], [2, 1, 3], [1, 3, 5]])

@@ -64,10 +64,16 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 
 
 def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> SolveEx:
-    """(result, info) of solve (torch.linalg.solve_ex); a singular A raises here, as it
-    does with check_errors=True."""
-    x = solve(A, B, left=left)
-    return SolveEx(x, _make(np.zeros(A.shape[:-2], np.int32)))
+    """(result, info) of solve (torch.linalg.solve_ex): a singular matrix gives info > 0 and
+    LAPACK's inf/NaN result instead of raising, unless ``check_errors``."""
+    a, b = tensor_arg(A, "linalg_solve_ex"), tensor_arg(B, "linalg_solve_ex", "B")
+    vector = LS.solve_shapes(a._data, b._data, left)
+    info = LS.singular_info(a._data)  # A's batch shape, as torch's
+    if check_errors or not info.any():
+        return SolveEx(solve(a, b, left=left), _make(info))
+    lu_, piv, _ = lu_factor_ex(a)  # the substitutions run into the zero pivot, as getrs
+    x = lu_solve(lu_, piv, b.unsqueeze(-1 if left else -2) if vector else b, left=left)
+    return SolveEx(x.squeeze(-1 if left else -2) if vector else x, _make(info))
 
 
 def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:

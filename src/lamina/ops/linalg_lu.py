@@ -1,7 +1,7 @@
 """LU with partial pivoting (torch.linalg.lu_factor, lu_factor_ex, lu) and its backward.
 
-The factorisation is LAPACK getrf's algorithm written over a batch in NumPy (NumPy exposes
-no LU): at step j the row with the largest |entry| in column j (the first on ties) is
+The factorisation (``linalg_solve.lu_factor_array``, shared with the singular-matrix
+errors) is LAPACK getrf's algorithm written over a batch in NumPy (NumPy exposes no LU): at step j the row with the largest |entry| in column j (the first on ties) is
 swapped up, and a zero pivot is recorded in ``info`` (1-based) while the elimination goes
 on, as getrf does. Pivots are 1-based int32, as torch's. The backward is torch's
 linalg_lu_backward (square, wide and tall cases).
@@ -12,33 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Op
-from .linalg_solve import check_float, mT
-
-
-def lu_factor_array(a: np.ndarray):
-    """(LU, pivots, info) of a batch (..., m, n) of matrices."""
-    m, n = a.shape[-2:]
-    k = min(m, n)
-    batch = a.shape[:-2]
-    lu = np.array(a, dtype=a.dtype).reshape((int(np.prod(batch)), m, n))
-    b = np.arange(lu.shape[0])
-    piv = np.zeros((lu.shape[0], k), np.int32)
-    info = np.zeros(lu.shape[0], np.int32)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for j in range(k):
-            p = j + np.argmax(np.abs(lu[:, j:, j]), axis=-1)
-            piv[:, j] = p + 1
-            row = lu[b, j, :].copy()
-            lu[b, j, :] = lu[b, p, :]
-            lu[b, p, :] = row
-            pivot = lu[:, j, j]
-            zero = pivot == 0
-            info[(info == 0) & zero] = j + 1
-            scale = np.where(zero, 1.0, pivot)[:, None]
-            col = np.where(zero[:, None], lu[:, j + 1 :, j], lu[:, j + 1 :, j] / scale)
-            lu[:, j + 1 :, j] = col
-            lu[:, j + 1 :, j + 1 :] -= col[:, :, None] * lu[:, j, None, j + 1 :]
-    return lu.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch)
+from .linalg_solve import check_float, lu_factor_array, mT
 
 
 def permutation(piv: np.ndarray, m: int, dtype) -> np.ndarray:

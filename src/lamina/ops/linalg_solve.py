@@ -68,25 +68,36 @@ def _batch(i: int, a: np.ndarray) -> str:
     return f"(Batch element {i}): " if a.ndim > 2 else ""
 
 
-def zero_pivot(m: np.ndarray) -> int:
-    """1-based index of the first zero pivot of LU with partial pivoting (LAPACK getrf's
-    info), 0 when there is none."""
-    a = np.array(m, dtype=np.float64)
-    n = a.shape[0]
-    for k in range(n):
-        p = k + int(np.argmax(np.abs(a[k:, k])))
-        if a[p, k] == 0:
-            return k + 1
-        a[[k, p]] = a[[p, k]]
-        a[k + 1 :, k] /= a[k, k]
-        a[k + 1 :, k + 1 :] -= np.outer(a[k + 1 :, k], a[k, k + 1 :])
-    return 0
+def lu_factor_array(a: np.ndarray):
+    """(LU, pivots, info) of a batch (..., m, n) of matrices."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    batch = a.shape[:-2]
+    lu = np.array(a, dtype=a.dtype).reshape((int(np.prod(batch)), m, n))
+    b = np.arange(lu.shape[0])
+    piv = np.zeros((lu.shape[0], k), np.int32)
+    info = np.zeros(lu.shape[0], np.int32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for j in range(k):
+            p = j + np.argmax(np.abs(lu[:, j:, j]), axis=-1)
+            piv[:, j] = p + 1
+            row = lu[b, j, :].copy()
+            lu[b, j, :] = lu[b, p, :]
+            lu[b, p, :] = row
+            pivot = lu[:, j, j]
+            zero = pivot == 0
+            info[(info == 0) & zero] = j + 1
+            scale = np.where(zero, 1.0, pivot)[:, None]
+            col = np.where(zero[:, None], lu[:, j + 1 :, j], lu[:, j + 1 :, j] / scale)
+            lu[:, j + 1 :, j] = col
+            lu[:, j + 1 :, j + 1 :] -= col[:, :, None] * lu[:, j, None, j + 1 :]
+    return lu.reshape(a.shape), piv.reshape(batch + (k,)), info.reshape(batch)
 
 
 def singular_info(a: np.ndarray) -> np.ndarray:
-    """getrf's info for every matrix of the batch (int32, batch shape)."""
-    flat = a.reshape((int(np.prod(a.shape[:-2])),) + a.shape[-2:])
-    return np.array([zero_pivot(m) for m in flat], np.int32).reshape(a.shape[:-2])
+    """getrf's info for every matrix of the batch (int32, batch shape): the 1-based index of
+    the first zero pivot, 0 for an invertible matrix."""
+    return lu_factor_array(a)[2]
 
 
 def raise_singular(a: np.ndarray, name: str, solver: bool = False) -> None:
