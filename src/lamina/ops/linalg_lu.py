@@ -1,10 +1,11 @@
 """LU with partial pivoting (torch.linalg.lu_factor, lu_factor_ex, lu) and its backward.
 
 The factorisation (``linalg_solve.lu_factor_array``, shared with the singular-matrix
-errors) is LAPACK getrf's algorithm written over a batch in NumPy (NumPy exposes no LU): at step j the row with the largest |entry| in column j (the first on ties) is
-swapped up, and a zero pivot is recorded in ``info`` (1-based) while the elimination goes
-on, as getrf does. Pivots are 1-based int32, as torch's. The backward is torch's
-linalg_lu_backward (square, wide and tall cases).
+errors) is LAPACK getrf's algorithm written over a batch in NumPy (NumPy exposes no LU):
+at step j the row with the largest |entry| in column j (the first on ties) is swapped up,
+and a zero pivot is recorded in ``info`` (1-based) while the elimination goes on, as getrf
+does. Pivots are 1-based int32, as torch's. The backward is torch's linalg_lu_backward
+(square, wide and tall cases).
 """
 
 from __future__ import annotations
