@@ -133,3 +133,58 @@ def test_gpt_follows_the_numpy_reshape_of_its_input():
         idx = rng.integers(0, 30, size=(2, 7)).astype(np.int64)
         assert_bit_equal(compiled(cmodel, idx), eager(model, idx))
     assert len(cmodel._plans) == 1
+
+
+def _plan(cmodel):
+    (plan,) = cmodel._plans.values()
+    return plan
+
+
+@pytest.mark.parametrize("numba", [True, False], ids=["numba", "numpy"])
+@pytest.mark.parametrize("batch", [1, 2])
+def test_resnet_replay_kernels_are_bit_equal(numba, batch):
+    # 64x64 puts the early layers in the per-sample (NC) layout and the late ones in the
+    # channel-major (CN) one; batch 2 takes the CN output transpose
+    from lamina.ops import fast
+
+    L.manual_seed(0)
+    model = models.resnet18(num_classes=7).eval()
+    rng = np.random.default_rng(5)
+    was = fast.is_enabled()
+    fast.set_enabled(numba)
+    try:
+        cmodel = L.compile(model)
+        for _ in range(2):
+            x = rng.normal(size=(batch, 3, 64, 64)).astype(np.float32)
+            assert_bit_equal(compiled(cmodel, x), eager(model, x))
+    finally:
+        fast.set_enabled(was)
+    kinds = _plan(cmodel).kernels
+    assert kinds["Conv2d"] == 20 and kinds["BatchNorm"] == 20 and kinds["MaxPool2d"] == 1
+    assert kinds["ReLU (fused)"] == 9 and kinds["Add"] == 8  # BN+ReLU; residual add in place
+
+
+def test_batch1_mlp_alternating_halves_stay_bit_equal():
+    L.manual_seed(0)
+    model = nn.Sequential(
+        nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10)
+    ).eval()
+    cmodel = L.compile(model)
+    rng = np.random.default_rng(6)
+    for _ in range(3):  # the halves run in one order, then the other
+        x = rng.normal(size=(1, 784)).astype(np.float32)
+        assert_bit_equal(compiled(cmodel, x), eager(model, x))
+    assert _plan(cmodel).kernels["Linear"] == 3
+
+
+def test_nan_and_inf_flow_as_in_eager():
+    L.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(3, 2, 1)
+    ).eval()
+    x = np.random.default_rng(7).normal(size=(1, 2, 9, 9)).astype(np.float32)
+    x[0, 0, 2, 3], x[0, 1, 5, 5], x[0, 1, 0, 0] = np.nan, np.inf, -np.inf
+    cmodel = L.compile(model)
+    for _ in range(2):
+        assert_bit_equal(compiled(cmodel, x), eager(model, x))
+    assert np.isnan(compiled(cmodel, x).numpy()).any()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import inspect
 import operator
 import warnings
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -169,6 +170,9 @@ class _Plan:
         self.out_slots = sorted(_output_slots(self.output))
         live = _live(steps, set(self.out_slots))
         _choose_kernels(live, self.out_slots)
+        # what runs how, for tests and curiosity: "Conv2d" -> replay kernel, "Conv2d (op)"
+        # -> the op's forward, "ReLU (fused)" -> done by the kernel before it
+        self.kernels = Counter(_kind(s) for s in live)
         self.run_slots = _codegen(live, len(inputs), self.out_slots)
         del trace  # the traced arrays could go only now: their ids named the slots
 
@@ -191,6 +195,12 @@ def _live(steps: list[_Step], needed: set[int]) -> list[_Step]:
             live.append(step)
             needed.update(step.slots())
     return live[::-1]
+
+
+def _kind(step: Any) -> str:
+    if isinstance(step, _Step):
+        return step.cls.__name__ + ("" if step.fast is not None else " (op)")
+    return "ReLU (fused)" if step.shape is None else "reshape"
 
 
 def _choose_kernels(steps: list, out_slots: list[int]) -> None:
