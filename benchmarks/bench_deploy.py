@@ -1,6 +1,7 @@
-"""Deploy figures: the ONNX export table and batch-1 inference latency, one process per row.
+"""Deploy figures: the ONNX export table and batch-1 inference latency, one process per cell.
 
-Usage: ``python -m benchmarks.bench_deploy [--export] [--latency] [--runs 200]``
+Usage: ``python -m benchmarks.bench_deploy [--export] [--latency] [--runs 200]
+[--repeat 3] [--threads 1,2]``
 
 Export: each shipped model is exported at batch 1 and run in onnxruntime at batch 7 against
 lamina (eval mode); the table gives the ONNX ops, the file size and the max error relative
@@ -9,7 +10,10 @@ lamina eager, ``lamina.compile``, torch eager and onnxruntime on lamina's export
 timed in separate fresh processes (so no framework's threads or caches sway another);
 each figure is the median of ``--runs`` calls after 20 warm-up calls, the best of
 ``--repeat`` such processes (rounds alternate the frameworks, so a burst of load on a
-shared machine hits them alike).
+shared machine hits them alike). One table per thread count in ``--threads`` (every
+framework gets that many: OPENBLAS/OMP_NUM_THREADS for NumPy, ``torch.set_num_threads``,
+onnxruntime's ``intra_op_num_threads``; 0 leaves each its default), each headed by the CPU
+and the load average before and after it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -170,21 +175,51 @@ def _flat(out):
     return [a for o in out for a in (_flat(o) if isinstance(o, tuple) else [o.numpy()])]
 
 
+def cpu_name() -> str:
+    """The CPU's model name and core count (Linux /proc/cpuinfo, else platform)."""
+    name = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            models = [ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")]
+        name = models[0] if models else name
+    except OSError:
+        pass
+    return f"{name}, {os.cpu_count()} logical CPUs"
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:  # pragma: no cover - not on Linux/macOS
+        return "n/a"
+
+
+def latency_tables(runs: int, repeat: int, threads: list[int]) -> None:
+    print(f"CPU: {cpu_name()}")
+    for n in threads:
+        label = f"{n} thread{'s' * (n != 1)} per framework" if n else "default threads"
+        print(f"\n{label}; load average (1, 5, 15 min) before: {load_average()}")
+        print("| model | lamina eager ms | lamina.compile ms | torch ms | onnxruntime ms "
+              "| eager/torch | compiled/torch |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|")
+        latency(runs, repeat, n)
+        print(f"load average after: {load_average()}")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--export", action="store_true", help="the export table")
     ap.add_argument("--latency", action="store_true", help="the latency table")
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=3, help="fresh processes per cell (best kept)")
-    ap.add_argument("--threads", type=int, default=0, help="threads for every framework (0: own)")
+    ap.add_argument(
+        "--threads", default="1,2", help="comma-separated thread counts, one table each (0: own)"
+    )
     a = ap.parse_args(argv)
     if a.export or not a.latency:
         export_table()
     if a.latency or not a.export:
-        print("| model | lamina eager ms | lamina.compile ms | torch ms | onnxruntime ms "
-              "| eager/torch | compiled/torch |")  # fmt: skip
-        print("|---|---|---|---|---|---|---|")
-        latency(a.runs, a.repeat, a.threads)
+        latency_tables(a.runs, a.repeat, [int(t) for t in a.threads.split(",")])
 
 
 if __name__ == "__main__":
