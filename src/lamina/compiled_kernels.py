@@ -92,7 +92,7 @@ def linear(op: Any, slots: list[str], inplace: set[str], live: list[bool], scrat
     return linear_bias
 
 
-ALTERNATE_BYTES = 1 << 18
+ALTERNATE_BYTES = 1 << 20
 ALTERNATE_ROWS = 64
 
 
