@@ -188,3 +188,31 @@ def test_nan_and_inf_flow_as_in_eager():
     for _ in range(2):
         assert_bit_equal(compiled(cmodel, x), eager(model, x))
     assert np.isnan(compiled(cmodel, x).numpy()).any()
+
+
+@pytest.mark.parametrize("numba", [True, False], ids=["numba", "numpy"])
+@pytest.mark.parametrize(
+    "pool",
+    [
+        dict(kernel_size=3, stride=2, padding=1),
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+        dict(kernel_size=2),
+        dict(kernel_size=3, stride=3, padding=1, dilation=2, ceil_mode=True),
+        dict(kernel_size=(3, 2), stride=(1, 2), padding=(1, 0), dilation=(1, 2)),
+    ],
+)
+def test_max_pool_values_kernel_matches_eager(pool, numba):
+    from lamina.ops import fast
+
+    model = nn.Sequential(nn.ReLU(), nn.MaxPool2d(**pool)).eval()
+    x = np.random.default_rng(8).normal(size=(2, 3, 13, 11)).astype(np.float32)
+    x.ravel()[::37], x.ravel()[5::41] = np.nan, -np.inf
+    was = fast.is_enabled()
+    fast.set_enabled(numba)
+    try:
+        cmodel = L.compile(model)
+        for _ in range(2):
+            assert_bit_equal(compiled(cmodel, x), eager(model, x))
+    finally:
+        fast.set_enabled(was)
+    assert _plan(cmodel).kernels["MaxPool2d"] == 1

@@ -251,8 +251,9 @@ def conv2d(op: Any, slots: list[str], inplace: set[str], live: list[bool], scrat
 
 
 def max_pool2d(op: Any, slots: list[str], inplace: set[str], live: list[bool], scratch: Scratch):
-    """MaxPool2d's values (not its indices), separably: the maximum over the kernel's
-    columns for every row, then over its rows (max is exact: the forward's values)."""
+    """MaxPool2d's values (not its indices), separably (max is exact: the forward's values):
+    with numba one pass over the rows each output row covers, else the maximum over the
+    kernel's columns for every row of a kept ``-inf``-bordered input, then over its rows."""
     a, x = op.args, op.args["x"]
     if slots != ["x"] or live[1] or not _float(x) or x.ndim != 4:
         return None
@@ -264,6 +265,19 @@ def max_pool2d(op: Any, slots: list[str], inplace: set[str], live: list[bool], s
     taps = [sl for _, sl in _taps(k, s, d, out_hw)]
     row_taps = [sh for sh, _ in taps[:: k[1]]]  # one per kernel row
     col_taps = [sw for _, sw in taps[: k[1]]]  # one per kernel column
+    if fast.use(x):
+        from .ops.fast._infer import max_pool_values
+
+        tmp, acc = np.empty(w, x.dtype), np.empty(out_hw[1], x.dtype)
+        geom = (*k, *s, *p, *d)
+
+        def pool_numba(x):
+            if not x.flags.c_contiguous:
+                x = np.ascontiguousarray(x)
+            max_pool_values(x, best, tmp, acc, *geom)
+            return best, None
+
+        return pool_numba
     padded = not (p == (0, 0) and reach == (h, w))
     src = np.full((n, c, *reach), -np.inf, x.dtype) if padded else None  # border stays -inf
     rows = np.empty((n, c, reach[0] if padded else h, out_hw[1]), x.dtype)
