@@ -2,10 +2,11 @@
 
 Eager inference pays, per op, for module dispatch, argument checks, ``Tensor`` wrapping and
 the autograd bookkeeping of ``apply``. The compiled path records the op sequence of one
-forward (``lamina.onnx.trace``) for each input shape/dtype signature and then calls the ops'
-array-level ``forward`` functions directly, in order, with the same arguments: outputs are
-bit-for-bit those of eager mode. A few simple ops (linear, relu, add) are replayed into
-buffers allocated once per signature; the model's outputs are always fresh arrays.
+forward (``lamina.onnx.trace``) for each input shape/dtype signature and then runs, in
+order, for each op either a replay kernel of ``lamina.compiled_kernels`` (the op's
+arithmetic into buffers kept per signature, in place where nothing else reads an input) or
+the op's array-level ``forward`` with the same arguments: outputs are bit-for-bit those of
+eager mode. The model's outputs are always fresh arrays.
 """
 
 from __future__ import annotations
