@@ -216,3 +216,31 @@ def test_max_pool_values_kernel_matches_eager(pool, numba):
     finally:
         fast.set_enabled(was)
     assert _plan(cmodel).kernels["MaxPool2d"] == 1
+
+
+def test_a_kernel_that_rounds_differently_is_dropped_at_recording(monkeypatch):
+    from lamina import compiled_kernels
+
+    def off_by_an_ulp(factory):
+        def make(*args, **kw):
+            kernel = factory(*args, **kw)
+            if kernel is None:
+                return None
+            return lambda *xs: np.nextafter(kernel(*xs), np.float32(np.inf))
+
+        return make
+
+    facts = compiled_kernels._FACTORIES
+    monkeypatch.setitem(facts, "BatchNorm", off_by_an_ulp(facts["BatchNorm"]))
+    monkeypatch.setitem(facts, "Linear", off_by_an_ulp(facts["Linear"]))
+    L.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(2, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(64, 3)
+    ).eval()
+    x = np.random.default_rng(9).normal(size=(1, 2, 4, 4)).astype(np.float32)
+    cmodel = L.compile(model)
+    for _ in range(2):
+        assert_bit_equal(compiled(cmodel, x), eager(model, x))
+    kinds = _plan(cmodel).kernels
+    assert kinds["BatchNorm (op)"] == 1 and kinds["Linear (op)"] == 1
+    assert kinds["ReLU (op)"] == 1 and kinds["Conv2d"] == 1  # the ReLU BatchNorm would have done

@@ -22,6 +22,7 @@ import numpy as np
 
 from .autograd import function as _function
 from .autograd.grad_mode import is_grad_enabled, no_grad
+from .compiled_check import kernel_agrees
 from .compiled_kernels import ABSORBS_RELU, Scratch, make_kernel
 from .onnx.trace import TracedOp, array_of, find_views, op_arrays, run_traced
 from .tensor import Tensor, _make
@@ -75,8 +76,9 @@ class _Step:
                 refs = [_ref(op.args[p.name], sources)]
                 self.pos.append(refs[0])
             self.traced += [(p.name, v) for k, v in refs if k == _STEP]
-        self.op: TracedOp | None = op  # until the kernel is chosen (it holds traced arrays)
+        self.op: TracedOp | None = op  # until the kernel is checked (it holds traced arrays)
         self.fast: Callable | None = None
+        self.fused: _Step | None = None  # a ReLU this step's kernel does
         self.outs: list[int] = []
 
     def slots(self) -> list[int]:
@@ -89,7 +91,7 @@ class _Step:
 
         An argument may be overwritten when it is a plan buffer (owned) read only here.
         """
-        op, self.op = self.op, None
+        op = self.op
         names = [name for name, _ in self.traced]
         inplace = {name for name, s in self.traced if s in owned and uses.get(s) == 1}
         live = [uses.get(s, 0) > 0 for s in self.outs]
@@ -219,7 +221,7 @@ def _choose_kernels(steps: list, out_slots: list[int]) -> None:
     owned: set[int] = set()  # slots that are plan buffers (never inputs, params or views)
     scratch = Scratch()
     for step in steps:  # a ReLU replaced by an alias below is met as the alias
-        if not isinstance(step, _Step) or step.op is None:
+        if not isinstance(step, _Step):
             continue
         relu = reader.get(step.outs[0]) if len(step.outs) == 1 else None
         if not (
@@ -234,8 +236,21 @@ def _choose_kernels(steps: list, out_slots: list[int]) -> None:
         step.choose_kernel(uses, owned, scratch, relu=relu is not None)
         if relu is not None and step.fast is not None:
             steps[steps.index(relu)] = _ViewStep(step.outs[0], None, relu.outs[0])
+            step.fused = relu
             owned.add(relu.outs[0])
     scratch.allocate()
+    rng = np.random.default_rng(0)
+    for step in list(steps):
+        if isinstance(step, _Step) and step.fast is not None and not kernel_agrees(step, rng):
+            step.fast = None  # the op's forward: its fresh outputs may still be worked in place
+            if step.fused is not None:
+                at = next(i for i, v in enumerate(steps) if step.fused.outs == v.outs)
+                steps[at], step.fused = step.fused, None
+    for step in steps:
+        if isinstance(step, _Step):
+            step.op = None  # the traced arrays can go
+            if step.fused is not None:
+                step.fused.op = None
 
 
 def _output_slots(spec: Any) -> set[int]:
