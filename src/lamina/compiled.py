@@ -239,6 +239,11 @@ def _choose_kernels(steps: list, out_slots: list[int]) -> None:
             step.fused = relu
             owned.add(relu.outs[0])
     scratch.allocate()
+    _check_kernels(steps)
+
+
+def _check_kernels(steps: list) -> None:
+    """Drop each kernel that does not equal its op (lamina.compiled_check); release the ops."""
     rng = np.random.default_rng(0)
     for step in list(steps):
         if isinstance(step, _Step) and step.fast is not None and not kernel_agrees(step, rng):

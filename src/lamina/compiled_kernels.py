@@ -150,6 +150,15 @@ def add(op: Any, slots: list[str], inplace: set[str], live: list[bool], scratch:
     return lambda a, b: np.add(a, b, out=buf)
 
 
+def _bn_loops(*arrays: Any) -> tuple:
+    """numba's (into, in place) BatchNorm loops when the fast kernels are on, else Nones."""
+    if any(a is None for a in arrays) or not fast.use(*arrays):
+        return None, None
+    from .ops.fast._infer import batch_norm_inplace, batch_norm_into
+
+    return batch_norm_into, batch_norm_inplace
+
+
 def batch_norm(
     op: Any, slots: list[str], inplace: set[str], live: list[bool], scratch: Scratch, relu=False
 ):
@@ -170,10 +179,7 @@ def batch_norm(
     w4 = None if w is None else w.reshape(bshape)
     b4 = None if b is None else b.reshape(bshape)
     buf, same = _target(x, op.outputs[0], "x" in inplace)
-    into = inplace_loop = None
-    if w is not None and b is not None and fast.use(x, rm, rv, w, b):
-        from .ops.fast._infer import batch_norm_inplace as inplace_loop
-        from .ops.fast._infer import batch_norm_into as into
+    into, inplace_loop = _bn_loops(x, rm, rv, w, b)
     n, c = x.shape[:2]
 
     def bn(x):
@@ -196,6 +202,34 @@ def batch_norm(
     return bn
 
 
+def _conv_geometry(a: dict, xshape: tuple, wshape: tuple, itemsize: int) -> tuple | None:
+    """(pads, stride, dilation, Ho, Wo) as the forward resolves them; None if the forward
+    would split the batch into chunks (its workspace bound)."""
+    (n, c, h, w), (_, _, kh, kw) = xshape, wshape
+    stride, dilation = pair(a["stride"]), pair(a["dilation"])
+    pt, pb, pl, pr = pads4(a["padding"])
+    ho = conv_out_size(h, kh, stride[0], pt + pb, dilation[0])
+    wo = conv_out_size(w, kw, stride[1], pl + pr, dilation[1])
+    if len(batch_chunks(n, c * kh * kw * ho * wo * itemsize)) > 1:
+        return None
+    return (pt, pb, pl, pr), stride, dilation, ho, wo
+
+
+def _padded_windows(x: np.ndarray, pads: tuple, geom: tuple, scratch: Scratch) -> tuple | None:
+    """(inside of the kept zero-bordered input, window view over it in the column order,
+    column scratch holder), or None without padding (the forward reads the input in place:
+    so does the kernel, im2col per call)."""
+    if pads == (0, 0, 0, 0):
+        return None
+    (n, c, h, w), (pt, pb, pl, pr) = x.shape, pads
+    kh, kw, stride, dilation, ho, wo, _, cn = geom
+    xp = np.zeros((n, c, h + pt + pb, w + pl + pr), x.dtype)  # the border stays zero
+    win = windows(xp, kh, kw, stride, dilation, ho, wo)  # (N, C, kh, kw, Ho, Wo)
+    if cn:
+        win = win.transpose(1, 2, 3, 0, 4, 5)
+    return xp[:, :, pt : pt + h, pl : pl + w], win, scratch.take(win.shape, x.dtype)
+
+
 def conv2d(op: Any, slots: list[str], inplace: set[str], live: list[bool], scratch: Scratch):
     """Conv2d as the forward's im2col + GEMM, with kept padding and shared column scratch."""
     a = op.args
@@ -208,12 +242,10 @@ def conv2d(op: Any, slots: list[str], inplace: set[str], live: list[bool], scrat
         return None  # depthwise has its own loop; mixed dtypes: leave them to the forward
     if bias is not None and bias.dtype != x.dtype:
         return None
-    stride, dilation = pair(a["stride"]), pair(a["dilation"])
-    pt, pb, pl, pr = pads4(a["padding"])
-    ho = conv_out_size(h, kh, stride[0], pt + pb, dilation[0])
-    wo = conv_out_size(w, kw, stride[1], pl + pr, dilation[1])
-    if len(batch_chunks(n, c * kh * kw * ho * wo * x.itemsize)) > 1:
+    geom = _conv_geometry(a, x.shape, weight.shape, x.itemsize)
+    if geom is None:
         return None
+    (pt, pb, pl, pr), stride, dilation, ho, wo = geom
     cn, k = ho * wo < CN_MAX_PIXELS, (c // groups) * kh * kw
     wg = weight.reshape(groups, o // groups, -1)  # a view: in-place weight updates are seen
     gemm = np.empty((groups, o // groups, n * ho * wo) if cn else (n, groups, o // groups, ho * wo),
@@ -221,16 +253,7 @@ def conv2d(op: Any, slots: list[str], inplace: set[str], live: list[bool], scrat
     out = np.empty((n, o, ho, wo), x.dtype) if cn and n > 1 else gemm.reshape(n, o, ho, wo)
     b4 = None if bias is None else bias.reshape(1, o, 1, 1)
     geom = (kh, kw, stride, dilation, ho, wo, groups, cn)
-    if (pt, pb, pl, pr) == (0, 0, 0, 0):
-        fill = None  # the forward reads the input in place: so do we (im2col per call)
-    else:
-        xp = np.zeros((n, c, h + pt + pb, w + pl + pr), x.dtype)  # the border stays zero
-        interior = xp[:, :, pt : pt + h, pl : pl + w]
-        win = windows(xp, kh, kw, stride, dilation, ho, wo)  # (N, C, kh, kw, Ho, Wo)
-        if cn:
-            win = win.transpose(1, 2, 3, 0, 4, 5)
-        cols = scratch.take(win.shape, x.dtype)
-        fill = (interior, win, cols)
+    fill = _padded_windows(x, (pt, pb, pl, pr), geom, scratch)
 
     def conv(x):
         if fill is None:
@@ -250,6 +273,20 @@ def conv2d(op: Any, slots: list[str], inplace: set[str], live: list[bool], scrat
     return conv
 
 
+def _max_pool_numba(best: np.ndarray, width: int, geom: tuple) -> Kernel:
+    from .ops.fast._infer import max_pool_values
+
+    tmp, acc = np.empty(width, best.dtype), np.empty(best.shape[3], best.dtype)
+
+    def pool_numba(x):
+        if not x.flags.c_contiguous:
+            x = np.ascontiguousarray(x)
+        max_pool_values(x, best, tmp, acc, *geom)
+        return best, None
+
+    return pool_numba
+
+
 def max_pool2d(op: Any, slots: list[str], inplace: set[str], live: list[bool], scratch: Scratch):
     """MaxPool2d's values (not its indices), separably (max is exact: the forward's values):
     with numba one pass over the rows each output row covers, else the maximum over the
@@ -266,18 +303,7 @@ def max_pool2d(op: Any, slots: list[str], inplace: set[str], live: list[bool], s
     row_taps = [sh for sh, _ in taps[:: k[1]]]  # one per kernel row
     col_taps = [sw for _, sw in taps[: k[1]]]  # one per kernel column
     if fast.use(x):
-        from .ops.fast._infer import max_pool_values
-
-        tmp, acc = np.empty(w, x.dtype), np.empty(out_hw[1], x.dtype)
-        geom = (*k, *s, *p, *d)
-
-        def pool_numba(x):
-            if not x.flags.c_contiguous:
-                x = np.ascontiguousarray(x)
-            max_pool_values(x, best, tmp, acc, *geom)
-            return best, None
-
-        return pool_numba
+        return _max_pool_numba(best, w, (*k, *s, *p, *d))
     padded = not (p == (0, 0) and reach == (h, w))
     src = np.full((n, c, *reach), -np.inf, x.dtype) if padded else None  # border stays -inf
     rows = np.empty((n, c, reach[0] if padded else h, out_hw[1]), x.dtype)
