@@ -244,3 +244,58 @@ def test_a_kernel_that_rounds_differently_is_dropped_at_recording(monkeypatch):
     kinds = _plan(cmodel).kernels
     assert kinds["BatchNorm (op)"] == 1 and kinds["Linear (op)"] == 1
     assert kinds["ReLU (op)"] == 1 and kinds["Conv2d"] == 1  # the ReLU BatchNorm would have done
+
+
+def test_calls_from_several_threads_get_their_own_results():
+    # recording patches the ops for the tracing thread only, and a plan's buffers are
+    # shared: recordings and replays are serialised, none sees another's values
+    from concurrent.futures import ThreadPoolExecutor
+
+    L.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1),
+        nn.BatchNorm2d(16),
+        nn.ReLU(),
+        nn.Conv2d(16, 16, 3, padding=1),
+    ).eval()
+    cmodel = L.compile(model)
+    rng = np.random.default_rng(10)
+    xs = [rng.normal(size=(1 + i % 2, 3, 48, 48)).astype(np.float32) for i in range(8)]
+    want = [eager(model, x).numpy() for x in xs]
+    with ThreadPoolExecutor(4) as pool:  # the first calls of both shapes record concurrently
+        got = list(pool.map(lambda x: compiled(cmodel, x).numpy(), xs * 4))
+    for i, g in enumerate(got):
+        np.testing.assert_array_equal(g, want[i % 8])
+    assert len(cmodel._plans) == 2
+
+
+def test_two_compiled_models_record_in_threads_at_once():
+    # each forward waits (up to 0.5 s) for the other thread to be inside its recording too:
+    # recordings patch the ops for the whole process, so they must take turns
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    barrier = threading.Barrier(2)
+
+    class Waits(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(4, 8), nn.Linear(8, 3)
+
+        def forward(self, x):
+            x = self.a(x)
+            try:
+                barrier.wait(timeout=0.5)
+            except threading.BrokenBarrierError:
+                pass
+            return self.b(x.relu())
+
+    L.manual_seed(0)
+    ms = [Waits().eval(), Waits().eval()]
+    cms = [L.compile(m) for m in ms]
+    x = np.random.default_rng(11).normal(size=(2, 4)).astype(np.float32)
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda cm: compiled(cm, x), cms))
+    for m, cm in zip(ms, cms):
+        assert _plan(cm).kernels == {"Linear": 2, "ReLU": 1}
+        assert_bit_equal(compiled(cm, x), eager(m, x))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import operator
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from .tensor import Tensor, _make
 __all__ = ["compile", "CompiledModule"]
 
 _INPUT, _STEP, _CONST = 0, 1, 2
+_MAX_ARGS = 16  # needs_input_grad of a throwaway context: longer than any op's arguments
 _DATA = operator.attrgetter("_data")  # where a Tensor keeps its array (see array_of)
 
 
@@ -246,7 +248,11 @@ def _check_kernels(steps: list) -> None:
     """Drop each kernel that does not equal its op (lamina.compiled_check); release the ops."""
     rng = np.random.default_rng(0)
     for step in list(steps):
-        if isinstance(step, _Step) and step.fast is not None and not kernel_agrees(step, rng):
+        if (
+            isinstance(step, _Step)
+            and step.fast is not None
+            and not kernel_agrees(step, rng, lambda cls: _new_ctx(cls, _MAX_ARGS))
+        ):
             step.fast = None  # the op's forward: its fresh outputs may still be worked in place
             if step.fused is not None:
                 at = next(i for i, v in enumerate(steps) if step.fused.outs == v.outs)
@@ -331,6 +337,7 @@ class CompiledModule:
     def __init__(self, model: Any) -> None:
         mods = list(model.modules()) if hasattr(model, "modules") else [model]
         self.__dict__.update(_orig_mod=model, _plans={}, _warned=False, _mods=mods)
+        self.__dict__["_lock"] = threading.RLock()  # RLock: a model may call itself compiled
         self.__dict__["_params"] = _parameters(model)
 
     def __getattr__(self, name: str) -> Any:
@@ -341,7 +348,8 @@ class CompiledModule:
             a = args[0]._data
             plan = self._plans.get(((a.shape, a.dtype.str),))
             if plan is not None and self._eager_reason(args) is None and plan.valid():
-                return plan.run(args)
+                with self._lock:
+                    return plan.run(args)
         model = self._orig_mod
         args = tuple(Tensor(a) if isinstance(a, np.ndarray) else a for a in args)
         reason = self._eager_reason(args)
@@ -351,10 +359,11 @@ class CompiledModule:
                 self.__dict__["_warned"] = True
                 warnings.warn(f"lamina.compile: {reason}; running eagerly", stacklevel=2)
             return model(*args)
-        plan = self._plans.get(key)
-        if plan is None or not plan.valid():
-            plan = self._plans[key] = _Plan(model, args)
-        return plan.run(args)
+        with self._lock:  # one recording at a time; a plan's buffers serve one call at a time
+            plan = self._plans.get(key)
+            if plan is None or not plan.valid():
+                plan = self._plans[key] = _Plan(model, args)
+            return plan.run(args)
 
     def _eager_reason(self, args: tuple) -> str | None:
         if any(getattr(m, "training", False) for m in self._mods):
