@@ -1,9 +1,10 @@
 """Replay kernels for ``lamina.compile``: an op's forward arithmetic into buffers kept per plan.
 
 Each factory takes one recorded op (``lamina.onnx.trace.TracedOp``) and returns a kernel
-computing exactly what the op's ``forward`` computes - the same NumPy/BLAS calls on the same
-operands in the same order, so outputs are equal bit for bit - or None, and the plan calls
-the op's ``forward`` instead. What the kernels save is allocation and copies:
+computing exactly what the op's ``forward`` computes - the same BLAS and elementwise
+operations on the same operands in the same order, so outputs are equal bit for bit (and
+``lamina.compiled_check`` verifies it when a plan is recorded) - or None, and the plan
+calls the op's ``forward`` instead. What the kernels save is allocation and copies:
 
 * outputs go to buffers allocated once per input signature (``out=``), and an op whose input
   is a plan buffer read by nobody else works in place (BatchNorm on its convolution's output,
@@ -83,10 +84,10 @@ def linear(op: Any, slots: list[str], inplace: set[str], live: list[bool], scrat
     if x.shape[0] == 1 and w.nbytes >= ALTERNATE_BYTES and w.shape[0] >= 2 * ALTERNATE_ROWS:
         return _alternating_gemv(wt, b, buf)
     if b is None:
-        return lambda x: np.matmul(x, wt, out=buf)
+        return lambda x: np.dot(x, wt, out=buf)
 
     def linear_bias(x):
-        np.matmul(x, wt, out=buf)  # the forward's x @ weight.T, same BLAS call
+        np.dot(x, wt, out=buf)  # x @ weight.T: np.dot skips some of matmul's dispatch
         return np.add(buf, b, out=buf)
 
     return linear_bias
@@ -115,7 +116,7 @@ def _alternating_gemv(wt: np.ndarray, b: np.ndarray | None, buf: np.ndarray) -> 
     def gemv(x):
         flip[0] ^= 1
         for w_half, out in orders[flip[0]]:
-            np.matmul(x, w_half, out=out)
+            np.dot(x, w_half, out=out)
         return buf if b is None else np.add(buf, b, out=buf)
 
     return gemv
