@@ -1,82 +1,86 @@
-"""GPT rows against torch, same run: a training iteration and generation tokens/s.
+"""GPT rows against torch: a training iteration and generation tokens/s, each library in its
+own processes.
 
-Usage: python benchmarks/bench_gpt.py [--steps 10] [--tokens 200] [--threads 1]
+Usage: python benchmarks/bench_gpt.py [--threads 1,2] [--rounds 5] [--steps 10] [--tokens 200]
 
 The model is nanoGPT's shakespeare_char CPU configuration (4 layers, 4 heads, 128 wide,
-block 64, vocab 65, batch 12). Training: forward, backward, AdamW step; the median over
-``--steps`` after warm-up, lamina's and torch's blocks alternated with a pause (as
-benchmarks/run.py does, so that one library's BLAS threads do not slow the other).
-Generation at batch 1 from a one-token prompt: lamina with its key-value cache, lamina
-without, and torch eager as nanoGPT generates (the whole cropped context every token).
+block 64, vocab 65, batch 12). Training: forward, cross-entropy, backward, AdamW step.
+Generation at batch 1 from a one-token prompt, top-k 10: lamina with its key-value cache
+(and, for reference, without), torch eager as nanoGPT generates (the cropped context through
+the model every token, the head on the last position only).
+
+Each round starts one fresh process per library (lamina's never imports torch), alternating
+which goes first; a process warms up, then times ``--steps`` iterations and three generations.
+Rows report medians over all rounds and the ratio lamina/torch (time) or lamina/torch
+(tokens/s), with the CPU, the thread count (BLAS and torch.set_num_threads) and the load
+average before and after (the 1-minute figure; on a shared machine 1-thread rows are the
+robust ones).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
 import statistics
+import subprocess
 import sys
 import time
 
-
-def _args():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--steps", type=int, default=10)
-    p.add_argument("--tokens", type=int, default=200)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--rounds", type=int, default=3)
-    return p.parse_args()
-
-
-ARGS = _args() if __name__ == "__main__" else None
-if ARGS is not None:  # BLAS reads its thread count when NumPy loads
-    os.environ["OPENBLAS_NUM_THREADS"] = str(ARGS.threads)
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
-
-import numpy as np  # noqa: E402
-
 V, T, B, C, H, NL = 65, 64, 12, 128, 4, 4
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def lamina_model():
+def lamina_worker(steps: int, tokens: int) -> dict:
+    import numpy as np
+
     import lamina
     from lamina.models.gpt import GPT, GPTConfig
+    from lamina.optim import AdamW
 
     lamina.manual_seed(0)
-    return GPT(GPTConfig(vocab_size=V, block_size=T, n_layer=NL, n_head=H, n_embd=C))
+    model = GPT(GPTConfig(vocab_size=V, block_size=T, n_layer=NL, n_head=H, n_embd=C))
+    opt = AdamW(model.parameters(), lr=1e-3)
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, V, (B, T)), rng.integers(0, V, (B, T))
+
+    def train():
+        _, loss = model(x, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    prompt = np.zeros((1, 1), np.int64)
+    out = {"train": _time(train, steps)}
+    out["generate"] = _time(lambda: model.generate(prompt, tokens, top_k=10), 3)
+    out["generate_uncached"] = _time(
+        lambda: model.generate(prompt, tokens, top_k=10, use_cache=False), 1
+    )
+    return out
 
 
-def torch_model():
+def torch_worker(steps: int, tokens: int, threads: int) -> dict:
+    import numpy as np
     import torch
     from torch import nn
 
     F = torch.nn.functional
+    torch.set_num_threads(threads)
 
     class Block(nn.Module):
         def __init__(self):
             super().__init__()
-            self.ln_1, self.c_attn, self.c_proj = (
-                nn.LayerNorm(C),
-                nn.Linear(C, 3 * C),
-                nn.Linear(C, C),
-            )
-            self.ln_2, self.c_fc, self.c_proj2 = (
-                nn.LayerNorm(C),
-                nn.Linear(C, 4 * C),
-                nn.Linear(4 * C, C),
-            )
+            self.ln_1, self.ln_2 = nn.LayerNorm(C), nn.LayerNorm(C)
+            self.c_attn, self.c_proj = nn.Linear(C, 3 * C), nn.Linear(C, C)
+            self.c_fc, self.c_proj2 = nn.Linear(C, 4 * C), nn.Linear(4 * C, C)
 
         def forward(self, x):
             b, t, _ = x.shape
-            q, k, v = (
-                z.view(b, t, H, -1).transpose(1, 2) for z in self.c_attn(self.ln_1(x)).split(C, 2)
-            )
-            y = (
-                F.scaled_dot_product_attention(q, k, v, is_causal=True)
-                .transpose(1, 2)
-                .reshape(b, t, C)
-            )
-            x = x + self.c_proj(y)
+            qkv = self.c_attn(self.ln_1(x)).split(C, 2)
+            q, k, v = (z.view(b, t, H, -1).transpose(1, 2) for z in qkv)
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            x = x + self.c_proj(y.transpose(1, 2).reshape(b, t, C))
             return x + self.c_proj2(F.gelu(self.c_fc(self.ln_2(x))))
 
     class GPT(nn.Module):
@@ -87,101 +91,146 @@ def torch_model():
             self.ln_f, self.head = nn.LayerNorm(C), nn.Linear(C, V, bias=False)
             self.head.weight = self.wte.weight
 
-        def forward(self, idx):
+        def forward(self, idx, last_only=False):
             x = self.wte(idx) + self.wpe(torch.arange(idx.shape[1]))
             for blk in self.h:
                 x = blk(x)
-            return self.head(self.ln_f(x))
+            x = self.ln_f(x)
+            return self.head(x[:, [-1]] if last_only else x)  # nanoGPT: last only to sample
 
     torch.manual_seed(0)
-    torch.set_num_threads(ARGS.threads if ARGS else 1)
-    return GPT()
-
-
-def train_steps():
-    import torch
-
-    from lamina.optim import AdamW
-
+    model = GPT()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     rng = np.random.default_rng(0)
-    x, y = rng.integers(0, V, (B, T)), rng.integers(0, V, (B, T))
-    lm, tm = lamina_model(), torch_model()
-    lopt, topt = AdamW(lm.parameters(), lr=1e-3), torch.optim.AdamW(tm.parameters(), lr=1e-3)
-    tx, ty = torch.tensor(x), torch.tensor(y).reshape(-1)
+    x, y = torch.tensor(rng.integers(0, V, (B, T))), torch.tensor(rng.integers(0, V, (B, T)))
 
-    def lamina_step():
-        _, loss = lm(x, y)
-        lopt.zero_grad()
+    def train():
+        loss = F.cross_entropy(model(x).reshape(-1, V), y.reshape(-1))
+        opt.zero_grad()
         loss.backward()
-        lopt.step()
+        opt.step()
 
-    def torch_step():
-        loss = torch.nn.functional.cross_entropy(tm(tx).reshape(-1, V), ty)
-        topt.zero_grad()
-        loss.backward()
-        topt.step()
-
-    return lamina_step, torch_step
-
-
-def gen_steps(tokens: int):
-    import torch
-
-    lm, tm = lamina_model(), torch_model()
-    tm.eval()
-
-    def lamina_cached():
-        lm.generate(np.zeros((1, 1), np.int64), tokens, top_k=10)
-
-    def lamina_uncached():
-        lm.generate(np.zeros((1, 1), np.int64), tokens, top_k=10, use_cache=False)
-
-    def torch_eager():  # nanoGPT's generate: the cropped context through the model each token
+    def generate():  # nanoGPT's generate
         idx = torch.zeros((1, 1), dtype=torch.long)
         with torch.no_grad():
             for _ in range(tokens):
-                logits = tm(idx[:, -T:])[:, -1, :]
+                logits = model(idx[:, -T:], last_only=True)[:, -1, :]
                 v, _ = torch.topk(logits, 10)
                 logits[logits < v[:, [-1]]] = -float("inf")
                 nxt = torch.multinomial(torch.softmax(logits, -1), 1)
                 idx = torch.cat([idx, nxt], 1)
 
-    return lamina_cached, lamina_uncached, torch_eager
-
-
-def _time(fn, steps: int) -> list[float]:
-    fn()  # warm-up
-    out = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
+    out = {"train": _time(train, steps)}
+    model.eval()
+    out["generate"] = _time(generate, 3)
     return out
 
 
+def _time(fn, n: int) -> list[float]:
+    fn()  # warm-up
+    times = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def _run_worker(fw: str, threads: int, steps: int, tokens: int) -> dict:
+    env = dict(os.environ)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)  # read by BLAS when the process loads it
+    env["PYTHONPATH"] = os.path.join(HERE, "..", "src") + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw, "--threads", str(threads)]
+    cmd += ["--steps", str(steps), "--tokens", str(tokens)]
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def measure(threads: int, rounds: int, steps: int, tokens: int) -> dict:
+    load0 = os.getloadavg()[0]
+    runs = {"lamina": [], "torch": []}
+    for r in range(rounds):
+        for fw in ("lamina", "torch") if r % 2 == 0 else ("torch", "lamina"):
+            runs[fw].append(_run_worker(fw, threads, steps, tokens))
+            time.sleep(0.5)
+
+    def med(fw, key):
+        return statistics.median([t for run in runs[fw] for t in run[key]])
+
+    lt, tt = med("lamina", "train"), med("torch", "train")
+    lg, lu, tg = (
+        med("lamina", "generate"),
+        med("lamina", "generate_uncached"),
+        med("torch", "generate"),
+    )
+    return {
+        "threads": threads,
+        "load_before": load0,
+        "load_after": os.getloadavg()[0],
+        "train_ms": {"lamina": lt * 1e3, "torch": tt * 1e3, "ratio": lt / tt},
+        "generate_tokens_per_s": {
+            "lamina": tokens / lg,
+            "lamina_uncached": tokens / lu,
+            "torch": tokens / tg,
+            "ratio": tg / lg,
+        },
+    }
+
+
+def report(res: dict) -> str:
+    tr, g = res["train_ms"], res["generate_tokens_per_s"]
+    return "\n".join(
+        [
+            f"threads {res['threads']}  load average {res['load_before']:.2f} -> "
+            f"{res['load_after']:.2f}",
+            f"  train iteration  lamina {tr['lamina']:7.1f} ms   torch {tr['torch']:7.1f} ms   "
+            f"ratio {tr['ratio']:.2f}x time (target <= 1.3)",
+            f"  generate b=1     lamina {g['lamina']:7.0f} tok/s torch {g['torch']:7.0f} tok/s "
+            f"ratio {g['ratio']:.2f}x tokens/s (target >= 1.0); lamina without cache "
+            f"{g['lamina_uncached']:.0f} tok/s",
+        ]
+    )
+
+
 def main() -> None:
-    a = ARGS
-    ls, ts = train_steps()
-    lt, tt = [], []
-    for _ in range(a.rounds):
-        lt += _time(ls, a.steps)
-        time.sleep(0.3)
-        tt += _time(ts, a.steps)
-        time.sleep(0.3)
-    lmed, tmed = statistics.median(lt), statistics.median(tt)
-    print(f"threads {a.threads}")
-    print(f"train iteration   lamina {lmed * 1e3:7.1f} ms  torch {tmed * 1e3:7.1f} ms  "
-          f"ratio {lmed / tmed:.2f}")  # fmt: skip
-    fns = gen_steps(a.tokens)
-    times = {name: [] for name in ("lamina cached", "lamina uncached", "torch eager")}
-    for _ in range(a.rounds):
-        for name, fn in zip(times, fns):
-            times[name] += _time(fn, 1)
-            time.sleep(0.3)
-    rates = {k: a.tokens / statistics.median(v) for k, v in times.items()}
-    for name, rate in rates.items():
-        print(f"generate b=1      {name:16s} {rate:8.0f} tokens/s  "
-              f"({rate / rates['torch eager']:.2f}x torch eager)")  # fmt: skip
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--threads", default="1,2", help="comma-separated thread counts")
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--tokens", type=int, default=200)
+    p.add_argument("--json", action="store_true", help="print the results as JSON too")
+    p.add_argument("--worker", choices=("lamina", "torch"), help=argparse.SUPPRESS)
+    a = p.parse_args()
+    if a.worker:
+        if a.worker == "lamina":
+            out = lamina_worker(a.steps, a.tokens)
+        else:
+            out = torch_worker(a.steps, a.tokens, int(a.threads))
+        print(json.dumps(out))
+        return
+    import numpy as np
+
+    print(f"CPU {cpu_name()} ({os.cpu_count()} logical), Python {platform.python_version()}, "
+          f"NumPy {np.__version__}")  # fmt: skip
+    results = []
+    for threads in [int(t) for t in a.threads.split(",")]:
+        res = measure(threads, a.rounds, a.steps, a.tokens)
+        results.append(res)
+        print(report(res), flush=True)
+    if a.json:
+        print(json.dumps(results, indent=1))
 
 
 if __name__ == "__main__":

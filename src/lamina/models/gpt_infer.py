@@ -1,0 +1,102 @@
+"""GPT's inference path on arrays: the decode step ``generate()`` runs when it can.
+
+Generation records no graph, so the per-op work of the Tensor layer (wrapping each result,
+the grad-mode checks, module calls) is pure overhead; at batch 1 it is most of the time. This
+path runs the very same op kernels (``Op.forward`` of lamina.ops, so the numbers are the
+autograd path's) straight on the parameter arrays, and computes the head only for the last
+position (all that sampling needs; nanoGPT does the same at inference).
+
+It is taken only for a stock model in eval mode whose modules have no hooks (:func:`usable`);
+anything else (a subclass overriding a block, a forward hook) makes ``generate()`` call the
+modules as usual. ``tests/models/test_gpt_infer.py`` checks it against ``GPT.forward``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..nn import GELU, Dropout, Embedding, LayerNorm, Linear, Module
+from ..ops.activation import GELU as GELUOp
+from ..ops.attention import ScaledDotProductAttention, default_scale
+from ..ops.linalg import Linear as LinearOp
+from ..ops.norm import LayerNorm as LayerNormOp
+
+__all__ = ["last_logits", "usable"]
+
+
+def _run(op, *arrays, **options):
+    """``op.forward`` on arrays with a context that records nothing."""
+    ctx = op._Ctx(op)
+    ctx.needs_input_grad = op._no_grads
+    return op.forward(ctx, *arrays, **options)
+
+
+def _arr(p):
+    return None if p is None else p._data
+
+
+def _linear(m: Linear, x: np.ndarray) -> np.ndarray:
+    return _run(LinearOp, x, _arr(m.weight), _arr(m.bias))
+
+
+def _norm(m: LayerNorm, x: np.ndarray) -> np.ndarray:
+    return _run(
+        LayerNormOp, x, _arr(m.weight), _arr(m.bias), normalized_shape=m.normalized_shape,
+        eps=m.eps,
+    )  # fmt: skip
+
+
+def usable(model: Module) -> bool:
+    """Whether ``model`` is a stock GPT (every module one of gpt.py's or nn's own), in eval
+    mode and without forward hooks: then this path computes what its modules would."""
+    from .gpt import GPT, MLP, Block, CausalSelfAttention
+
+    stock = (GPT, Block, CausalSelfAttention, MLP, Linear, LayerNorm, Embedding, GELU, Dropout)
+    own = {"ModuleDict", "ModuleList"}
+    for m in model.modules():
+        if m.training or m._forward_pre_hooks or m._forward_hooks:
+            return False
+        if type(m) not in stock and type(m).__name__ not in own:
+            return False
+    return True
+
+
+def _attention(attn, x: np.ndarray, B: int, T: int, cache, layer: int) -> np.ndarray:
+    C = x.shape[-1]
+    nh = attn.n_head
+    qkv = _linear(attn.c_attn, x).reshape(B, T, 3, nh, C // nh).transpose(2, 0, 3, 1, 4)
+    q, k, v = qkv[0], qkv[1], qkv[2]  # (B, nh, T, hd)
+    start = cache.length
+    cache.k[layer][:, :, start : start + T] = k
+    cache.v[layer][:, :, start : start + T] = v
+    k, v = cache.k[layer][:, :, : start + T], cache.v[layer][:, :, : start + T]
+    if T > 1 and start:
+        raise ValueError("GPT: a cached forward after the prefill takes one token")
+    y = _run(ScaledDotProductAttention, q, k, v, scale=default_scale(C // nh), causal=T > 1)
+    return _linear(attn.c_proj, y.transpose(0, 2, 1, 3).reshape(B * T, C))
+
+
+def last_logits(model, idx: np.ndarray, cache) -> np.ndarray:
+    """Logits (B, vocab) at the last position of idx (B, T), writing keys/values to cache."""
+    B, T = idx.shape
+    start = cache.length
+    if start + T > model.config.block_size:
+        raise ValueError(
+            f"GPT: cannot forward {start + T} positions, block_size is only "
+            f"{model.config.block_size}"
+        )
+    tr = model.transformer
+    vocab = tr.wte.num_embeddings
+    if idx.size and (idx.min() < 0 or idx.max() >= vocab):  # as Embedding raises
+        bad = idx.min() if idx.min() < 0 else idx.max()
+        raise IndexError(f"index {bad} out of range [0, {vocab})")
+    x = _arr(tr.wte.weight)[idx] + _arr(tr.wpe.weight)[start : start + T]
+    x = x.reshape(B * T, -1)
+    for i, blk in enumerate(tr.h):
+        x = x + _attention(blk.attn, _norm(blk.ln_1, x), B, T, cache, i)
+        mlp = blk.mlp
+        h = _run(GELUOp, _linear(mlp.c_fc, _norm(blk.ln_2, x)), approximate=mlp.gelu.approximate)
+        x = x + _linear(mlp.c_proj, h)
+    cache.length += T
+    last = x.reshape(B, T, -1)[:, -1]
+    return _linear(model.lm_head, _norm(tr.ln_f, last))
