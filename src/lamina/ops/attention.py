@@ -14,6 +14,7 @@ and in every gradient, as torch 2.13's CPU kernel does.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -30,6 +31,14 @@ def _blocks(batch: tuple, ls: int):
         j -= 1
         inner *= batch[j]
     return list(np.ndindex(*batch[:j])) if j else [()]
+
+
+@functools.lru_cache(maxsize=16)
+def _above_diagonal(L: int, S: int) -> np.ndarray:
+    """(L, S) True above the diagonal: what a top-left aligned causal mask hides."""
+    hidden = ~np.tri(L, S, dtype=bool)
+    hidden.flags.writeable = False
+    return hidden
 
 
 def _keep_mask(seed, i: int, shape: tuple, p: float, dtype) -> np.ndarray:
@@ -53,13 +62,14 @@ def _softmax_rows_(s: np.ndarray, nan_rows: bool = False) -> None:
     m = s.max(axis=-1, keepdims=True)
     if not nan_rows:
         m[np.isneginf(m)] = 0.0  # all -inf row: exp(-inf - 0) = 0 instead of nan
-    with np.errstate(under="ignore", invalid="ignore"):
+    with np.errstate(under="ignore", invalid="ignore", divide="ignore"):
         s -= m
         np.exp(s, out=s)
         total = s.sum(axis=-1, keepdims=True)
         if not nan_rows:
             total[total == 0] = 1.0
-        s /= total
+        np.divide(1.0, total, out=total)  # one reciprocal per row, then a multiply
+        s *= total
 
 
 class ScaledDotProductAttention(Op):
@@ -83,20 +93,21 @@ class ScaledDotProductAttention(Op):
     ):  # fmt: skip
         batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
         L, S = q.shape[-2], k.shape[-2]
-        qb, kb, vb = (np.broadcast_to(a, batch + a.shape[-2:]) for a in (q, k, v))
+        qs = q * q.dtype.type(scale)  # scaled once here: q is (L, E), the scores (L, S)
+        qb, kb, vb = (np.broadcast_to(a, batch + a.shape[-2:]) for a in (qs, k, v))
         boolmask = mask is not None and mask.dtype == np.bool_
         if mask is not None:
             mask = np.broadcast_to(mask, batch + (L, S))
-        if causal:
-            mask, boolmask = np.broadcast_to(np.tri(L, S, dtype=bool), batch + (L, S)), True
+        hidden = _above_diagonal(L, S) if causal else None  # (L, S), broadcast by copyto
         p = np.empty(batch + (L, S), q.dtype)
         out = np.empty(batch + (L, v.shape[-1]), q.dtype)
         weights = np.empty_like(p) if need_weights else None
         for i, ix in enumerate(_blocks(batch, L * S)):
             s = p[ix]
             np.matmul(qb[ix], np.swapaxes(kb[ix], -1, -2), out=s)
-            s *= q.dtype.type(scale)
-            if mask is not None and boolmask:
+            if hidden is not None:
+                np.copyto(s, -np.inf, where=hidden)
+            elif mask is not None and boolmask:
                 np.copyto(s, -np.inf, where=~mask[ix])
             elif mask is not None:
                 s += mask[ix]
@@ -109,18 +120,19 @@ class ScaledDotProductAttention(Op):
             np.matmul(pd, vb[ix], out=out[ix])
             if need_weights:
                 weights[ix] = pd
-        ctx.save_for_backward(q, k, v, p, out)
+        ctx.save_for_backward(q, k, v, p, out, qs)
         ctx.batch, ctx.scale, ctx.dropout_p, ctx.seed = batch, scale, dropout_p, dropout_seed
         ctx.need_weights = need_weights
         return (out, weights) if need_weights else out
 
     @staticmethod
     def backward(ctx, grad, grad_weights=None):
-        q, k, v, p, out = ctx.saved
+        q, k, v, p, out, qs = ctx.saved
         batch, need = ctx.batch, ctx.needs_input_grad
-        qb, kb, vb = (np.broadcast_to(a, batch + a.shape[-2:]) for a in (q, k, v))
-        dq, dk, dv = (np.zeros(batch + a.shape[-2:], q.dtype) for a in (q, k, v))
-        dmask = np.zeros(p.shape, q.dtype) if need[3] else None
+        qb, kb, vb = (np.broadcast_to(a, batch + a.shape[-2:]) for a in (qs, k, v))
+        # every block writes its whole slice, so no zero fill
+        dq, dk, dv = (np.empty(batch + a.shape[-2:], q.dtype) for a in (q, k, v))
+        dmask = np.empty(p.shape, q.dtype) if need[3] else None
         g = np.broadcast_to(grad, out.shape)
         d = (g * out).sum(axis=-1, keepdims=True)  # rowsum(dP * P) = rowsum(dO * O)
         for i, ix in enumerate(_blocks(batch, p.shape[-2] * p.shape[-1])):
@@ -129,7 +141,7 @@ class ScaledDotProductAttention(Op):
                 keep = _keep_mask(ctx.seed, i, p[ix].shape, ctx.dropout_p, q.dtype)
             if need[2]:
                 pd = p[ix] if keep is None else p[ix] * keep
-                dv[ix] = np.swapaxes(pd, -1, -2) @ g[ix]
+                np.matmul(np.swapaxes(pd, -1, -2), g[ix], out=dv[ix])
             ds = g[ix] @ np.swapaxes(vb[ix], -1, -2)  # d(P after dropout), (.., L, S)
             if grad_weights is not None:
                 ds += grad_weights[ix]
@@ -138,14 +150,14 @@ class ScaledDotProductAttention(Op):
             # the identity above misses grad_weights' share: take the row sums directly
             di = d[ix] if grad_weights is None else (ds * p[ix]).sum(axis=-1, keepdims=True)
             ds -= di
-            ds *= p[ix]  # d(scores)
+            ds *= p[ix]  # d(scores); the scale is applied on the smaller (L, E) side
             if dmask is not None:
                 dmask[ix] = ds
-            ds *= q.dtype.type(ctx.scale)
             if need[0]:
-                dq[ix] = ds @ kb[ix]
+                np.matmul(ds, kb[ix], out=dq[ix])
+                dq[ix] *= q.dtype.type(ctx.scale)
             if need[1]:
-                dk[ix] = np.swapaxes(ds, -1, -2) @ qb[ix]
+                np.matmul(np.swapaxes(ds, -1, -2), qb[ix], out=dk[ix])
         grads = (dq if need[0] else None, dk if need[1] else None, dv if need[2] else None)
         return grads + (dmask,)
 

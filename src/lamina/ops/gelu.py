@@ -23,14 +23,15 @@ is then one multiply.
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 
 _F = np.float32
-_P = 0.5 / math.sqrt(2.0)  # t = 1 / (1 + _P * a)
+_INV_P = 2.0 * math.sqrt(2.0)  # t = 1 / (1 + a / _INV_P) = _INV_P / (a + _INV_P)
 _C_PHI = 1.0 / math.sqrt(2.0 * math.pi)
-# Q(t) coefficients, constant term first, divided by 2 phi's constant (h = erfc / 2 and phi
-# carries 1/sqrt(2 pi)): h = t * Q'(t) * phi(a)
+# Q(t) coefficients, constant term first: erfc(a / sqrt 2) = t Q(t) exp(-a^2 / 2); halved in
+# _QS, so that Horner gives h = erfc / 2 directly
 _Q = (
     0.28209482675901765,
     0.2821094156901581,
@@ -42,17 +43,17 @@ _Q = (
     0.2148114079243443,
     -0.04232697075454247,
 )
-_QS = tuple(_F(c * 0.5 / _C_PHI) for c in _Q)
+_QS = tuple(_F(c * 0.5) for c in _Q)
 _CHUNK = 1 << 15  # elements per chunk: 5 float32 temporaries of 128 KiB stay in L2
 _SIGN = np.uint32(0x80000000)
+_scratch = threading.local()
 
 
 def _chunk_exact(x, out, deriv, a, t, e) -> None:
     """out = x Phi(x) and (if deriv is not None) deriv = Phi(x) + x phi(x), float32 1-D."""
     np.abs(x, out=a)
-    np.multiply(a, _F(_P), out=t)
-    t += _F(1.0)
-    np.reciprocal(t, out=t)
+    np.add(a, _F(_INV_P), out=t)
+    np.divide(_F(_INV_P), t, out=t)
     q = out  # Q'(t) by Horner, built in the output buffer
     np.multiply(t, _QS[-1], out=q)
     for c in _QS[-2:0:-1]:
@@ -62,8 +63,7 @@ def _chunk_exact(x, out, deriv, a, t, e) -> None:
     q *= t
     np.square(a, out=e)
     e *= _F(-0.5)
-    np.exp(e, out=e)
-    e *= _F(_C_PHI)  # phi(a) = phi(x)
+    np.exp(e, out=e)  # exp(-x^2 / 2)
     q *= e  # h = Phi(-|x|)
     if deriv is not None:  # Phi(x) = 0.5 + copysign(0.5 - h, x), the sign copied bitwise
         np.subtract(_F(0.5), q, out=t)
@@ -73,6 +73,7 @@ def _chunk_exact(x, out, deriv, a, t, e) -> None:
         )
         t += _F(0.5)
         np.multiply(x, e, out=deriv)
+        deriv *= _F(_C_PHI)
         deriv += t  # Phi(x) + x phi(x)
     q *= a  # x Phi(x) = relu(x) - |x| h: no cancellation in the negative tail
     np.maximum(x, _F(0.0), out=t)
@@ -111,7 +112,10 @@ def gelu_f32(x: np.ndarray, approximate: str, with_deriv: bool):
     deriv = np.empty(x.shape, _F) if with_deriv else None
     of, df = out.reshape(-1), None if deriv is None else deriv.reshape(-1)
     n = min(_CHUNK, xf.size)
-    tmp = [np.empty(n, _F) for _ in range(3)]
+    tmp = getattr(_scratch, "bufs", None)
+    if tmp is None:  # kept per thread: fresh pages cost page faults
+        tmp = _scratch.bufs = [np.empty(_CHUNK, _F) for _ in range(3)]
+    tmp = [b[:n] for b in tmp]
     # |x| > 1e19 overflows x^2 to inf (exp gives 0, tanh 1: right); inf inputs give nan
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         for s in range(0, xf.size, _CHUNK):
