@@ -13,8 +13,9 @@ Each round starts one fresh process per library (lamina's never imports torch), 
 which goes first; a process warms up, then times ``--steps`` iterations and three generations.
 Rows report medians over all rounds and the ratio lamina/torch (time) or lamina/torch
 (tokens/s), with the CPU, the thread count (BLAS and torch.set_num_threads) and the load
-average before and after (the 1-minute figure; on a shared machine 1-thread rows are the
-robust ones).
+average before and after (the 1-minute figure). Wall time is the figure; each step's process
+CPU time is reported beside it: on a shared, loaded machine at 1 thread it is the robust one
+(time spent waiting for a core is not counted), at 2 threads it sums both threads.
 """
 
 from __future__ import annotations
@@ -126,13 +127,14 @@ def torch_worker(steps: int, tokens: int, threads: int) -> dict:
     return out
 
 
-def _time(fn, n: int) -> list[float]:
-    fn()  # warm-up
+def _time(fn, n: int) -> list[list[float]]:
+    """[wall seconds, process CPU seconds] per call, after one warm-up call."""
+    fn()
     times = []
     for _ in range(n):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append([time.perf_counter() - t0, time.process_time() - c0])
     return times
 
 
@@ -166,31 +168,37 @@ def measure(threads: int, rounds: int, steps: int, tokens: int) -> dict:
             runs[fw].append(_run_worker(fw, threads, steps, tokens))
             time.sleep(0.5)
 
-    def med(fw, key):
-        return statistics.median([t for run in runs[fw] for t in run[key]])
+    def med(fw, key, col=0):  # col 0: wall time, 1: process CPU time
+        return statistics.median([t[col] for run in runs[fw] for t in run[key]])
 
     lt, tt = med("lamina", "train"), med("torch", "train")
-    lg, lu, tg = (
-        med("lamina", "generate"),
-        med("lamina", "generate_uncached"),
-        med("torch", "generate"),
-    )
+    lg, tg = med("lamina", "generate"), med("torch", "generate")
+    lu = med("lamina", "generate_uncached")
+    lc, tc = med("lamina", "train", 1), med("torch", "train", 1)
+    lgc, tgc = med("lamina", "generate", 1), med("torch", "generate", 1)
     return {
         "threads": threads,
         "load_before": load0,
         "load_after": os.getloadavg()[0],
         "train_ms": {"lamina": lt * 1e3, "torch": tt * 1e3, "ratio": lt / tt},
+        "train_cpu_ms": {"lamina": lc * 1e3, "torch": tc * 1e3, "ratio": lc / tc},
         "generate_tokens_per_s": {
             "lamina": tokens / lg,
             "lamina_uncached": tokens / lu,
             "torch": tokens / tg,
             "ratio": tg / lg,
         },
+        "generate_tokens_per_cpu_s": {
+            "lamina": tokens / lgc,
+            "torch": tokens / tgc,
+            "ratio": tgc / lgc,
+        },
     }
 
 
 def report(res: dict) -> str:
     tr, g = res["train_ms"], res["generate_tokens_per_s"]
+    tc, gc = res["train_cpu_ms"], res["generate_tokens_per_cpu_s"]
     return "\n".join(
         [
             f"threads {res['threads']}  load average {res['load_before']:.2f} -> "
@@ -200,6 +208,9 @@ def report(res: dict) -> str:
             f"  generate b=1     lamina {g['lamina']:7.0f} tok/s torch {g['torch']:7.0f} tok/s "
             f"ratio {g['ratio']:.2f}x tokens/s (target >= 1.0); lamina without cache "
             f"{g['lamina_uncached']:.0f} tok/s",
+            f"  process CPU time (robust under load at 1 thread): train ratio {tc['ratio']:.2f}x "
+            f"({tc['lamina']:.1f} / {tc['torch']:.1f} ms), generate ratio {gc['ratio']:.2f}x "
+            f"({gc['lamina']:.0f} / {gc['torch']:.0f} tokens per CPU second)",
         ]
     )
 

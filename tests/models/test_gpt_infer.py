@@ -18,14 +18,17 @@ def _model(**kw):
 
 
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
-def test_last_logits_match_forward_prefill_and_steps(approximate):
+@pytest.mark.parametrize("transposed", [False, True])
+def test_last_logits_match_forward_prefill_and_steps(approximate, transposed):
     m = _model(gelu_approximate=approximate)
+    plan = gpt_infer.prepare(m) if transposed else None
+    assert (len(plan) == 8) if transposed else True  # 4 Linear per block, 2 blocks
     idx = np.random.default_rng(0).integers(0, 37, (3, 9))
     c1, c2 = KVCache(m.config, 3), KVCache(m.config, 3)
     with lamina.no_grad():
         for sl in (slice(0, 6), slice(6, 7), slice(7, 8), slice(8, 9)):
             ref = m(idx[:, sl], cache=c1)[0].numpy()[:, -1]
-            got = gpt_infer.last_logits(m, idx[:, sl], c2)
+            got = gpt_infer.last_logits(m, idx[:, sl], c2, plan)
             np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
             assert got.dtype == np.float32 and c1.length == c2.length
     for a, b in zip(c1.k + c1.v, c2.k + c2.v):
@@ -65,3 +68,8 @@ def test_bad_token_raises_as_embedding():
         gpt_infer.last_logits(m, np.array([[40]]), KVCache(m.config, 1))
     with pytest.raises(IndexError, match="out of range"):
         m.generate(np.array([[-1]]), 2)
+
+
+def test_prepare_skips_large_models():
+    m = _model()
+    assert gpt_infer.prepare(m, limit=100) == {}

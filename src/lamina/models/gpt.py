@@ -230,6 +230,7 @@ class GPT(nn.Module):
         try:
             with no_grad():
                 lean = use_cache and gpt_infer.usable(self)  # the decode step on arrays
+                plan = gpt_infer.prepare(self) if lean else None
                 for _ in range(max_new_tokens):
                     if use_cache and cache is not None and cache.length < bs:
                         ctx = idx[:, -1:]
@@ -238,7 +239,7 @@ class GPT(nn.Module):
                         cache = KVCache(self.config, idx.shape[0], dt) if use_cache else None
                         ctx = idx[:, -bs:]
                     if lean:
-                        logits = gpt_infer.last_logits(self, ctx, cache)
+                        logits = gpt_infer.last_logits(self, ctx, cache, plan)
                     else:
                         logits = self(ctx, cache=cache)[0].numpy()[:, -1]
                     nxt = sample_next(logits, temperature, top_k, top_p, rng)

@@ -24,6 +24,11 @@ from ..autograd.function import Op
 _BLOCK = 1 << 22  # elements of (L, S) temporaries per block: 16 MiB in float32
 
 
+def _bcast(a: np.ndarray, batch: tuple) -> np.ndarray:
+    """a with leading axes broadcast to batch (a itself when they already match)."""
+    return a if a.shape[:-2] == batch else np.broadcast_to(a, batch + a.shape[-2:])
+
+
 def _blocks(batch: tuple, ls: int):
     """Index tuples over the leading batch axes; each block holds <= _BLOCK scores."""
     j, inner = len(batch), 1
@@ -51,22 +56,24 @@ def _keep_mask(seed, i: int, shape: tuple, p: float, dtype) -> np.ndarray:
     return keep
 
 
-def _softmax_rows_(s: np.ndarray, nan_rows: bool = False) -> None:
+def _softmax_rows_(s: np.ndarray, nan_rows: bool = False, masked: bool = True) -> None:
     """Softmax over the last axis in place.
 
     An all -inf row becomes zeros (torch's fused CPU kernel) or, with ``nan_rows``, NaN (an
     explicit softmax, as torch's MultiheadAttention computes when it returns the weights).
+    ``masked=False`` says no row can be all -inf (no mask, or a causal one): no checks.
     """
     if s.shape[-1] == 0:
         return
     m = s.max(axis=-1, keepdims=True)
-    if not nan_rows:
+    zero_rows = masked and not nan_rows  # all -inf rows may exist and must give zeros
+    if zero_rows:
         m[np.isneginf(m)] = 0.0  # all -inf row: exp(-inf - 0) = 0 instead of nan
     with np.errstate(under="ignore", invalid="ignore", divide="ignore"):
         s -= m
         np.exp(s, out=s)
         total = s.sum(axis=-1, keepdims=True)
-        if not nan_rows:
+        if zero_rows:
             total[total == 0] = 1.0
         np.divide(1.0, total, out=total)  # one reciprocal per row, then a multiply
         s *= total
@@ -94,7 +101,7 @@ class ScaledDotProductAttention(Op):
         batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
         L, S = q.shape[-2], k.shape[-2]
         qs = q * q.dtype.type(scale)  # scaled once here: q is (L, E), the scores (L, S)
-        qb, kb, vb = (np.broadcast_to(a, batch + a.shape[-2:]) for a in (qs, k, v))
+        qb, kb, vb = (_bcast(a, batch) for a in (qs, k, v))
         boolmask = mask is not None and mask.dtype == np.bool_
         if mask is not None:
             mask = np.broadcast_to(mask, batch + (L, S))
@@ -111,7 +118,7 @@ class ScaledDotProductAttention(Op):
                 np.copyto(s, -np.inf, where=~mask[ix])
             elif mask is not None:
                 s += mask[ix]
-            _softmax_rows_(s, nan_rows=need_weights)
+            _softmax_rows_(s, nan_rows=need_weights, masked=mask is not None and not causal)
             pd = (
                 s
                 if dropout_p == 0
@@ -129,11 +136,11 @@ class ScaledDotProductAttention(Op):
     def backward(ctx, grad, grad_weights=None):
         q, k, v, p, out, qs = ctx.saved
         batch, need = ctx.batch, ctx.needs_input_grad
-        qb, kb, vb = (np.broadcast_to(a, batch + a.shape[-2:]) for a in (qs, k, v))
+        qb, kb, vb = (_bcast(a, batch) for a in (qs, k, v))
         # every block writes its whole slice, so no zero fill
         dq, dk, dv = (np.empty(batch + a.shape[-2:], q.dtype) for a in (q, k, v))
         dmask = np.empty(p.shape, q.dtype) if need[3] else None
-        g = np.broadcast_to(grad, out.shape)
+        g = grad if grad.shape == out.shape else np.broadcast_to(grad, out.shape)
         d = (g * out).sum(axis=-1, keepdims=True)  # rowsum(dP * P) = rowsum(dO * O)
         for i, ix in enumerate(_blocks(batch, p.shape[-2] * p.shape[-1])):
             keep = None
