@@ -7,10 +7,14 @@ The model is nanoGPT's shakespeare_char CPU configuration (4 layers, 4 heads, 12
 block 64, vocab 65, batch 12). Training: forward, cross-entropy, backward, AdamW step.
 Generation at batch 1 from a one-token prompt, top-k 10: lamina with its key-value cache
 (and, for reference, without), torch eager as nanoGPT generates (the cropped context through
-the model every token, the head on the last position only).
+the model every token, the head on the last position only). Two lengths: ``--tokens`` (200:
+past the 64-token block every step re-encodes the cropped context in both libraries, since
+learned positions shift, so the cache cannot help there) and 63 (within the context, where
+every lamina step is a cached one-token step).
 
-Each round starts one fresh process per library (lamina's never imports torch), alternating
-which goes first; a process warms up, then times ``--steps`` iterations and three generations.
+Each round starts one fresh process per library (lamina's never imports torch); after a
+warm-up the two take turns call by call (``--steps`` training iterations, 3 generations of
+each length), so that both see the same background load while the other one idles.
 Rows report medians over all rounds and the ratio lamina/torch (time) or lamina/torch
 (tokens/s), with the CPU, the thread count (BLAS and torch.set_num_threads) and the load
 average before and after (the 1-minute figure). Wall time is the figure; each step's process
@@ -33,7 +37,7 @@ V, T, B, C, H, NL = 65, 64, 12, 128, 4, 4
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def lamina_worker(steps: int, tokens: int) -> dict:
+def lamina_tasks(tokens: int) -> dict:
     import numpy as np
 
     import lamina
@@ -53,15 +57,15 @@ def lamina_worker(steps: int, tokens: int) -> dict:
         opt.step()
 
     prompt = np.zeros((1, 1), np.int64)
-    out = {"train": _time(train, steps)}
-    out["generate"] = _time(lambda: model.generate(prompt, tokens, top_k=10), 3)
-    out["generate_uncached"] = _time(
-        lambda: model.generate(prompt, tokens, top_k=10, use_cache=False), 1
-    )
-    return out
+    return {
+        "train": train,
+        "generate": lambda: model.generate(prompt, tokens, top_k=10),
+        "generate_window": lambda: model.generate(prompt, T - 1, top_k=10),
+        "generate_uncached": lambda: model.generate(prompt, tokens, top_k=10, use_cache=False),
+    }
 
 
-def torch_worker(steps: int, tokens: int, threads: int) -> dict:
+def torch_tasks(tokens: int, threads: int) -> dict:
     import numpy as np
     import torch
     from torch import nn
@@ -111,42 +115,71 @@ def torch_worker(steps: int, tokens: int, threads: int) -> dict:
         loss.backward()
         opt.step()
 
-    def generate():  # nanoGPT's generate
+    def generate(n=tokens):  # nanoGPT's generate
         idx = torch.zeros((1, 1), dtype=torch.long)
         with torch.no_grad():
-            for _ in range(tokens):
+            for _ in range(n):
                 logits = model(idx[:, -T:], last_only=True)[:, -1, :]
                 v, _ = torch.topk(logits, 10)
                 logits[logits < v[:, [-1]]] = -float("inf")
                 nxt = torch.multinomial(torch.softmax(logits, -1), 1)
                 idx = torch.cat([idx, nxt], 1)
 
-    out = {"train": _time(train, steps)}
-    model.eval()
-    out["generate"] = _time(generate, 3)
-    return out
+    def generate_eval(n):
+        model.eval()
+        generate(n)
+        model.train()
+
+    return {
+        "train": train,
+        "generate": lambda: generate_eval(tokens),
+        "generate_window": lambda: generate_eval(T - 1),
+    }
 
 
-def _time(fn, n: int) -> list[list[float]]:
-    """[wall seconds, process CPU seconds] per call, after one warm-up call."""
-    fn()
-    times = []
-    for _ in range(n):
+def serve(tasks: dict) -> None:
+    """Worker loop: warm every task up, then run the task named on each stdin line and
+    answer with its wall and process CPU seconds."""
+    for fn in tasks.values():
+        fn()
+    print("ready", flush=True)
+    for line in sys.stdin:
+        fn = tasks.get(line.strip())
+        if fn is None:
+            print("-1 -1", flush=True)
+            continue
         t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append([time.perf_counter() - t0, time.process_time() - c0])
-    return times
+        print(time.perf_counter() - t0, time.process_time() - c0, flush=True)
 
 
-def _run_worker(fw: str, threads: int, steps: int, tokens: int) -> dict:
-    env = dict(os.environ)
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[var] = str(threads)  # read by BLAS when the process loads it
-    env["PYTHONPATH"] = os.path.join(HERE, "..", "src") + os.pathsep + env.get("PYTHONPATH", "")
-    cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw, "--threads", str(threads)]
-    cmd += ["--steps", str(steps), "--tokens", str(tokens)]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-    return json.loads(res.stdout.strip().splitlines()[-1])
+class Worker:
+    """A library's benchmark process, driven one task at a time."""
+
+    def __init__(self, fw: str, threads: int, tokens: int) -> None:
+        env = dict(os.environ)
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[var] = str(threads)  # read by BLAS when the process loads it
+        src = os.path.join(HERE, "..", "src")
+        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+        cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw]
+        cmd += ["--threads", str(threads), "--tokens", str(tokens)]
+        pipe = subprocess.PIPE
+        self.p = subprocess.Popen(cmd, env=env, stdin=pipe, stdout=pipe, text=True)
+        if self.p.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"{fw} worker failed to start")
+
+    def run(self, task: str) -> tuple[float, float]:
+        self.p.stdin.write(task + "\n")
+        self.p.stdin.flush()
+        wall, cpu = (float(v) for v in self.p.stdout.readline().split())
+        if wall < 0:
+            raise RuntimeError(f"unknown task {task}")
+        return wall, cpu
+
+    def close(self) -> None:
+        self.p.stdin.close()
+        self.p.wait()
 
 
 def cpu_name() -> str:
@@ -161,56 +194,87 @@ def cpu_name() -> str:
 
 
 def measure(threads: int, rounds: int, steps: int, tokens: int) -> dict:
+    """Fresh lamina and torch processes per round; each task alternates between them call by
+    call (the other process idles meanwhile), so both see the same background load."""
     load0 = os.getloadavg()[0]
-    runs = {"lamina": [], "torch": []}
+    reps = {"train": steps, "generate": 3, "generate_window": 5, "generate_uncached": 1}
+    times = {(fw, t): [] for fw in ("lamina", "torch") for t in reps}
     for r in range(rounds):
-        for fw in ("lamina", "torch") if r % 2 == 0 else ("torch", "lamina"):
-            runs[fw].append(_run_worker(fw, threads, steps, tokens))
-            time.sleep(0.5)
+        workers = {fw: Worker(fw, threads, tokens) for fw in ("lamina", "torch")}
+        for task, n in reps.items():
+            for i in range(n):
+                order = ("lamina", "torch") if (r + i) % 2 == 0 else ("torch", "lamina")
+                for fw in order:
+                    if fw == "torch" and task == "generate_uncached":
+                        continue
+                    times[fw, task].append(workers[fw].run(task))
+        for w in workers.values():
+            w.close()
 
-    def med(fw, key, col=0):  # col 0: wall time, 1: process CPU time
-        return statistics.median([t[col] for run in runs[fw] for t in run[key]])
+    def med(fw, task, col=0):  # col 0: wall time, 1: process CPU time
+        return statistics.median([t[col] for t in times[fw, task]])
 
-    lt, tt = med("lamina", "train"), med("torch", "train")
-    lg, tg = med("lamina", "generate"), med("torch", "generate")
-    lu = med("lamina", "generate_uncached")
-    lc, tc = med("lamina", "train", 1), med("torch", "train", 1)
-    lgc, tgc = med("lamina", "generate", 1), med("torch", "generate", 1)
+    def ratio(task, col=0):
+        return med("lamina", task, col) / med("torch", task, col)
+
+    def rate(fw, task, n, col=0):
+        return n / med(fw, task, col)
+
     return {
         "threads": threads,
+        "tokens": tokens,
         "load_before": load0,
         "load_after": os.getloadavg()[0],
-        "train_ms": {"lamina": lt * 1e3, "torch": tt * 1e3, "ratio": lt / tt},
-        "train_cpu_ms": {"lamina": lc * 1e3, "torch": tc * 1e3, "ratio": lc / tc},
+        "train_ms": {
+            "lamina": med("lamina", "train") * 1e3,
+            "torch": med("torch", "train") * 1e3,
+            "ratio": ratio("train"),
+        },  # fmt: skip
+        "train_cpu_ms": {
+            "lamina": med("lamina", "train", 1) * 1e3,
+            "torch": med("torch", "train", 1) * 1e3,
+            "ratio": ratio("train", 1),
+        },  # fmt: skip
         "generate_tokens_per_s": {
-            "lamina": tokens / lg,
-            "lamina_uncached": tokens / lu,
-            "torch": tokens / tg,
-            "ratio": tg / lg,
+            "lamina": rate("lamina", "generate", tokens),
+            "lamina_uncached": rate("lamina", "generate_uncached", tokens),
+            "torch": rate("torch", "generate", tokens),
+            "ratio": 1 / ratio("generate"),
         },
         "generate_tokens_per_cpu_s": {
-            "lamina": tokens / lgc,
-            "torch": tokens / tgc,
-            "ratio": tgc / lgc,
+            "lamina": rate("lamina", "generate", tokens, 1),
+            "torch": rate("torch", "generate", tokens, 1),
+            "ratio": 1 / ratio("generate", 1),
         },
+        "window_tokens_per_s": {
+            "lamina": rate("lamina", "generate_window", T - 1),
+            "torch": rate("torch", "generate_window", T - 1),
+            "ratio": 1 / ratio("generate_window"),
+        },
+        "window_tokens_per_cpu_s": {"ratio": 1 / ratio("generate_window", 1)},
     }
 
 
 def report(res: dict) -> str:
     tr, g = res["train_ms"], res["generate_tokens_per_s"]
     tc, gc = res["train_cpu_ms"], res["generate_tokens_per_cpu_s"]
+    w = res["window_tokens_per_s"]
     return "\n".join(
         [
             f"threads {res['threads']}  load average {res['load_before']:.2f} -> "
             f"{res['load_after']:.2f}",
             f"  train iteration  lamina {tr['lamina']:7.1f} ms   torch {tr['torch']:7.1f} ms   "
             f"ratio {tr['ratio']:.2f}x time (target <= 1.3)",
-            f"  generate b=1     lamina {g['lamina']:7.0f} tok/s torch {g['torch']:7.0f} tok/s "
+            f"  generate b=1, {res['tokens']} tokens  lamina {g['lamina']:7.0f} tok/s "
+            f"torch {g['torch']:7.0f} tok/s "
             f"ratio {g['ratio']:.2f}x tokens/s (target >= 1.0); lamina without cache "
             f"{g['lamina_uncached']:.0f} tok/s",
+            f"  generate b=1, {T - 1} tokens (within the context: every lamina step a cached one) "
+            f"lamina {w['lamina']:.0f} tok/s torch {w['torch']:.0f} tok/s ratio {w['ratio']:.2f}x",
             f"  process CPU time (robust under load at 1 thread): train ratio {tc['ratio']:.2f}x "
             f"({tc['lamina']:.1f} / {tc['torch']:.1f} ms), generate ratio {gc['ratio']:.2f}x "
-            f"({gc['lamina']:.0f} / {gc['torch']:.0f} tokens per CPU second)",
+            f"({gc['lamina']:.0f} / {gc['torch']:.0f} tokens per CPU second), within the "
+            f"context {res['window_tokens_per_cpu_s']['ratio']:.2f}x",
         ]
     )
 
@@ -226,10 +290,9 @@ def main() -> None:
     a = p.parse_args()
     if a.worker:
         if a.worker == "lamina":
-            out = lamina_worker(a.steps, a.tokens)
+            serve(lamina_tasks(a.tokens))
         else:
-            out = torch_worker(a.steps, a.tokens, int(a.threads))
-        print(json.dumps(out))
+            serve(torch_tasks(a.tokens, int(a.threads)))
         return
     import numpy as np
 
