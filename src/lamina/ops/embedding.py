@@ -6,7 +6,6 @@ import numpy as np
 
 from ..autograd.function import Op
 
-
 # tables of up to this many rows sum their gradient rows by a one-hot GEMM: for 65 rows and
 # 768 indices of 128 values 90 us against np.add.at's 580 us (measured; even at ~512 rows)
 _ONE_HOT_ROWS = 256
