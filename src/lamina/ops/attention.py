@@ -2,7 +2,7 @@
 
 ``softmax(q @ k^T * scale + mask) @ v`` over the last two axes, any leading batch axes
 broadcast (torch.nn.functional.scaled_dot_product_attention). Forward keeps the attention
-probabilities P, the only (L, S) array per head that lives past a call; backward reuses
+probabilities P (transposed), the only (L, S) array per head that lives past a call; backward reuses
 P (no second softmax) and the flash-attention identity ``rowsum(dP * P) = rowsum(dO * O)``.
 Both passes walk the heads in blocks so their (L, S) temporaries stay bounded by
 ``_BLOCK`` elements instead of growing with batch x heads.
@@ -56,27 +56,34 @@ def _keep_mask(seed, i: int, shape: tuple, p: float, dtype) -> np.ndarray:
     return keep
 
 
-def _softmax_rows_(s: np.ndarray, nan_rows: bool = False, masked: bool = True) -> None:
-    """Softmax over the last axis in place.
+def _softmax_cols_(st: np.ndarray, nan_rows: bool = False, masked: bool = True) -> None:
+    """Softmax over axis -2 in place: st holds transposed scores (..., S, L), one query per
+    column, so every reduction runs across rows (NumPy vectorises those; a max along short
+    rows is ~15x slower).
 
-    An all -inf row becomes zeros (torch's fused CPU kernel) or, with ``nan_rows``, NaN (an
-    explicit softmax, as torch's MultiheadAttention computes when it returns the weights).
-    ``masked=False`` says no row can be all -inf (no mask, or a causal one): no checks.
+    A query whose keys are all -inf gets zeros (torch's fused CPU kernel) or, with
+    ``nan_rows``, NaN (an explicit softmax, as torch's MultiheadAttention computes when it
+    returns the weights). ``masked=False`` says no query can be fully masked (no mask, or a
+    causal one): no checks.
     """
-    if s.shape[-1] == 0:
+    if st.shape[-2] == 0:
         return
-    m = s.max(axis=-1, keepdims=True)
-    zero_rows = masked and not nan_rows  # all -inf rows may exist and must give zeros
+    m = np.maximum.reduce(st, axis=-2, keepdims=True)
+    zero_rows = masked and not nan_rows  # all -inf columns may exist and must give zeros
     if zero_rows:
-        m[np.isneginf(m)] = 0.0  # all -inf row: exp(-inf - 0) = 0 instead of nan
+        m[np.isneginf(m)] = 0.0  # exp(-inf - 0) = 0 instead of nan
     with np.errstate(under="ignore", invalid="ignore", divide="ignore"):
-        s -= m
-        np.exp(s, out=s)
-        total = s.sum(axis=-1, keepdims=True)
+        st -= m
+        np.exp(st, out=st)
+        total = np.add.reduce(st, axis=-2, keepdims=True)
         if zero_rows:
             total[total == 0] = 1.0
-        np.divide(1.0, total, out=total)  # one reciprocal per row, then a multiply
-        s *= total
+        np.divide(1.0, total, out=total)  # one reciprocal per query, then a multiply
+        st *= total
+
+
+def _t(a: np.ndarray) -> np.ndarray:
+    return np.swapaxes(a, -1, -2)
 
 
 class ScaledDotProductAttention(Op):
@@ -89,6 +96,9 @@ class ScaledDotProductAttention(Op):
     With ``need_weights`` also returns the weights P after dropout (..., L, S) as a second,
     differentiable output, fully masked rows NaN as in torch's MultiheadAttention.
     Returns (..., L, Ev).
+
+    P is computed and kept transposed, (..., S, L) = k @ (q * scale)^T: the softmax then
+    reduces across rows, and the products of backward are plain or transposed GEMMs alike.
     """
 
     ctx_attrs = ("batch", "scale", "dropout_p", "seed", "need_weights")
@@ -104,67 +114,68 @@ class ScaledDotProductAttention(Op):
         qb, kb, vb = (_bcast(a, batch) for a in (qs, k, v))
         boolmask = mask is not None and mask.dtype == np.bool_
         if mask is not None:
-            mask = np.broadcast_to(mask, batch + (L, S))
-        hidden = _above_diagonal(L, S) if causal else None  # (L, S), broadcast by copyto
-        p = np.empty(batch + (L, S), q.dtype)
+            mask = _t(np.broadcast_to(mask, batch + (L, S)))  # (..., S, L)
+        hidden = _t(_above_diagonal(L, S)) if causal else None  # (S, L), broadcast by copyto
+        pt = np.empty(batch + (S, L), q.dtype)
         out = np.empty(batch + (L, v.shape[-1]), q.dtype)
-        weights = np.empty_like(p) if need_weights else None
+        weights = np.empty(batch + (L, S), q.dtype) if need_weights else None
         for i, ix in enumerate(_blocks(batch, L * S)):
-            s = p[ix]
-            np.matmul(qb[ix], np.swapaxes(kb[ix], -1, -2), out=s)
+            st = pt[ix]
+            np.matmul(kb[ix], _t(qb[ix]), out=st)
             if hidden is not None:
-                np.copyto(s, -np.inf, where=hidden)
+                np.copyto(st, -np.inf, where=hidden)
             elif mask is not None and boolmask:
-                np.copyto(s, -np.inf, where=~mask[ix])
+                np.copyto(st, -np.inf, where=~mask[ix])
             elif mask is not None:
-                s += mask[ix]
-            _softmax_rows_(s, nan_rows=need_weights, masked=mask is not None and not causal)
+                st += mask[ix]
+            _softmax_cols_(st, nan_rows=need_weights, masked=mask is not None and not causal)
             pd = (
-                s
+                st
                 if dropout_p == 0
-                else s * _keep_mask(dropout_seed, i, s.shape, dropout_p, q.dtype)
+                else st * _keep_mask(dropout_seed, i, st.shape, dropout_p, q.dtype)
             )
-            np.matmul(pd, vb[ix], out=out[ix])
+            np.matmul(_t(pd), vb[ix], out=out[ix])
             if need_weights:
-                weights[ix] = pd
-        ctx.save_for_backward(q, k, v, p, out, qs)
+                weights[ix] = _t(pd)
+        ctx.save_for_backward(q, k, v, pt, out, qs)
         ctx.batch, ctx.scale, ctx.dropout_p, ctx.seed = batch, scale, dropout_p, dropout_seed
         ctx.need_weights = need_weights
         return (out, weights) if need_weights else out
 
     @staticmethod
     def backward(ctx, grad, grad_weights=None):
-        q, k, v, p, out, qs = ctx.saved
+        q, k, v, pt, out, qs = ctx.saved
         batch, need = ctx.batch, ctx.needs_input_grad
         qb, kb, vb = (_bcast(a, batch) for a in (qs, k, v))
         # every block writes its whole slice, so no zero fill
         dq, dk, dv = (np.empty(batch + a.shape[-2:], q.dtype) for a in (q, k, v))
-        dmask = np.empty(p.shape, q.dtype) if need[3] else None
+        dmask = np.empty(batch + _t(pt).shape[-2:], q.dtype) if need[3] else None
         g = grad if grad.shape == out.shape else np.broadcast_to(grad, out.shape)
-        d = (g * out).sum(axis=-1, keepdims=True)  # rowsum(dP * P) = rowsum(dO * O)
-        for i, ix in enumerate(_blocks(batch, p.shape[-2] * p.shape[-1])):
+        d = (g * out).sum(axis=-1)[..., None, :]  # rowsum(dP * P) = rowsum(dO * O), (.., 1, L)
+        gw = None if grad_weights is None else _t(grad_weights)
+        for i, ix in enumerate(_blocks(batch, pt.shape[-2] * pt.shape[-1])):
             keep = None
             if ctx.dropout_p != 0:
-                keep = _keep_mask(ctx.seed, i, p[ix].shape, ctx.dropout_p, q.dtype)
+                keep = _keep_mask(ctx.seed, i, pt[ix].shape, ctx.dropout_p, q.dtype)
             if need[2]:
-                pd = p[ix] if keep is None else p[ix] * keep
-                np.matmul(np.swapaxes(pd, -1, -2), g[ix], out=dv[ix])
-            ds = g[ix] @ np.swapaxes(vb[ix], -1, -2)  # d(P after dropout), (.., L, S)
-            if grad_weights is not None:
-                ds += grad_weights[ix]
+                pd = pt[ix] if keep is None else pt[ix] * keep
+                np.matmul(pd, g[ix], out=dv[ix])
+            dst = vb[ix] @ _t(g[ix])  # d(P after dropout), transposed: (.., S, L)
+            if gw is not None:
+                dst += gw[ix]
             if keep is not None:
-                ds *= keep
-            # the identity above misses grad_weights' share: take the row sums directly
-            di = d[ix] if grad_weights is None else (ds * p[ix]).sum(axis=-1, keepdims=True)
-            ds -= di
-            ds *= p[ix]  # d(scores); the scale is applied on the smaller (L, E) side
+                dst *= keep
+            # the identity above misses grad_weights' share: take the sums directly
+            di = d[ix] if gw is None else (dst * pt[ix]).sum(axis=-2, keepdims=True)
+            dst -= di
+            dst *= pt[ix]  # d(scores); the scale is applied on the smaller (L, E) side
             if dmask is not None:
-                dmask[ix] = ds
+                dmask[ix] = _t(dst)
             if need[0]:
-                np.matmul(ds, kb[ix], out=dq[ix])
+                np.matmul(_t(dst), kb[ix], out=dq[ix])
                 dq[ix] *= q.dtype.type(ctx.scale)
             if need[1]:
-                np.matmul(np.swapaxes(ds, -1, -2), qb[ix], out=dk[ix])
+                np.matmul(dst, qb[ix], out=dk[ix])
         grads = (dq if need[0] else None, dk if need[1] else None, dv if need[2] else None)
         return grads + (dmask,)
 
