@@ -248,3 +248,26 @@ def test_numpy_array_protocol_copies_when_asked():
     assert t.tolist() == [1.0, 2.0]
     np.asarray(t)[0] = 7.0  # np.asarray shares memory, as with torch
     assert t.tolist() == [7.0, 2.0]
+
+
+def test_deepcopy_keeps_a_tensors_grad_drops_a_parameters_and_refuses_non_leaves():
+    import copy
+
+    def run(lib):
+        x = lib.ones(2, requires_grad=True)
+        (x * 2).sum().backward()
+        y = copy.deepcopy(x)
+        m = lib.nn.Linear(2, 2)
+        m(lib.ones(1, 2)).sum().backward()
+        m2 = copy.deepcopy(m)
+        with lib.no_grad():
+            m2.weight.zero_()
+        pair = copy.deepcopy({"a": x, "b": x})
+        return y, m2.weight.grad, float(m.weight.abs().sum()), pair["a"] is pair["b"]
+
+    (y, g, s, same), (ty, tg, ts, tsame) = both(run)
+    assert_same(y.grad, ty.grad)
+    assert y.requires_grad and ty.requires_grad
+    assert g is None and tg is None and same and tsame
+    assert s > 0 and ts > 0  # zeroing the copy left the original alone
+    raises_like(lambda lib: copy.deepcopy(lib.ones(2, requires_grad=True) * 2))

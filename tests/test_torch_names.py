@@ -457,3 +457,28 @@ def test_compile_matches_eager():
         fast = lamina.compile(model)
         np.testing.assert_array_equal(fast(x).numpy(), eager)
         np.testing.assert_array_equal(fast(x).numpy(), eager)  # the replayed call
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda T: T.randint(5, (2, 3)),  # randint(high, size): word_language_model/generate.py
+        lambda T: T.randint(2, 5, (3,)),
+        lambda T: T.randint(high=4, size=(2,)),
+        lambda T: T.randint(3, (2,), dtype=T.float32),
+        lambda T: T.randint(0, 1, size=[0, 2]),
+    ],
+)
+def test_randint_forms_give_torchs_shape_dtype_and_range(call):
+    mine, theirs = call(lamina), call(torch)
+    assert tuple(mine.shape) == tuple(theirs.shape)
+    assert np.dtype(mine.dtype).name == str(theirs.dtype).replace("torch.", "")
+    assert mine.numel() == 0 or 0 <= int(mine.min()) and int(mine.max()) < 5
+
+
+@pytest.mark.parametrize("call", [lambda T: T.randint(5, 5, (2,)), lambda T: T.randint(5)])
+def test_randint_refuses_what_torch_refuses(call):
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)):
+        call(lamina)

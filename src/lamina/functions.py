@@ -115,10 +115,21 @@ def randn(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _new(arr, device, requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=None, device=None, requires_grad=False) -> Tensor:
-    """Integers from [low, high) (torch.randint); int64 by default."""
-    if high is None:
+def randint(low=0, high=None, size=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Integers from [low, high) (torch.randint); int64 by default.
+
+    torch's forms: ``randint(high, size)``, ``randint(low, high, size)``, keywords too.
+    """
+    if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
+    if size is None:
+        raise TypeError("randint() missing required argument 'size' (a tuple of ints)")
+    if not low < high:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
     arr = default_rng().integers(low, high, size=tuple(size))
     return _new(arr.astype(D.as_dtype(dtype, np.dtype(np.int64))), device, requires_grad)
 

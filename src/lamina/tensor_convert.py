@@ -6,6 +6,7 @@ Mixed into Tensor (tensor.py); the graph is reached through ``self._apply``.
 from __future__ import annotations
 
 import builtins
+import copy
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,8 +19,46 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 
+def _extra_slots(cls: type) -> list[str]:
+    """Slots that subclasses of Tensor add (Buffer's ``persistent``...)."""
+    from .tensor import Tensor
+
+    return [
+        n
+        for k in cls.__mro__
+        if issubclass(k, Tensor) and k is not Tensor
+        for n in k.__dict__.get("__slots__", ())
+        if n != "__weakref__"
+    ]
+
+
 class ConvertMixin:
     __slots__ = ()
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        """A copy with its own memory, ``requires_grad`` and a copied ``.grad`` (torch's
+        ``copy.deepcopy``); like torch, only leaves can be deep-copied."""
+        if self._ctx is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the "
+                "deepcopy protocol at the moment. Call .detach() first to copy the values."
+            )
+        if id(self) in memo:
+            return memo[id(self)]
+        new = type(self).__new__(type(self))
+        new._data = self._data.copy()
+        new.grad, new._ctx, new._idx = None, None, 0
+        new._version, new._view = [0], False
+        new.requires_grad = self.requires_grad
+        memo[id(self)] = new
+        for name in _extra_slots(type(self)):  # a subclass's own attributes
+            if hasattr(self, name):
+                object.__setattr__(new, name, copy.deepcopy(getattr(self, name), memo))
+        if hasattr(self, "__dict__"):
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        if self.grad is not None:
+            new.grad = copy.deepcopy(self.grad, memo)
+        return new
 
     # ---- dtype and device ---------------------------------------------------------------
     def astype(self, dtype) -> Tensor:

@@ -168,3 +168,27 @@ def test_gan_checkpoint_resume_is_bit_identical(tmp_path):
     assert want.keys() == got.keys()
     for k in want:
         assert np.asarray(want[k]).tobytes() == np.asarray(got[k]).tobytes(), k
+
+
+def test_terminate_on_nan_watches_the_gan_losses(capsys):
+    """A NaN learning rate for D poisons D in batch 2's update, so that batch's g_loss is
+    NaN (its d_loss, computed before the update, is finite): the guard sees g_loss, stops
+    and puts back the weights from before batch 2."""
+    from lamina.train import Callback, TerminateOnNaN
+
+    G, D = MLPGenerator(4, (1, 1, 2), (8,)), MLPDiscriminator((1, 1, 2), (8,))
+    t = GANTrainer(G, D)
+    saved = {}
+
+    class Poison(Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 2:
+                saved.update({k: v.numpy().copy() for k, v in t.model.state_dict().items()})
+                t.opt_d.param_groups[0]["lr"] = float("nan")
+
+    guard = TerminateOnNaN()
+    data = np.random.default_rng(0).normal(size=(256, 1, 1, 2)).astype(np.float32)
+    t.fit(data, epochs=2, batch_size=32, callbacks=[Poison(), guard], verbose=0)
+    assert t.stop_training and "batch 2 gave g_loss nan" in guard.message
+    state = t.model.state_dict()
+    assert all(np.array_equal(state[k].numpy(), saved[k]) for k in saved)

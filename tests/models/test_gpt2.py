@@ -170,3 +170,15 @@ def test_lamina_complete_with_the_char_demo_model(tmp_path, capsys):
     assert main(["complete", "to be", "--model-dir", str(old), "--tokens", "4"]) == 0
     want = gpt_demo.sample(model, chars, "to be", tokens=4, seed=0, temperature=0.8, top_k=40)
     assert capsys.readouterr().out == want + "\n"
+
+
+def test_a_config_larger_than_its_weights_is_refused_before_allocating(tmp_path):
+    """Each number is modest, their product is not: 48 layers of width 4096 would be ~40 GB
+    of float32; the weights file beside it holds a few KB, so building stops at once."""
+    _hf(tmp_path)
+    cfg = json.loads((tmp_path / "config.json").read_text())
+    cfg.update(n_embd=4096, n_layer=48, n_head=32, vocab_size=50257, n_positions=1024)
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(lamina.io.LaminaFileError, match="larger than the weights") as e:
+        gpt2.from_pretrained(tmp_path)
+    assert "config.json" in str(e.value)

@@ -119,6 +119,15 @@ def _edit(folder, **changes):
         ({"builder": "os.system"}, "builder 'os.system' is not one lamina knows"),
         ({"builder": "__import__"}, "is not one lamina knows"),
         ({"args": {"num_classes": 10**9}}, "modest values"),
+        (
+            {"builder": "Linear", "args": {"in_features": 2**20, "out_features": 2**20}},
+            "larger than its weights file",
+        ),
+        (
+            {"builder": "Linear", "args": {"in_features": 2**16, "out_features": 2**15}},
+            "larger than its weights file",
+        ),  # 8 GiB: np.empty would succeed, the limit refuses
+        ({"builder": "digits_mlp", "args": {"hidden": [2**14] * 64}}, "larger than its"),
         ({"args": "num_classes=10"}, "modest values"),
         ({"args": {"num_classes": 10, "evil": 1}}, "refused its args"),
         ({"args": {"num_classes": 7}}, "weights do not fit digits_cnn"),

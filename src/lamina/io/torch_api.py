@@ -6,10 +6,11 @@ binary file object. ``lamina.load`` gives it back, Tensors as Tensors and ndarra
 ``torch.load`` does. The files are safetensors (a flat state dict stays a plain safetensors
 file any tool reads; anything else is a lamina checkpoint, safetensors plus a JSON skeleton).
 
-The difference kept on purpose: a whole ``nn.Module`` is refused. torch pickles the
-module's class and code, and loading such a file runs code; lamina never writes or runs
-code from a file. Save ``model.state_dict()`` (or use ``model.save_pretrained(dir)``, which
-also keeps the recipe that rebuilds the model).
+A whole ``nn.Module`` (alone or inside the structure) is saved as torch 2.6+ loads one with
+``weights_only=True``: its classes by name, attributes, parameters, buffers and children
+(see :mod:`lamina.io.whole_module`); loading rebuilds it only from lamina's own classes and
+those allow-listed with ``lamina.serialization.safe_globals``, never importing or running
+code from the file.
 """
 
 from __future__ import annotations
@@ -26,28 +27,33 @@ from ..device import as_device
 from ..tensor import Tensor
 from .checkpoint import save_checkpoint
 from .safetensors_io import save_file
+from .whole_module import MARK, Decoder, Encoder, has_module, is_module
 
 _ROOT = "__lamina_object__"  # wraps what is not a dict, so the checkpoint format can hold it
 _ORDER = "lamina.key_order"  # safetensors sorts its keys; torch.load keeps the saved order
 _PLAIN = "lamina.ndarrays"  # paths of leaves saved as ndarrays, not Tensors
+_MODULES = "lamina.modules"  # present when the structure holds whole modules
 
 
 def _is_module(obj: Any) -> bool:
     return callable(getattr(obj, "state_dict", None)) and callable(getattr(obj, "parameters", None))
 
 
-def _arrays(obj: Any, path: tuple, plain: list) -> Any:
+def _arrays(obj: Any, path: tuple, plain: list, enc: Encoder | None = None) -> Any:
     """The structure with every Tensor replaced by its array (detached, no copy); the paths
-    of leaves that were ndarrays already go to ``plain`` (they load back as ndarrays)."""
+    of leaves that were ndarrays already go to ``plain`` (they load back as ndarrays);
+    whole modules become ``enc``'s descriptions."""
+    if enc is not None and is_module(obj):
+        return enc.module(obj, "/".join(map(str, path)) or type(obj).__name__)
     if isinstance(obj, Tensor):
         return obj.detach().numpy()
     if isinstance(obj, np.ndarray):
         plain.append(list(path))
         return obj
     if isinstance(obj, Mapping):
-        return {k: _arrays(v, path + (k,), plain) for k, v in obj.items()}
+        return {k: _arrays(v, path + (k,), plain, enc) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return type(obj)(_arrays(v, path + (i,), plain) for i, v in enumerate(obj))
+        return type(obj)(_arrays(v, path + (i,), plain, enc) for i, v in enumerate(obj))
     return obj
 
 
@@ -63,15 +69,28 @@ def _tensors(obj: Any, path: tuple, plain: set) -> Any:
     return obj
 
 
-def _write(obj: Any, plain: list, path: str) -> None:
+def _rebuild(obj: Any, dec: Decoder) -> Any:
+    """The loaded structure with each module description rebuilt into its module."""
+    if isinstance(obj, dict):
+        if MARK in obj:
+            return dec.module(obj, 0)
+        return type(obj)((k, _rebuild(v, dec)) for k, v in obj.items())
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_rebuild(v, dec) for v in obj)
+    return obj
+
+
+def _write(obj: Any, plain: list, path: str, modules: bool = False) -> None:
     flat = (
         isinstance(obj, Mapping)
         and obj
         and all(isinstance(k, str) and isinstance(v, np.ndarray) for k, v in obj.items())
     )
-    if flat:
+    if flat and not modules:
         meta = {_ORDER: json.dumps(list(obj)), _PLAIN: json.dumps(plain)}
         save_file(dict(obj), path, metadata=meta)
+    elif modules:
+        save_checkpoint({_ROOT: obj, _PLAIN: plain, _MODULES: 1}, path)
     else:
         save_checkpoint({_ROOT: obj, _PLAIN: plain}, path)
 
@@ -91,43 +110,39 @@ def save(obj: Any, f: Any) -> None:
     """Save tensors, arrays and nested containers of them (torch.save, without pickle).
 
     Args:
-        obj: a Tensor, an ndarray, a state dict, or dicts/lists/tuples of those mixed with
-            int, float, str, bytes, bool and None.
+        obj: a Tensor, an ndarray, a state dict, a whole ``nn.Module``, or dicts/lists/tuples
+            of those mixed with int, float, str, bytes, bool and None.
         f: a path, or a binary file object opened for writing.
 
     Raises:
-        TypeError: ``obj`` is an ``nn.Module`` (save its ``state_dict()``), or holds a value
-            of another type (the message names its place).
+        TypeError: ``obj`` holds a value of another type, or a module with hooks or an
+            attribute lamina cannot describe (the message names its place).
     """
-    if _is_module(obj):
-        raise TypeError(
-            f"lamina.save: cannot save a whole {type(obj).__name__} module: torch pickles the "
-            "module's code and runs it on load, which lamina never does. Save its weights "
-            "with lamina.save(model.state_dict(), f) and build the model in code, or use "
-            "model.save_pretrained(dir), which keeps the recipe that rebuilds it."
-        )
     plain: list = []
-    state = _arrays(obj, (), plain)
+    modules = has_module(obj)
+    state = _arrays(obj, (), plain, Encoder() if modules else None)
     if hasattr(f, "write"):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "object.safetensors")
-            _write(state, plain, path)
+            _write(state, plain, path, modules)
             with open(path, "rb") as src:
                 f.write(src.read())
         return
-    _write(state, plain, os.fspath(f))
+    _write(state, plain, os.fspath(f), modules)
 
 
 def load(f: Any, map_location: Any = None, weights_only: bool = True, **kwargs: Any) -> Any:
     """Load what ``lamina.save`` or ``torch.save`` wrote, arrays as Tensors (torch.load).
 
     Never runs code from the file: torch files are read by a restricted reader, as
-    ``torch.load(weights_only=True)``, whatever ``weights_only`` says.
+    ``torch.load(weights_only=True)``. A whole module saved by ``lamina.save`` is rebuilt
+    from lamina's classes and those allow-listed with ``lamina.serialization.safe_globals``;
+    ``weights_only=False`` also admits any ``nn.Module`` subclass already imported.
 
     Args:
         f: a path, or a binary file object opened for reading.
         map_location: None, ``"cpu"`` or a CPU device (lamina runs on the CPU only).
-        weights_only: accepted for torch's signature; lamina always loads weights only.
+        weights_only: False lets whole modules of any already-imported Module class load.
         **kwargs: torch's other options (``mmap``...), accepted and ignored.
 
     Raises:
@@ -148,14 +163,17 @@ def load(f: Any, map_location: Any = None, weights_only: bool = True, **kwargs: 
             path = os.path.join(tmp, "object")
             with open(path, "wb") as dst:
                 dst.write(f.read())
-            return load(path, map_location)
+            return load(path, map_location, weights_only)
     obj, plain = load_arrays(f), None
     flat = isinstance(obj, dict) and obj and all(isinstance(v, np.ndarray) for v in obj.values())
     if flat and _sniff(os.fspath(f)) == "safetensors":
         meta = load_metadata(f)
         obj, plain = _in_saved_order(obj, meta.get(_ORDER)), _json(meta.get(_PLAIN))
-    if isinstance(obj, dict) and set(obj) in ({_ROOT}, {_ROOT, _PLAIN}):
+    modules = isinstance(obj, dict) and set(obj) == {_ROOT, _PLAIN, _MODULES}
+    if isinstance(obj, dict) and set(obj) in ({_ROOT}, {_ROOT, _PLAIN}) or modules:
         obj, plain = obj[_ROOT], obj.get(_PLAIN)
+    if modules:
+        obj = _rebuild(obj, Decoder(os.fspath(f), weights_only=bool(weights_only)))
     paths = {tuple(p) for p in plain if isinstance(p, (list, tuple))} if plain else set()
     return _tensors(obj, (), paths)
 

@@ -15,8 +15,10 @@ import os
 
 import numpy as np
 
-from ..io import load
+from ..io import LaminaFileError, load
+from ..nn.parameter import allocation_limit
 from .gpt import GPT, GPTConfig
+from .pretrained import weights_budget
 
 __all__ = ["from_pretrained", "config_from_hf", "convert_state_dict", "complete"]
 
@@ -78,6 +80,12 @@ def convert_state_dict(hf: dict) -> dict:
     return out
 
 
+def _weights_size(model_dir: str) -> int:
+    """The allocation a checkpoint's weights can justify (see pretrained.weights_budget)."""
+    files = [f for f in os.listdir(model_dir) if f.endswith(".safetensors")]
+    return sum(weights_budget(os.path.join(model_dir, f)) for f in files)
+
+
 def _read_weights(model_dir: str) -> dict:
     single = os.path.join(model_dir, "model.safetensors")
     index = single + ".index.json"
@@ -110,8 +118,16 @@ def from_pretrained(model_dir: str | os.PathLike) -> GPT:
         cfg = json.load(f)
     if not isinstance(cfg, dict):
         raise ValueError(f"{path}: expected a JSON object")
-    model = GPT(config_from_hf(cfg, path))
-    model.load_state_dict(convert_state_dict(_read_weights(model_dir)))
+    config = config_from_hf(cfg, path)
+    weights = convert_state_dict(_read_weights(model_dir))
+    try:
+        with allocation_limit(_weights_size(model_dir), path):  # a hostile config.json
+            model = GPT(config)
+    except MemoryError as e:
+        raise LaminaFileError(
+            path, f"asks for a model larger than the weights beside it ({e})"
+        ) from e
+    model.load_state_dict(weights)
     return model.eval()
 
 

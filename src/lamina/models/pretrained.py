@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..io import LaminaFileError, atomic_write_bytes, load_file, load_metadata, save_file
+from ..nn.parameter import allocation_limit
 from .registry import builder, builders
 from .sequential import sequential_recipe
 
@@ -184,7 +185,14 @@ def from_pretrained(path: str | os.PathLike, cls: type | None = None) -> Any:
     config = load_config(path)
     where = config_path or weights
     try:
-        model = builder(config["builder"])(**config["args"])
+        with allocation_limit(weights_budget(weights), where):
+            model = builder(config["builder"])(**config["args"])
+    except MemoryError as e:
+        raise LaminaFileError(
+            where,
+            f"builder {config['builder']!r} with args {config['args']} describes a "
+            f"model larger than its weights file {weights} ({e.__class__.__name__})",
+        ) from e
     except (TypeError, ValueError) as e:
         raise LaminaFileError(where, f"builder {config['builder']!r} refused its args: {e}") from e
     if cls is not None and not isinstance(model, cls):
@@ -199,6 +207,12 @@ def from_pretrained(path: str | os.PathLike, cls: type | None = None) -> Any:
     model.eval()
     model.__dict__["pretrained_config"] = config
     return model
+
+
+def weights_budget(weights: str | os.PathLike) -> int:
+    """Bytes a model read from ``weights`` may allocate: float16 weights become float32
+    parameters (2x), plus non-persistent buffers (masks, tables) up to 64 MiB."""
+    return 2 * os.path.getsize(weights) + (64 << 20)
 
 
 def load_tokenizer(path: str | os.PathLike) -> Any:

@@ -10,7 +10,7 @@ from ..tensor import Tensor
 from ._device import check_device, float_dtype, is_device
 from .hooks import add_hook, call_with_hooks
 from .layer_errors import name_layer
-from .parameter import Buffer, Parameter
+from .parameter import Buffer, Parameter, charge
 
 
 def _set_array(t: Tensor, arr: np.ndarray) -> None:
@@ -115,6 +115,8 @@ class Module:
                 f"register_buffer({name!r}): cannot assign {type(tensor).__name__} "
                 "(a Tensor or None expected)"
             )
+        if tensor is not None:
+            charge(tensor._data)
         self.__dict__.pop(name, None)
         self._buffers[name] = tensor
         (self._non_persistent.discard if persistent else self._non_persistent.add)(name)

@@ -126,6 +126,9 @@ StopAtTarget = TargetStopping
 class TerminateOnNaN(Callback):
     """Stop as soon as a batch's loss is NaN or infinite (keras.callbacks.TerminateOnNaN).
 
+    Every logged value whose key ends in ``loss`` is watched (a GAN's ``d_loss`` and
+    ``g_loss`` too).
+
     Unlike Keras it keeps the last good weights: each batch starts by copying the
     parameters into a buffer (one array copy per parameter, no allocation), and a
     non-finite loss puts them back, so the model holds the weights from before the
@@ -148,13 +151,19 @@ class TerminateOnNaN(Callback):
             np.copyto(buf, p._data)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        loss = (logs or {}).get("loss")
-        if loss is None or math.isfinite(loss):
+        # every loss the loop logs: "loss", and a GAN's "d_loss"/"g_loss"
+        bad = [
+            (k, v)
+            for k, v in (logs or {}).items()
+            if k.endswith("loss") and isinstance(v, (int, float)) and not math.isfinite(v)
+        ]
+        if not bad:
             return
         for buf, p in zip(self._saved, self._params()):
             np.copyto(p._data, buf)
+        key, loss = bad[0]
         self.message = (
-            f"TerminateOnNaN: batch {batch} gave loss {loss}; training stopped and the "
+            f"TerminateOnNaN: batch {batch} gave {key} {loss}; training stopped and the "
             "weights from before that batch's update were kept"
         )
         print(self.message)

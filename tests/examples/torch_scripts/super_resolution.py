@@ -107,4 +107,19 @@ def main(opt):
     for epoch in range(1, opt.nEpochs + 1):
         train(epoch)
         test()
+
+    if opt.save_model:  # main.py's checkpoint(), then super_resolve.py's load
+        torch.save(model, opt.save_model)
+        with open(opt.save_model, "rb") as f:
+            safe_globals = [
+                Net,
+                torch.nn.modules.activation.ReLU,
+                torch.nn.modules.conv.Conv2d,
+                torch.nn.modules.pixelshuffle.PixelShuffle,
+            ]
+            with torch.serialization.safe_globals(safe_globals):
+                loaded = torch.load(f)
+        input = next(iter(testing_data_loader))[0][:1].to(device)
+        out = loaded(input)
+        print("===> super-resolved {} sum {:.5f}".format(tuple(out.shape), out.sum().item()))
     return model

@@ -108,7 +108,9 @@ def run(name: str, framework: str, cfg: dict, shared: _Shared, monkeypatch):
         mp.setitem(sys.modules, "torchvision", fake)
         mp.setitem(sys.modules, "torchvision.utils", fake.utils)
         _shared_noise(mp, torch if is_torch else lamina, np.random.default_rng(1234), is_torch)
-        ns: dict = {"__name__": f"{framework}_{name}"}
+        module = types.ModuleType(f"{framework}_{name}")  # importable, so torch can pickle
+        mp.setitem(sys.modules, module.__name__, module)  # the script's classes by name
+        ns = module.__dict__
         exec(compile(source, str(HERE / f"{name}.py"), "exec"), ns)
         if is_torch and cfg.get("save_model"):
             cfg = dict(cfg, save_model=cfg["save_model"] + ".torch")  # lamina's file stays
@@ -237,7 +239,7 @@ def test_dcgan(monkeypatch, tmp_path):
     ).exists()
 
 
-def test_word_language_model(monkeypatch):
+def test_word_language_model(monkeypatch, tmp_path):
     ids = np.random.default_rng(2).integers(0, 20, 44)
     cfg = dict(
         seed=1,
@@ -254,9 +256,11 @@ def test_word_language_model(monkeypatch):
         tied=False,
         lr=20.0,
         clip=0.25,
+        save_model=str(tmp_path / "model.pt"),
     )
-    out, _ = compare("word_language_model", cfg, monkeypatch)
-    assert out.count("| epoch") == 2
+    out, model = compare("word_language_model", cfg, monkeypatch)
+    assert out.count("| epoch") == 2 and "| End of training | test loss" in out
+    assert type(model).__name__ == "RNNModel" and not model.training  # the loaded one
 
 
 def test_time_sequence_prediction(monkeypatch):
@@ -288,7 +292,7 @@ def test_regression(monkeypatch):
     assert "after 30 batches" in out
 
 
-def test_super_resolution(monkeypatch):
+def test_super_resolution(monkeypatch, tmp_path):
     rng = np.random.default_rng(4)
     TD = lamina.utils.data.TensorDataset
     lr_img, hr_img = rng.random((6, 1, 8, 8)), rng.random((6, 1, 24, 24))
@@ -304,9 +308,10 @@ def test_super_resolution(monkeypatch):
         nEpochs=2,
         train_set=TD(lr_img[:4].astype(np.float32), hr_img[:4].astype(np.float32)),
         test_set=TD(lr_img[4:].astype(np.float32), hr_img[4:].astype(np.float32)),
+        save_model=str(tmp_path / "model_epoch_2.pth"),
     )
     out, _ = compare("super_resolution", cfg, monkeypatch)
-    assert out.count("Avg. PSNR") == 2
+    assert out.count("Avg. PSNR") == 2 and "super-resolved (1, 1, 24, 24) sum" in out
 
 
 def test_import_rewrite_changes_only_import_lines():

@@ -137,4 +137,26 @@ def main(args):
             )
 
     train()
+
+    if args.save_model:  # main.py: the whole model is saved, then loaded back for the test
+        with open(args.save_model, "wb") as f:
+            torch.save(model, f)
+        with open(args.save_model, "rb") as f:
+            safe_globals = [
+                RNNModel,
+                torch.nn.modules.dropout.Dropout,
+                torch.nn.modules.linear.Linear,
+                torch.nn.modules.rnn.GRU,
+                torch.nn.modules.rnn.LSTM,
+                torch.nn.modules.rnn.RNN,
+                torch.nn.modules.sparse.Embedding,
+            ]
+            with torch.serialization.safe_globals(safe_globals):
+                model = torch.load(f)
+        model.rnn.flatten_parameters()
+        model.eval()
+        with torch.no_grad():
+            data, targets = get_batch(train_data, 0)
+            output, _ = model(data, model.init_hidden(args.batch_size))
+            print("| End of training | test loss {:.6f}".format(criterion(output, targets).item()))
     return model
