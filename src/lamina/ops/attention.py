@@ -29,6 +29,13 @@ def _bcast(a: np.ndarray, batch: tuple) -> np.ndarray:
     return a if a.shape[:-2] == batch else np.broadcast_to(a, batch + a.shape[-2:])
 
 
+def _like(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """An empty array of a's dtype; in a's memory order when the shapes agree. q, k, v are
+    often head-split views of a (B, T, 3 C) projection: outputs and gradients laid out as
+    (B, T, H, E) in memory then reshape back to (B * T, C) without a copy."""
+    return np.empty_like(a) if a.shape == shape else np.empty(shape, a.dtype)
+
+
 def _blocks(batch: tuple, ls: int):
     """Index tuples over the leading batch axes; each block holds <= _BLOCK scores."""
     j, inner = len(batch), 1
@@ -39,11 +46,13 @@ def _blocks(batch: tuple, ls: int):
 
 
 @functools.lru_cache(maxsize=16)
-def _above_diagonal(L: int, S: int) -> np.ndarray:
-    """(L, S) True above the diagonal: what a top-left aligned causal mask hides."""
-    hidden = ~np.tri(L, S, dtype=bool)
-    hidden.flags.writeable = False
-    return hidden
+def _causal_bias_t(L: int, S: int, dtype: np.dtype) -> np.ndarray:
+    """(S, L): 0 where query l may see key s (s <= l, top-left aligned), -inf elsewhere.
+
+    Added to the transposed scores (one plain add; a masked copy costs twice as much)."""
+    bias = np.where(np.tri(L, S, dtype=bool).T, dtype.type(0), dtype.type(-np.inf))
+    bias.flags.writeable = False
+    return bias
 
 
 def _keep_mask(seed, i: int, shape: tuple, p: float, dtype) -> np.ndarray:
@@ -115,15 +124,15 @@ class ScaledDotProductAttention(Op):
         boolmask = mask is not None and mask.dtype == np.bool_
         if mask is not None:
             mask = _t(np.broadcast_to(mask, batch + (L, S)))  # (..., S, L)
-        hidden = _t(_above_diagonal(L, S)) if causal else None  # (S, L), broadcast by copyto
+        causal_bias = _causal_bias_t(L, S, q.dtype) if causal else None  # (S, L)
         pt = np.empty(batch + (S, L), q.dtype)
-        out = np.empty(batch + (L, v.shape[-1]), q.dtype)
+        out = _like(q, batch + (L, v.shape[-1]))
         weights = np.empty(batch + (L, S), q.dtype) if need_weights else None
         for i, ix in enumerate(_blocks(batch, L * S)):
             st = pt[ix]
             np.matmul(kb[ix], _t(qb[ix]), out=st)
-            if hidden is not None:
-                np.copyto(st, -np.inf, where=hidden)
+            if causal_bias is not None:
+                st += causal_bias
             elif mask is not None and boolmask:
                 np.copyto(st, -np.inf, where=~mask[ix])
             elif mask is not None:
@@ -148,7 +157,7 @@ class ScaledDotProductAttention(Op):
         batch, need = ctx.batch, ctx.needs_input_grad
         qb, kb, vb = (_bcast(a, batch) for a in (qs, k, v))
         # every block writes its whole slice, so no zero fill
-        dq, dk, dv = (np.empty(batch + a.shape[-2:], q.dtype) for a in (q, k, v))
+        dq, dk, dv = (_like(a, batch + a.shape[-2:]) for a in (q, k, v))
         dmask = np.empty(batch + _t(pt).shape[-2:], q.dtype) if need[3] else None
         g = grad if grad.shape == out.shape else np.broadcast_to(grad, out.shape)
         d = (g * out).sum(axis=-1)[..., None, :]  # rowsum(dP * P) = rowsum(dO * O), (.., 1, L)
