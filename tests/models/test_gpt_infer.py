@@ -10,6 +10,7 @@ from lamina.models.gpt import GPT, GPTConfig, KVCache
 
 def _model(**kw):
     lamina.manual_seed(0)
+    kw.setdefault("bias", True)
     cfg = dict(vocab_size=37, block_size=16, n_layer=2, n_head=2, n_embd=16)
     m = GPT(GPTConfig(**{**cfg, **kw}))
     for p in m.parameters():  # non-zero biases, so a missed bias would show
@@ -19,10 +20,11 @@ def _model(**kw):
 
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
 @pytest.mark.parametrize("transposed", [False, True])
-def test_last_logits_match_forward_prefill_and_steps(approximate, transposed):
-    m = _model(gelu_approximate=approximate)
+@pytest.mark.parametrize("bias", [True, False])
+def test_last_logits_match_forward_prefill_and_steps(approximate, transposed, bias):
+    m = _model(gelu_approximate=approximate, bias=bias)
     plan = gpt_infer.prepare(m) if transposed else None
-    assert (len(plan) == 8) if transposed else True  # 4 Linear per block, 2 blocks
+    assert (len(plan) == 9 + 5) if transposed else True  # 9 Linear, 5 LayerNorm folded
     idx = np.random.default_rng(0).integers(0, 37, (3, 9))
     c1, c2 = KVCache(m.config, 3), KVCache(m.config, 3)
     with lamina.no_grad():

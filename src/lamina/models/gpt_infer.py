@@ -36,34 +36,71 @@ def _arr(p):
 
 
 def _linear(m: Linear, x: np.ndarray, plan: dict | None = None) -> np.ndarray:
-    wt = None if plan is None else plan.get(id(m))
-    if wt is None:
+    entry = None if plan is None else plan.get(id(m))
+    if entry is None:
         return _run(LinearOp, x, _arr(m.weight), _arr(m.bias))
-    y = x @ wt  # the same product, weight in (in, out) layout
-    if m.bias is not None:
-        y += _arr(m.bias)
+    wt, b = entry
+    y = x @ wt  # the weight in (in, out) layout, the LayerNorm before it folded in
+    if b is not None:
+        y += b
     return y
 
 
+def _norm(m: LayerNorm, x: np.ndarray, plan: dict | None = None) -> np.ndarray:
+    entry = None if plan is None else plan.get(id(m))
+    if entry is None:
+        return _run(
+            LayerNormOp, x, _arr(m.weight), _arr(m.bias), normalized_shape=m.normalized_shape,
+            eps=m.eps,
+        )  # fmt: skip
+    u, eps = entry  # u = 1/K: row means as GEMVs; weight and bias live in the next Linear
+    xc = x - (x @ u)[:, None]
+    var = np.square(xc) @ u
+    var += eps
+    np.sqrt(var, out=var)
+    xc /= var[:, None]
+    return xc
+
+
+def _fold(ln: LayerNorm | None, lin: Linear) -> tuple:
+    """(W', b') with x_hat @ W' + b' = Linear(LayerNorm(x)), W' in (in, out) layout:
+    W' = (W diag(w))^T and b' = W b_ln + bias, computed in float64."""
+    w = lin.weight._data.astype(np.float64)
+    b = None if lin.bias is None else lin.bias._data.astype(np.float64)
+    if ln is not None:
+        if ln.bias is not None:
+            b = (0.0 if b is None else b) + w @ ln.bias._data
+        if ln.weight is not None:
+            w = w * ln.weight._data
+    dt = lin.weight.dtype
+    return np.ascontiguousarray(w.T.astype(dt)), None if b is None else b.astype(dt)
+
+
 def prepare(model, limit: int = 64 << 20) -> dict:
-    """(in, out) copies of the blocks' Linear weights, if they total <= ``limit`` bytes.
+    """Weights rearranged for one generate() call, if the Linear weights total <= ``limit``
+    bytes (else {}: the modules' own weights, as they are).
 
-    OpenBLAS's sgemm runs x @ W for a row-major (in, out) W about 25% faster than x @ W.T
-    for a row-major (out, in) W when x has few rows (64 here; measured on this machine), and
-    a small model's prefill is made of such products. The copies live for one generate()
-    call; a large model skips them (its products have more rows, and memory matters more).
+    Each LayerNorm's affine is folded into the Linear that follows it (ln_1 -> c_attn,
+    ln_2 -> c_fc, ln_f -> lm_head), which saves two passes per norm, and every weight is
+    kept in (in, out) layout: OpenBLAS's sgemm runs x @ W for a row-major (in, out) W about
+    25% faster than x @ W.T for a row-major (out, in) W when x has few rows (64 here,
+    measured on this machine), and a small model's steps are made of such products. A large
+    model skips this (its products have more rows, and memory matters more).
     """
-    linears = [m for blk in model.transformer.h for m in blk.modules() if type(m) is Linear]
-    if sum(m.weight._data.nbytes for m in linears) > limit:
+    tr = model.transformer
+    pairs = [(tr.ln_f, model.lm_head)]
+    for blk in tr.h:
+        pairs += [(blk.ln_1, blk.attn.c_attn), (None, blk.attn.c_proj)]
+        pairs += [(blk.ln_2, blk.mlp.c_fc), (None, blk.mlp.c_proj)]
+    if sum(lin.weight._data.nbytes for _, lin in pairs) > limit:
         return {}
-    return {id(m): np.ascontiguousarray(m.weight._data.T) for m in linears}
-
-
-def _norm(m: LayerNorm, x: np.ndarray) -> np.ndarray:
-    return _run(
-        LayerNormOp, x, _arr(m.weight), _arr(m.bias), normalized_shape=m.normalized_shape,
-        eps=m.eps,
-    )  # fmt: skip
+    plan = {}
+    for ln, lin in pairs:
+        plan[id(lin)] = _fold(ln, lin)
+        if ln is not None:
+            k, dt = ln.normalized_shape[0], lin.weight.dtype
+            plan[id(ln)] = (np.full(k, 1.0 / k, dt), dt.type(ln.eps))
+    return plan
 
 
 def usable(model: Module) -> bool:
@@ -115,11 +152,11 @@ def last_logits(model, idx: np.ndarray, cache, plan: dict | None = None) -> np.n
     x = _arr(tr.wte.weight)[idx] + _arr(tr.wpe.weight)[start : start + T]
     x = x.reshape(B * T, -1)
     for i, blk in enumerate(tr.h):
-        x = x + _attention(blk.attn, _norm(blk.ln_1, x), B, T, cache, i, plan)
+        x = x + _attention(blk.attn, _norm(blk.ln_1, x, plan), B, T, cache, i, plan)
         mlp = blk.mlp
-        h = _linear(mlp.c_fc, _norm(blk.ln_2, x), plan)
+        h = _linear(mlp.c_fc, _norm(blk.ln_2, x, plan), plan)
         h = _run(GELUOp, h, approximate=mlp.gelu.approximate)
         x = x + _linear(mlp.c_proj, h, plan)
     cache.length += T
     last = x.reshape(B, T, -1)[:, -1]
-    return _linear(model.lm_head, _norm(tr.ln_f, last))
+    return _linear(model.lm_head, _norm(tr.ln_f, last, plan), plan)
