@@ -156,8 +156,13 @@ def serve(tasks: dict) -> None:
 class Worker:
     """A library's benchmark process, driven one task at a time."""
 
-    def __init__(self, fw: str, threads: int, tokens: int) -> None:
+    def __init__(self, fw: str, threads: int, tokens: int, malloc: bool = False) -> None:
         env = dict(os.environ)
+        if malloc:  # glibc keeps freed blocks instead of unmapping them (both libraries)
+            env["MALLOC_MMAP_THRESHOLD_"], env["MALLOC_TRIM_THRESHOLD_"] = (
+                str(1 << 28),
+                str(1 << 29),
+            )
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = str(threads)  # read by BLAS when the process loads it
         src = os.path.join(HERE, "..", "src")
@@ -193,14 +198,14 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def measure(threads: int, rounds: int, steps: int, tokens: int) -> dict:
+def measure(threads: int, rounds: int, steps: int, tokens: int, malloc: bool = False) -> dict:
     """Fresh lamina and torch processes per round; each task alternates between them call by
     call (the other process idles meanwhile), so both see the same background load."""
     load0 = os.getloadavg()[0]
     reps = {"train": steps, "generate": 3, "generate_window": 5, "generate_uncached": 1}
     times = {(fw, t): [] for fw in ("lamina", "torch") for t in reps}
     for r in range(rounds):
-        workers = {fw: Worker(fw, threads, tokens) for fw in ("lamina", "torch")}
+        workers = {fw: Worker(fw, threads, tokens, malloc) for fw in ("lamina", "torch")}
         for task, n in reps.items():
             for i in range(n):
                 order = ("lamina", "torch") if (r + i) % 2 == 0 else ("torch", "lamina")
@@ -223,6 +228,7 @@ def measure(threads: int, rounds: int, steps: int, tokens: int) -> dict:
     return {
         "threads": threads,
         "tokens": tokens,
+        "malloc_tuned": malloc,
         "load_before": load0,
         "load_after": os.getloadavg()[0],
         "train_ms": {
@@ -262,7 +268,8 @@ def report(res: dict) -> str:
     return "\n".join(
         [
             f"threads {res['threads']}  load average {res['load_before']:.2f} -> "
-            f"{res['load_after']:.2f}",
+            f"{res['load_after']:.2f}"
+            + ("  (glibc malloc thresholds raised)" if res["malloc_tuned"] else ""),
             f"  train iteration  lamina {tr['lamina']:7.1f} ms   torch {tr['torch']:7.1f} ms   "
             f"ratio {tr['ratio']:.2f}x time (target <= 1.3)",
             f"  generate b=1, {res['tokens']} tokens  lamina {g['lamina']:7.0f} tok/s "
@@ -286,6 +293,11 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--tokens", type=int, default=200)
     p.add_argument("--json", action="store_true", help="print the results as JSON too")
+    p.add_argument(
+        "--malloc-tuned", action="store_true",
+        help="run both libraries with MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ raised:\n"
+        "NumPy's fresh arrays then stop page-faulting (~3400 faults per lamina step)",
+    )  # fmt: skip
     p.add_argument("--worker", choices=("lamina", "torch"), help=argparse.SUPPRESS)
     a = p.parse_args()
     if a.worker:
@@ -300,7 +312,7 @@ def main() -> None:
           f"NumPy {np.__version__}")  # fmt: skip
     results = []
     for threads in [int(t) for t in a.threads.split(",")]:
-        res = measure(threads, a.rounds, a.steps, a.tokens)
+        res = measure(threads, a.rounds, a.steps, a.tokens, a.malloc_tuned)
         results.append(res)
         print(report(res), flush=True)
     if a.json:
