@@ -3,8 +3,9 @@
 Generation records no graph, so the per-op work of the Tensor layer (wrapping each result,
 the grad-mode checks, module calls) is pure overhead; at batch 1 it is most of the time. This
 path runs the very same op kernels (``Op.forward`` of lamina.ops, so the numbers are the
-autograd path's) straight on the parameter arrays, and computes the head only for the last
-position (all that sampling needs; nanoGPT does the same at inference).
+autograd path's) straight on the parameter arrays, and computes the last block's attention
+output, MLP and the head only for the last position (all that sampling needs; nanoGPT
+computes the head alone that way).
 
 It is taken only for a stock model in eval mode whose modules have no hooks (:func:`usable`);
 anything else (a subclass overriding a block, a forward hook) makes ``generate()`` call the
@@ -118,7 +119,11 @@ def usable(model: Module) -> bool:
     return True
 
 
-def _attention(attn, x: np.ndarray, B: int, T: int, cache, layer: int, plan) -> np.ndarray:
+def _attention(
+    attn, x: np.ndarray, B: int, T: int, cache, layer: int, plan, last: bool = False
+) -> np.ndarray:
+    """Self-attention of x (B * T, C); with ``last``, only the last position's output
+    (B, C): the keys and values of every position, the query of the last one alone."""
     C = x.shape[-1]
     nh = attn.n_head
     qkv = _linear(attn.c_attn, x, plan).reshape(B, T, 3, nh, C // nh).transpose(2, 0, 3, 1, 4)
@@ -129,6 +134,8 @@ def _attention(attn, x: np.ndarray, B: int, T: int, cache, layer: int, plan) -> 
     k, v = cache.k[layer][:, :, : start + T], cache.v[layer][:, :, : start + T]
     if T > 1 and start:
         raise ValueError("GPT: a cached forward after the prefill takes one token")
+    if last:  # the last query sees every key: no mask
+        q, T = q[:, :, -1:], 1
     y = _run(ScaledDotProductAttention, q, k, v, scale=default_scale(C // nh), causal=T > 1)
     return _linear(attn.c_proj, y.transpose(0, 2, 1, 3).reshape(B * T, C), plan)
 
@@ -151,12 +158,15 @@ def last_logits(model, idx: np.ndarray, cache, plan: dict | None = None) -> np.n
         raise IndexError(f"index {bad} out of range [0, {vocab})")
     x = _arr(tr.wte.weight)[idx] + _arr(tr.wpe.weight)[start : start + T]
     x = x.reshape(B * T, -1)
+    n = len(tr.h)
     for i, blk in enumerate(tr.h):
-        x = x + _attention(blk.attn, _norm(blk.ln_1, x, plan), B, T, cache, i, plan)
+        # the last block computes only the last position: no later layer reads the others
+        last = i == n - 1
+        a = _attention(blk.attn, _norm(blk.ln_1, x, plan), B, T, cache, i, plan, last)
+        x = (x.reshape(B, T, -1)[:, -1] if last else x) + a
         mlp = blk.mlp
         h = _linear(mlp.c_fc, _norm(blk.ln_2, x, plan), plan)
         h = _run(GELUOp, h, approximate=mlp.gelu.approximate)
         x = x + _linear(mlp.c_proj, h, plan)
-    cache.length += T
-    last = x.reshape(B, T, -1)[:, -1]
-    return _linear(model.lm_head, _norm(tr.ln_f, last, plan), plan)
+    cache.length += T  # x is now (B, C): the last position (GPTConfig has n_layer >= 1)
+    return _linear(model.lm_head, _norm(tr.ln_f, x, plan), plan)
