@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _alloc
 from . import anomaly
 
 
@@ -88,6 +89,8 @@ def run_backward(tensor, grad, retain_graph=False):
     if root is None:
         tensor._accumulate(grad)
         return
+    if not _alloc._done:
+        _alloc.warm_up()
     pending = {root: [None] * len(root.out_meta)}  # contexts hash by identity
     pending[root][tensor._idx] = grad
     check = anomaly.is_enabled()
