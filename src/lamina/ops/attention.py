@@ -84,7 +84,7 @@ def _softmax_cols_(st: np.ndarray, nan_rows: bool = False, masked: bool = True) 
     with np.errstate(under="ignore", invalid="ignore", divide="ignore"):
         st -= m
         np.exp(st, out=st)
-        total = np.add.reduce(st, axis=-2, keepdims=True)
+        total = np.ones((1, st.shape[-2]), st.dtype) @ st  # column sums, one GEMV per head
         if zero_rows:
             total[total == 0] = 1.0
         np.divide(1.0, total, out=total)  # one reciprocal per query, then a multiply
@@ -160,7 +160,8 @@ class ScaledDotProductAttention(Op):
         dq, dk, dv = (_like(a, batch + a.shape[-2:]) for a in (q, k, v))
         dmask = np.empty(batch + _t(pt).shape[-2:], q.dtype) if need[3] else None
         g = grad if grad.shape == out.shape else np.broadcast_to(grad, out.shape)
-        d = (g * out).sum(axis=-1)[..., None, :]  # rowsum(dP * P) = rowsum(dO * O), (.., 1, L)
+        # rowsum(dP * P) = rowsum(dO * O), as (.., 1, L); the sums as one GEMV
+        d = ((g * out) @ np.ones(out.shape[-1], out.dtype))[..., None, :]
         gw = None if grad_weights is None else _t(grad_weights)
         for i, ix in enumerate(_blocks(batch, pt.shape[-2] * pt.shape[-1])):
             keep = None
