@@ -294,6 +294,7 @@ OTHER = {
     **{n: "autograd" for n in "no_grad enable_grad set_grad_enabled is_grad_enabled".split()},
     **{n: "autograd" for n in "backward grad grad_fn retain_grad requires_grad_".split()},
     **{n: "autograd" for n in ("detach_", "data", "device", "dtype")},
+    "register_post_accumulate_grad_hook": "autograd: tests/autograd/test_post_accumulate_hook.py",
 }
 
 SUBMODULES = {"autograd", "ops", "functions", "tensor_shape", "random", "tensor"}

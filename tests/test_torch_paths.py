@@ -29,6 +29,14 @@ from tests.oracle import torch
         ("utils.data.sampler", "BatchSampler"),
         ("utils.hooks", "RemovableHandle"),
         ("nn.parallel", "DataParallel"),
+        ("nn.parallel", "DistributedDataParallel"),
+        ("nn.parallel.distributed", "DistributedDataParallel"),
+        ("nn.modules.batchnorm", "SyncBatchNorm"),
+        ("utils.data", "DistributedSampler"),
+        ("utils.data.distributed", "DistributedSampler"),
+        ("distributed", "init_process_group"),
+        ("distributed", "all_reduce"),
+        ("distributed", "ReduceOp"),
     ],
 )
 def test_torch_module_paths_resolve(path, name):

@@ -54,6 +54,7 @@ _SUBMODULES = (
     "accelerator",
     "onnx",
     "serialization",
+    "distributed",
 )
 
 

@@ -17,6 +17,7 @@ from . import dtypes as D
 from .autograd import engine
 from .ops import elementwise as E
 from .tensor_convert import ConvertMixin
+from .tensor_hooks import HookMixin
 from .tensor_math import MathMixin
 from .tensor_reduce import ReduceMixin
 from .tensor_select import SelectMixin
@@ -164,11 +165,11 @@ def promote(*operands):
     return out
 
 
-class Tensor(ConvertMixin, SelectMixin, ReduceMixin, MathMixin, ShapeMixin):
+class Tensor(ConvertMixin, HookMixin, SelectMixin, ReduceMixin, MathMixin, ShapeMixin):
     """A multi-dimensional array with autograd (torch.Tensor)."""
 
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_idx", "_version", "_view")
-    __slots__ += ("__weakref__",)
+    __slots__ += ("__weakref__", "_post_acc_hooks")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
     __hash__ = object.__hash__
     _apply = staticmethod(apply)

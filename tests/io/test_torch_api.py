@@ -70,9 +70,14 @@ def test_a_state_dict_loads_back_into_the_model(tmp_path):
     assert np.array_equal(a(x).detach().numpy(), b(x).detach().numpy())
 
 
-def test_a_whole_module_is_refused_pointing_to_state_dict(tmp_path):
-    with pytest.raises(TypeError, match=r"state_dict\(\)"):
-        L.save(L.nn.Linear(2, 2), tmp_path / "m.pt")
+def test_a_module_that_cannot_be_described_is_refused_and_nothing_written(tmp_path):
+    """Whole modules save (tests/io/test_whole_module.py); one holding a value lamina cannot
+    write as data raises TypeError naming it and pointing to state_dict(), writing no file."""
+    m = L.nn.Linear(2, 2)
+    m.opened = open(tmp_path / "other.txt", "w")
+    with pytest.raises(TypeError, match=r"Linear\.opened.*state_dict\(\)"):
+        L.save(m, tmp_path / "m.pt")
+    m.opened.close()
     assert not (tmp_path / "m.pt").exists()
 
 

@@ -12,6 +12,58 @@ import numpy as np
 from .. import _alloc
 from . import anomaly
 
+# Post-accumulate-grad hooks alive in the process (Tensor.register_post_accumulate_grad_hook):
+# while it is 0 the engine skips the bookkeeping below entirely.
+hooks_alive = [0]
+_final_callbacks: list = []  # queue_callback's, run when the current backward ends
+_depth = [0]
+
+
+def queue_callback(fn) -> None:
+    """Run ``fn()`` once the backward pass in progress finishes (torch's
+    ``Variable._execution_engine.queue_callback``); DistributedDataParallel waits on its
+    gradient reductions there."""
+    if not _depth[0]:
+        raise RuntimeError("queue_callback can only be called during the backward pass")
+    _final_callbacks.append(fn)
+
+
+class _LeafHooks:
+    """Fires a leaf's post-accumulate hooks once its last gradient of this pass is in.
+
+    The engine adds a leaf's gradient edge by edge (once per op that consumed it); torch
+    calls the hook once, after the whole gradient is accumulated, so the edges into every
+    hooked leaf are counted first and the hook fires when the count runs out.
+    """
+
+    def __init__(self, order) -> None:
+        self.left, self.got = {}, set()
+        for ctx in order:
+            for inp, need in zip(ctx.inputs, ctx.needs_input_grad):
+                if need and inp._ctx is None and getattr(inp, "_post_acc_hooks", None):
+                    self.left[id(inp)] = self.left.get(id(inp), 0) + 1
+
+    def edge(self, inp, got: bool) -> None:
+        key = id(inp)
+        if key not in self.left:
+            return
+        if got:
+            self.got.add(key)
+        self.left[key] -= 1
+        if self.left[key] == 0 and key in self.got:
+            fire_post_accumulate(inp)
+
+    def skip(self, ctx) -> None:
+        """``ctx`` received no gradient: its edges are done without one."""
+        for inp, need in zip(ctx.inputs, ctx.needs_input_grad):
+            if need:
+                self.edge(inp, False)
+
+
+def fire_post_accumulate(tensor) -> None:
+    for hook in list(tensor._post_acc_hooks.values()):
+        hook(tensor)
+
 
 def _topo_order(root):
     """Contexts reachable from root, each after every context that consumes it."""
@@ -85,19 +137,38 @@ def _free(ctx) -> None:
 def run_backward(tensor, grad, retain_graph=False):
     """Backpropagate ``grad`` (an ndarray shaped like tensor) into the leaves' ``.grad``."""
 
+    _depth[0] += 1
+    try:
+        _run(tensor, grad, retain_graph)
+    finally:
+        _depth[0] -= 1
+    if not _depth[0] and _final_callbacks:
+        todo = list(_final_callbacks)
+        _final_callbacks.clear()
+        for fn in todo:
+            fn()
+
+
+def _run(tensor, grad, retain_graph):
     root = tensor._ctx
     if root is None:
         tensor._accumulate(grad)
+        if hooks_alive[0] and getattr(tensor, "_post_acc_hooks", None):
+            fire_post_accumulate(tensor)
         return
     if not _alloc._done:
         _alloc.warm_up()
+    order = _topo_order(root)
+    leaf_hooks = _LeafHooks(order) if hooks_alive[0] else None
     pending = {root: [None] * len(root.out_meta)}  # contexts hash by identity
     pending[root][tensor._idx] = grad
     check = anomaly.is_enabled()
     adopted = set()  # ids of gradient arrays already handed to a leaf in this pass
-    for ctx in _topo_order(root):
+    for ctx in order:
         outs = pending.pop(ctx, None)
         if outs is None:
+            if leaf_hooks is not None:
+                leaf_hooks.skip(ctx)
             continue
         if ctx.freed:
             raise RuntimeError(
@@ -123,6 +194,8 @@ def run_backward(tensor, grad, retain_graph=False):
             _free(ctx)
         for inp, g, need in zip(ctx.inputs, grads, ctx.needs_input_grad):
             if not need or g is None:
+                if need and leaf_hooks is not None:
+                    leaf_hooks.edge(inp, False)
                 continue
             data = inp._data
             if type(g) is not np.ndarray:
@@ -149,6 +222,8 @@ def run_backward(tensor, grad, retain_graph=False):
                 if owned:
                     adopted.add(id(g))
                 inp._accumulate(g, owned)
+            if leaf_hooks is not None and c is None:
+                leaf_hooks.edge(inp, True)
 
 
 def _wrong_count(ctx, grads) -> None:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import os
+import shutil
+import sys
+import tempfile
 import time
 
 from .demos import DEMOS
@@ -36,17 +40,36 @@ def run(args: argparse.Namespace) -> int:
     if os.path.exists(args.out) and not os.path.isdir(args.out):
         raise NotADirectoryError(f"--out {args.out!r} is a file; expected a folder (or a new name)")
     os.makedirs(args.out, exist_ok=True)
+    out = _under_mpi(args.out)
     rows = []
     for name in args.names or [n for n, d in DEMOS.items() if d.in_all]:
         print(f"== lamina demo {name}: {DEMOS[name].line}", flush=True)
         t0 = time.perf_counter()
         module = importlib.import_module(DEMOS[name].module)
-        result = module.main(os.path.join(args.out, name))
+        result = module.main(os.path.join(out, name))
         seconds = time.perf_counter() - t0
         print(f"== {name} done in {seconds:.0f}s: {result['figure']}\n", flush=True)
         rows.append((name, result["figure"], seconds, result.get("files", [])))
     print(format_table(rows))
     return 0
+
+
+def _under_mpi(out: str) -> str:
+    """Started by ``mpiexec -n N``: join the process group, so the Trainer trains on N
+    shards with averaged gradients; ranks above 0 print nothing and write into a
+    temporary folder (rank 0 writes the models and pictures to ``--out``)."""
+    from ..distributed import group
+
+    if not group.launched_by_mpi():
+        return out
+    if not group.is_initialized():
+        group.init_process_group()
+    if group.get_rank() == 0:
+        return out
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+    scratch = tempfile.mkdtemp(prefix=f"lamina_demo_rank{group.get_rank()}_")
+    atexit.register(shutil.rmtree, scratch, True)
+    return scratch
 
 
 def format_table(rows: list[tuple[str, str, float, list[str]]]) -> str:

@@ -46,6 +46,7 @@ from .modules.pooling import (
 )
 from .modules.rms_norm import RMSNorm
 from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
+from .modules.sync_batchnorm import SyncBatchNorm
 from .modules.transformer import (
     Transformer,
     TransformerDecoder,

@@ -21,10 +21,16 @@ _MAX_WORDS = ("acc", "precision", "recall", "f1", "auc")
 
 
 class Callback:
-    """Base class; override any hook (keras.callbacks.Callback)."""
+    """Base class; override any hook (keras.callbacks.Callback).
+
+    Under MPI (``lamina.distributed``) every rank runs ``fit`` and its callbacks, with the
+    same epoch logs; a callback with ``rank_zero_only = True`` (the shipped ones that write
+    files: ModelCheckpoint, CSVLogger, TensorBoard) runs on rank 0 only.
+    """
 
     trainer: Any = None
     model: Any = None
+    rank_zero_only: bool = False
 
     def set_trainer(self, trainer: Any) -> None:
         self.trainer, self.model = trainer, trainer.model
@@ -45,7 +51,10 @@ class CallbackList:
             if not isinstance(cb, Callback):
                 raise TypeError(f"callbacks: {cb!r} is not a lamina.train.Callback")
             cb.set_trainer(trainer)
-        self.callbacks = list(callbacks)
+        from ..distributed.group import _world
+
+        here = 0 if _world[0] is None else _world[0].rank
+        self.callbacks = [cb for cb in callbacks if here == 0 or not cb.rank_zero_only]
 
     def call(self, hook: str, *args: Any) -> None:
         for cb in self.callbacks:

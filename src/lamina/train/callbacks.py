@@ -51,6 +51,8 @@ class ModelCheckpoint(Callback):
     Files are written atomically (temp file, fsync, ``os.replace``).
     """
 
+    rank_zero_only = True  # under MPI only rank 0 writes
+
     def __init__(
         self,
         filepath: str | os.PathLike,
@@ -184,6 +186,8 @@ class CSVLogger(Callback):
     Columns: ``epoch`` (0-based, as Keras) then the logs keys in order; each row is
     flushed at once so the file can be followed while training runs.
     """
+
+    rank_zero_only = True  # under MPI only rank 0 writes
 
     def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False):
         self.filename, self.sep, self.append = os.fspath(filename), separator, append

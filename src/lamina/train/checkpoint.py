@@ -61,7 +61,15 @@ def training_state(trainer: Any, epoch: int) -> dict[str, Any]:
             for cb in _callbacks(trainer)
         ],
         "stopped": bool(stopping()) if callable(stopping) else False,
+        "world_size": _world_size(),
     }
+
+
+def _world_size() -> int:
+    """The number of MPI ranks that trained (resume warns when it differs)."""
+    from ..distributed.group import _world
+
+    return 1 if _world[0] is None else _world[0].size
 
 
 def save_training_checkpoint(path: str | os.PathLike, trainer: Any, epoch: int) -> None:

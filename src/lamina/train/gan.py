@@ -152,6 +152,10 @@ class GANTrainer(Trainer):
     def _begin_fit(self) -> None:
         self._d_count = 0
 
+    def _distribute(self, wrap: Any) -> list[Any]:
+        # G and D apart: a step's d_step backward reaches D only, its g_step backward G
+        return [wrap(self.G), wrap(self.D)]
+
     def _lr_logs(self) -> dict[str, float]:
         return {
             "d_lr": float(self.opt_d.param_groups[0]["lr"]),

@@ -107,6 +107,8 @@ class TensorBoard(Callback):
             dashboard; the final epoch's logs are written beside them as its metrics.
     """
 
+    rank_zero_only = True  # under MPI only rank 0 writes
+
     def __init__(
         self,
         log_dir: str | os.PathLike = "logs",

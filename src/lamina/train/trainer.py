@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import copy
-import inspect
 import math
 import os
 import time
@@ -28,55 +27,16 @@ import numpy as np
 from ..autograd.grad_mode import no_grad
 from ..data import DataLoader, Subset, TensorDataset
 from ..nn.hooks import training_mode
-from ..tensor import Tensor
 from . import checkpoint as ckpt
 from . import split
 from .batches import Means, array, batch_size_of, is_array, is_dataset, split_batch
 from .callbacks import Callback, CallbackList, History
+from .distributed import Sharding, rank
+from .losses import resolve_loss, steps_on_a_metric
 from .metrics import Metric, get_metric
 from .progress import EpochProgress
 
 __all__ = ["Trainer"]
-
-_LOSS_NAMES = {
-    "cross_entropy": "cross_entropy",
-    "categorical_crossentropy": "cross_entropy",
-    "sparse_categorical_crossentropy": "cross_entropy",
-    "mse": "mse_loss",
-    "mean_squared_error": "mse_loss",
-    "mae": "l1_loss",
-    "l1": "l1_loss",
-    "mean_absolute_error": "l1_loss",
-    "bce": "binary_cross_entropy",
-    "binary_crossentropy": "binary_cross_entropy",
-    "bce_with_logits": "binary_cross_entropy_with_logits",
-    "huber": "huber_loss",
-    "nll": "nll_loss",
-}
-
-
-def _resolve_loss(loss: Any) -> Callable[[Any, Any], Tensor]:
-    if isinstance(loss, str):
-        from ..nn import functional as F
-
-        name = _LOSS_NAMES.get(loss.lower(), loss.lower())
-        fn = getattr(F, name, None)
-        if fn is None:
-            raise ValueError(
-                f"Trainer: unknown loss {loss!r}; expected one of {sorted(_LOSS_NAMES)}"
-            )
-        return fn
-    if not callable(loss):
-        raise TypeError(f"Trainer: loss must be callable or a name, got {type(loss).__name__}")
-    return loss
-
-
-def _steps_on_a_metric(scheduler: Any) -> bool:
-    """Whether ``scheduler.step`` requires an argument: the protocol of ReduceLROnPlateau
-    (``step(metrics)``, lamina's and torch's) as opposed to the epoch-indexed ``step()``."""
-    params = inspect.signature(scheduler.step).parameters.values()
-    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return any(p.kind in positional and p.default is p.empty for p in params)
 
 
 class Trainer:
@@ -97,6 +57,10 @@ class Trainer:
         scheduler_monitor: the logs key for a metric-driven scheduler; default
             ``"val_loss"`` when there is validation data, else ``"loss"``.
 
+    Under MPI (``lamina.distributed.init_process_group()`` in an ``mpiexec`` job) ``fit`` and
+    ``evaluate`` shard the data over the ranks and average the gradients; see
+    :mod:`lamina.train.distributed` and docs/distributed.md.
+
     Attributes:
         history: the :class:`History` of the last ``fit``.
         stop_training: set by a callback to end ``fit`` after the current batch.
@@ -113,7 +77,7 @@ class Trainer:
     ) -> None:
         if isinstance(metrics, (str, Metric)) or callable(metrics):
             metrics = [metrics]
-        self.model, self.loss_fn, self.optimizer = model, _resolve_loss(loss), optimizer
+        self.model, self.loss_fn, self.optimizer = model, resolve_loss(loss), optimizer
         self.metrics = [get_metric(m) for m in metrics]
         names = [m.name for m in self.metrics]
         if len(set(names)) != len(names) or "loss" in names:
@@ -122,6 +86,7 @@ class Trainer:
         self.scheduler, self.scheduler_monitor = scheduler, scheduler_monitor
         self.history = History()
         self.stop_training = False
+        self._shard = Sharding.alone()  # set per fit (see .distributed)
 
     # ---- data -------------------------------------------------------------------------
     def _loader(self, x: Any, y: Any, batch_size: int, shuffle: bool, where: str) -> Any:
@@ -135,14 +100,19 @@ class Trainer:
         if is_dataset(x):
             if y is not None:
                 raise TypeError(f"{where}: y must be None when x is a Dataset (got y={y!r})")
-            return DataLoader(x, batch_size=batch_size, shuffle=shuffle)
+            return self._new_loader(x, batch_size, shuffle, where)
         arrays = [array(x)] + ([] if y is None else [array(y)])
         if len(arrays) == 2 and len(arrays[0]) != len(arrays[1]):
             raise ValueError(
                 f"{where}: x has {len(arrays[0])} samples but y has {len(arrays[1])}; "
                 "expected the same number"
             )
-        return DataLoader(TensorDataset(*arrays), batch_size=batch_size, shuffle=shuffle)
+        return self._new_loader(TensorDataset(*arrays), batch_size, shuffle, where)
+
+    def _new_loader(self, dataset: Any, batch_size: int, shuffle: bool, where: str) -> Any:
+        """A DataLoader; under MPI each rank's shard of the data (see .distributed)."""
+        sharded = self._shard.loader(dataset, batch_size, shuffle, where)
+        return sharded or DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)
 
     def _fit_data(self, x, y, batch_size, shuffle, validation_data, validation_split):
         if not 0.0 <= validation_split < 1.0:
@@ -246,16 +216,20 @@ class Trainer:
         if self.optimizer is None:
             raise ValueError("fit: the Trainer has no optimizer; pass optimizer=...")
         self._begin_fit()
+        self._shard = Sharding()
+        verbose = verbose if rank() == 0 else 0  # under MPI only rank 0 prints
         train, val = self._fit_data(x, y, batch_size, shuffle, validation_data, validation_split)
         callbacks = list(callbacks)
         cbs = CallbackList(callbacks, self)  # checks the callbacks, binds them to the trainer
         restore = None
         if resume_from is not None:  # every part checked before anything changes
             restore = ckpt.read_training_checkpoint(resume_from, self, callbacks)
+            self._shard.check_resume(restore.state, resume_from)
         self.history = History()
         if restore is not None:
             restore.apply_core()
             initial_epoch = restore.epoch
+        self._shard.distribute(self)
         cbs = CallbackList([self.history, *callbacks], self)
         self._callbacks = callbacks
         self.stop_training = False
@@ -266,11 +240,16 @@ class Trainer:
             restore.apply_callbacks()
             self.stop_training = restore.stopped  # the checkpointed run had ended
         for epoch in range(initial_epoch, epochs):
-            if self._stopping():
+            if self._shard.any_rank(self._stopping()):
                 break
             logs = self._fit_epoch(epoch, epochs, train, val, cbs, verbose)
         cbs.call("on_train_end", logs)
         return self.history
+
+    def _distribute(self, wrap: Callable[[Any], Any]) -> list[Any]:
+        """Under MPI, ``wrap`` each module whose gradients a step averages (the model; a
+        subclass whose steps run several modules apart, as GANTrainer, wraps each)."""
+        return [wrap(self.model)]
 
     def _begin_fit(self) -> None:
         """Reset per-fit state before the first epoch (a subclass's step counters)."""
@@ -285,6 +264,7 @@ class Trainer:
     def _fit_epoch(self, epoch, epochs, train, val, cbs, verbose) -> dict[str, Any]:
         start = time.perf_counter()
         cbs.call("on_epoch_begin", epoch, {})
+        self._shard.begin_epoch(train, epoch)
         lrs = self._lr_logs()  # read before the scheduler steps: the lr this epoch used
         total = len(train) if hasattr(train, "__len__") else None
         bar = EpochProgress(verbose, epoch, epochs, total)
@@ -292,7 +272,7 @@ class Trainer:
         if val is not None:
             val_logs = self._evaluate_loader(val)
             logs.update({f"val_{k}": v for k, v in val_logs.items()})
-        logs.update(lrs)
+        logs = self._shard.agree({**logs, **lrs})  # rank 0's, so every rank decides alike
         self._step_scheduler(logs)
         logs["seconds"] = time.perf_counter() - start
         cbs.call("on_epoch_end", epoch, logs)
@@ -306,20 +286,24 @@ class Trainer:
         means, logs = Means(), {}
         for b, batch in enumerate(loader):
             cbs.call("on_train_batch_begin", b, {})
+            self._shard.before_step()
             means.add(self.train_step(batch), batch_size_of(batch))
             logs = {**means.result(), **{m.name: m.result() for m in self.metrics}}
             cbs.call("on_train_batch_end", b, logs)
             bar.update(logs)
-            if self._stopping():
+            if self._shard.any_rank(self._stopping()):
+                self.stop_training = True
                 break
         if not means.batches:
             raise ValueError("fit: the training data gave no batches")
-        return dict(logs)
+        self._shard.reduce_means(means)
+        self._shard.reduce_metrics(self.metrics)
+        return {**means.result(), **{m.name: m.result() for m in self.metrics}}
 
     def _step_scheduler(self, logs: dict[str, Any]) -> None:
         if self.scheduler is None:
             return
-        if _steps_on_a_metric(self.scheduler):
+        if steps_on_a_metric(self.scheduler):
             key = self.scheduler_monitor or ("val_loss" if "val_loss" in logs else "loss")
             if key not in logs:
                 raise ValueError(f"fit: scheduler_monitor {key!r} is not in logs {sorted(logs)}")
@@ -337,6 +321,8 @@ class Trainer:
             for batch in loader:
                 loss, n = self.test_step(batch, self._val_metrics)
                 loss_sum, count = loss_sum + loss * n, count + n
+        loss_sum, count = self._shard.reduce_eval(loss_sum, count)  # over the ranks' shards
+        self._shard.reduce_metrics(self._val_metrics)
         if count == 0:
             raise ValueError("evaluate: the data gave no batches")
         return {"loss": loss_sum / count, **{m.name: m.result() for m in self._val_metrics}}
@@ -347,8 +333,9 @@ class Trainer:
         Runs in eval mode under ``no_grad``; the model's modes are restored afterwards.
         Returns ``{"loss": ..., <metric name>: ...}``, exact over all samples.
         """
+        self._shard = Sharding()
         logs = self._evaluate_loader(self._loader(x, y, batch_size, False, "evaluate"))
-        if verbose:
+        if verbose and rank() == 0:
             from .progress import format_logs
 
             print(f"evaluate - {format_logs(logs)}")
@@ -382,7 +369,8 @@ class Trainer:
             if epoch is not None
             else (self.history.epoch[-1] + 1 if self.history.epoch else 0)
         )
-        ckpt.save_training_checkpoint(path, self, done)
+        if rank() == 0:  # under MPI the ranks hold the same state: rank 0 writes it
+            ckpt.save_training_checkpoint(path, self, done)
 
     def load_checkpoint(self, path: str | os.PathLike) -> int:
         """Restore a training checkpoint; returns the epoch to continue from."""

@@ -1,4 +1,5 @@
-"""torch.nn.parallel: DataParallel over the one device lamina has (the CPU).
+"""torch.nn.parallel: DataParallel over the one device lamina has (the CPU), and
+DistributedDataParallel over MPI processes (see docs/distributed.md).
 
 ``DataParallel(model)`` wraps the model as torch does (parameters under ``module.``, the
 same keys torch saves) and runs it directly; ``device_ids`` naming GPUs raise.
@@ -10,8 +11,10 @@ from typing import Any
 
 from .._device import check_device
 from ..module import Module
+from . import distributed
+from .distributed import DistributedDataParallel
 
-__all__ = ["DataParallel", "data_parallel"]
+__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel", "distributed"]
 
 
 class DataParallel(Module):

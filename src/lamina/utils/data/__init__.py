@@ -14,6 +14,7 @@ from ...data.dataset import (
     TensorDataset,
     random_split,
 )
+from ...data.distributed import DistributedSampler
 from ...data.sampler import (
     BatchSampler,
     RandomSampler,
@@ -22,13 +23,14 @@ from ...data.sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
-from . import dataloader, sampler
+from . import dataloader, distributed, sampler
 
 __all__ = [
     "BatchSampler",
     "ConcatDataset",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "IterableDataset",
     "RandomSampler",
     "Sampler",
@@ -39,6 +41,7 @@ __all__ = [
     "WeightedRandomSampler",
     "dataloader",
     "default_collate",
+    "distributed",
     "random_split",
     "sampler",
 ]
