@@ -25,6 +25,12 @@ K = np.array([[True, False, True, False], [False, True, True, False], [True] * 4
 W = np.array([0.2, 0.3, 0.5], np.float32)
 
 
+# ---- torch.linalg / torch.special: name -> (fn(T, *tensors), inputs) -----------------
+SQ = (R.standard_normal((2, 3, 3)) + 3 * np.eye(3)).astype(np.float32)
+SPD = SQ @ SQ.transpose(0, 2, 1) + np.eye(3, dtype=np.float32)
+SYM = SQ + SQ.transpose(0, 2, 1)
+
+
 def unary(name):
     return (lambda T, x: getattr(T, name)(x)), [A]
 
@@ -254,6 +260,48 @@ METHODS.update(
         "new_full": (lambda T, x: x.new_full((2,), 4), [A]),
         "new_tensor": (lambda T, x: x.new_tensor([1, 2]), [A]),
         "pow_": (lambda T, x: x.clone().pow_(2), [A]),
+    }
+)
+
+# top-level and Tensor linear algebra (torch.det, Tensor.det, ...)
+_LINALG_TOP = {
+    "det": (lambda T, a: T.det(a), [SQ]),
+    "logdet": (lambda T, a: T.logdet(a), [SPD]),
+    "slogdet": (lambda T, a: tuple(T.slogdet(a)), [SQ]),
+    "inverse": (lambda T, a: T.inverse(a), [SQ]),
+    "pinverse": (lambda T, x: T.pinverse(x), [A]),
+    "matrix_exp": (lambda T, a: T.matrix_exp(a / 4), [SQ]),
+    "matrix_power": (lambda T, a: T.matrix_power(a, -2), [SQ]),
+    "diagonal": (lambda T, x: T.diagonal(x, 1), [A]),
+    "diag_embed": (lambda T, x: T.diag_embed(x, -1, 0, 2), [A]),
+    "diag": (lambda T, x: (T.diag(x, 1), T.diag(x[0], -1)), [A]),
+    "trace": (lambda T, x: T.trace(x), [A]),
+    "outer": (lambda T, x, y: T.outer(x[0], y[1]), [A, B]),
+    "dot": (lambda T, x, y: T.dot(x[0], y[1]), [A, B]),
+    "svd": (lambda T, x: T.svd(x).S, [A]),
+    "qr": (lambda T, x: tuple(T.qr(x.t())), [A]),
+    "cholesky": (lambda T, a: T.cholesky(a, upper=True), [SPD]),
+}
+FUNCS.update(_LINALG_TOP)
+_METHOD_CALLS = {
+    "diagonal": (lambda T, x: x.diagonal(0, 1, 0), [A]),
+    "diag_embed": (lambda T, x: x.diag_embed(1), [A]),
+    "diag": (lambda T, x: x.diag(), [A]),
+    "trace": (lambda T, x: x.trace(), [A]),
+    "outer": (lambda T, x, y: x[1].outer(y[0]), [A, B]),
+    "dot": (lambda T, x, y: x[1].dot(y[2]), [A, B]),
+    "matrix_power": (lambda T, a: a.matrix_power(3), [SQ]),
+    "pinverse": (lambda T, x: x.pinverse(1e-3), [A]),
+}
+for _n in ("det", "logdet", "inverse", "matrix_exp"):
+    METHODS[_n] = ((lambda T, a, n=_n: getattr(a, n)()), [SPD / 8])
+METHODS.update(_METHOD_CALLS)
+METHODS.update(
+    {
+        "slogdet": (lambda T, a: tuple(a.slogdet()), [SQ]),
+        "svd": (lambda T, x: x.svd(some=False).S, [A]),
+        "qr": (lambda T, x: x.t().qr().R.abs(), [A]),
+        "cholesky": (lambda T, a: a.cholesky(), [SPD]),
     }
 )
 
@@ -489,3 +537,91 @@ def test_randint_refuses_what_torch_refuses(call):
         call(torch)
     with pytest.raises(type(theirs.value)):
         call(lamina)
+
+
+def _signed(v, T):
+    """Vectors with LAPACK-build dependent signs, normalised (largest entry positive)."""
+    return v * v.detach().gather(-2, v.detach().abs().argmax(-2, keepdim=True)).sign()
+
+
+LINALG = {
+    "LinAlgError": (lambda T, x: T.tensor(issubclass(T.linalg.LinAlgError, RuntimeError)), [A]),
+    "vector_norm": (lambda T, x: T.linalg.vector_norm(x, 3, dim=1), [A]),
+    "matrix_norm": (lambda T, x: T.linalg.matrix_norm(x, "nuc"), [A]),
+    "norm": (lambda T, x: (T.linalg.norm(x), T.linalg.norm(x, -1)), [A]),
+    "inv": (lambda T, a: T.linalg.inv(a), [SQ]),
+    "inv_ex": (lambda T, a: tuple(T.linalg.inv_ex(a)), [SQ]),
+    "det": (lambda T, a: T.linalg.det(a), [SQ]),
+    "slogdet": (lambda T, a: tuple(T.linalg.slogdet(a)), [SQ]),
+    "solve": (lambda T, a, b: T.linalg.solve(a, b), [SQ, SQ]),
+    "solve_ex": (lambda T, a, b: tuple(T.linalg.solve_ex(a, b[..., 0])), [SQ, SQ]),
+    "cholesky": (lambda T, a: T.linalg.cholesky(a), [SPD]),
+    "cholesky_ex": (lambda T, a: tuple(T.linalg.cholesky_ex(a, upper=True)), [SPD]),
+    "qr": (lambda T, x: tuple(T.linalg.qr(x.t())), [A]),
+    "eigh": (lambda T, a: (T.linalg.eigh(a)[0], _signed(T.linalg.eigh(a)[1], T)), [SYM]),
+    "eigvalsh": (lambda T, a: T.linalg.eigvalsh(a), [SYM]),
+    "svd": (lambda T, x: T.linalg.svd(x).S, [A]),
+    "svdvals": (lambda T, x: T.linalg.svdvals(x), [A]),
+    "pinv": (lambda T, x: T.linalg.pinv(x), [A]),
+    "lstsq": (
+        lambda T, x, m: T.linalg.lstsq(x.t(), m.t()[:, :1] * 0 + x.t()[:, :1]).solution,
+        [A, A],
+    ),
+    "matrix_power": (lambda T, a: T.linalg.matrix_power(a, 3), [SQ]),
+    "matrix_rank": (lambda T, a: T.linalg.matrix_rank(a), [SQ]),
+    "matrix_exp": (lambda T, a: T.linalg.matrix_exp(a / 4), [SQ]),
+    "multi_dot": (lambda T, x, m: T.linalg.multi_dot([x, m, m.t()]), [A, M]),
+    "cross": (lambda T, x, y: T.linalg.cross(x[:, :3], y[:, :3]), [A, B]),
+    "vecdot": (lambda T, x, y: T.linalg.vecdot(x, y), [A, B]),
+    "diagonal": (lambda T, a: T.linalg.diagonal(a, offset=1), [SQ]),
+    "matmul": (lambda T, x, m: T.linalg.matmul(x, m), [A, M]),
+    "solve_triangular": (
+        lambda T, a, b: T.linalg.solve_triangular(a, b, upper=False, left=False),
+        [SQ, SQ],
+    ),
+    "cond": (lambda T, a: T.linalg.cond(a), [SQ]),
+    "lu_factor": (lambda T, a: tuple(T.linalg.lu_factor(a)), [SQ]),
+    "lu_factor_ex": (lambda T, x: tuple(T.linalg.lu_factor_ex(x)), [A]),
+    "lu": (lambda T, x: tuple(T.linalg.lu(x.t())), [A]),
+    "lu_solve": (lambda T, a, b: T.linalg.lu_solve(*T.linalg.lu_factor(a), b), [SQ, SQ]),
+    "vander": (lambda T, x: T.linalg.vander(x, N=3), [A]),
+    "tensorinv": (lambda T, a: T.linalg.tensorinv(a[0].reshape(3, 3, 1), ind=1), [SQ]),
+    "tensorsolve": (lambda T, a, b: T.linalg.tensorsolve(a[0].reshape(3, 1, 3), b[0, 0]), [SQ, SQ]),
+}
+SPECIAL = {
+    n: (lambda T, x, n=n: getattr(T.special, n)(x), [P / 4])
+    for n in (
+        "expit logit log1p expm1 exp2 sinc entr erf erfc erfcx ndtr round log_ndtr ndtri".split()
+    )
+}
+SPECIAL["erfinv"] = (lambda T, x: T.special.erfinv(x), [P / 4 - 0.5])
+SPECIAL.update(
+    {
+        "xlogy": (lambda T, x, y: T.special.xlogy(x, y), [A, P]),
+        "xlog1py": (lambda T, x, y: T.special.xlog1py(x, y), [A, P]),
+        "logsumexp": (lambda T, x: T.special.logsumexp(x, 1), [A]),
+        "softmax": (lambda T, x: T.special.softmax(x, 1), [A]),
+        "log_softmax": (lambda T, x: T.special.log_softmax(x, 0), [A]),
+    }
+)
+
+
+def test_every_linalg_and_special_export_has_an_entry():
+    assert sorted(lamina.linalg.__all__) == sorted(LINALG)
+    assert sorted(lamina.special.__all__) == sorted(SPECIAL)
+    for name in LINALG:
+        assert hasattr(torch.linalg, name), name
+    for name in SPECIAL:
+        assert hasattr(torch.special, name), name
+
+
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_linalg_function_matches_torch(name):
+    fn, inputs = LINALG[name]
+    same_as_torch(fn, *inputs, rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("name", sorted(SPECIAL))
+def test_special_function_matches_torch(name):
+    fn, inputs = SPECIAL[name]
+    same_as_torch(fn, *inputs)

@@ -28,6 +28,7 @@ from .dtypes import (
 )
 from .functions import *  # noqa: F403
 from .functions import __all__ as _factories
+from .functions_linalg import *  # noqa: F403
 from .functions_ops import *  # noqa: F403
 from .functions_ops import NAMES as _OPS
 from .functions_select import *  # noqa: F403
@@ -61,6 +62,8 @@ _SUBMODULES = (
     "onnx",
     "serialization",
     "distributed",
+    "linalg",
+    "special",
 )
 
 

@@ -189,9 +189,9 @@ def prod(input, dim=None, keepdim=False):
     return _t(input).prod(dim=dim, keepdim=keepdim)
 
 
-def norm(input, p="fro", dim=None, keepdim=False):
-    """Vector p-norm (torch.norm)."""
-    return _t(input).norm(p=p, dim=dim, keepdim=keepdim)
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector p-norm, or a matrix norm for ``p='nuc'`` (torch.norm)."""
+    return _t(input).norm(p=p, dim=dim, keepdim=keepdim, dtype=dtype)
 
 
 def matmul(input, other):

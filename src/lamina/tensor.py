@@ -18,6 +18,7 @@ from .autograd import engine
 from .ops import elementwise as E
 from .tensor_convert import ConvertMixin
 from .tensor_hooks import HookMixin
+from .tensor_linalg import LinalgMixin
 from .tensor_math import MathMixin
 from .tensor_reduce import ReduceMixin
 from .tensor_select import SelectMixin
@@ -165,7 +166,7 @@ def promote(*operands):
     return out
 
 
-class Tensor(ConvertMixin, HookMixin, SelectMixin, ReduceMixin, MathMixin, ShapeMixin):
+class Tensor(ConvertMixin, HookMixin, SelectMixin, ReduceMixin, MathMixin, ShapeMixin, LinalgMixin):
     """A multi-dimensional array with autograd (torch.Tensor)."""
 
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_idx", "_version", "_view")

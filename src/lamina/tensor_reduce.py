@@ -8,6 +8,7 @@ import numpy as np
 from .ops import reduce as R
 from .ops.dims import wrap_dim
 from .tensor_math import ValuesIndices
+from .tensor_norms import torch_norm
 
 
 def _arg(f, data: np.ndarray, dim, keepdim: bool) -> np.ndarray:
@@ -108,7 +109,6 @@ class ReduceMixin:
         axis = None if dim is None else self._dim(dim)
         return self._apply(R.Prod, self, axis=axis, keepdim=keepdim)
 
-    def norm(self, p="fro", dim=None, keepdim=False):
-        """Vector p-norm over all elements or dims (torch.norm)."""
-        p = 2 if p == "fro" else (np.inf if p in ("inf", float("inf")) else p)
-        return self._apply(R.Norm, self, p=p, axis=self._dims(dim), keepdim=keepdim)
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """Vector p-norm, or a matrix norm for ``p='nuc'`` (torch.norm / Tensor.norm)."""
+        return torch_norm(self, p, dim, keepdim, dtype)

@@ -206,3 +206,25 @@ def test_leaf_gradients_never_share_memory():
     z = L.tensor([1.0, 1.0], requires_grad=True)
     z.backward(gradient=g)  # a leaf root: the caller's array is copied, not adopted
     assert not np.shares_memory(z.grad.numpy(), g)
+
+
+def test_a_gradient_adopted_by_a_leaf_is_not_shared_with_a_pending_node():
+    """Add hands one gradient array to both inputs: a leaf that adopts it and accumulates
+    in place must not change what is still pending for the other input (found by the
+    fuzzer: (x + x) + x gave 4 instead of 3)."""
+    import torch as _torch
+
+    cases = [
+        lambda x: ((x + x) + x).sum(),
+        lambda x: (x + x + x + x).sum(),
+        lambda x: (x + (x + x)).sum(),
+        lambda x: ((x + x) * 2 + x).sum(),
+        lambda x: ((x + x) + x).abs().sum(0).amax(),
+    ]
+    data = np.array([[-1.3, 1.6, -1.5]], dtype=np.float32)
+    for f in cases:
+        got = L.tensor(data, requires_grad=True)
+        f(got).backward()
+        want = _torch.tensor(data, requires_grad=True)
+        f(want).backward()
+        np.testing.assert_array_equal(got.grad.numpy(), want.grad.numpy())

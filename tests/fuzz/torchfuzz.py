@@ -32,8 +32,10 @@ REDUCTIONS = "sum mean var std amax amin prod logsumexp norm max min argmax argm
 NEW_OPS = "cumsum cumprod softmax log_softmax sort argsort".split()
 MORE_OPS = (
     "clamp clamp_t permute repeat chunk tril triu masked_fill amax_t nan_to_num mm gather "
-    "index_select maximum_t normalize cosine einsum_t"
+    "index_select maximum_t normalize cosine einsum_t vnorm mnorm square_linalg"
 ).split()
+VECTOR_ORDS = ["2", "1", "0", "3", "0.5", "-1", "float('inf')", "-float('inf')"]
+MATRIX_ORDS = ["'fro'", "'nuc'", "1", "-1", "2", "-2", "float('inf')", "-float('inf')"]
 
 
 @dataclass
@@ -191,6 +193,15 @@ def _more(rng, names, a, t):
         return f"T.{rng.choice(['max', 'min'])}({a}, {b})"
     if op == "normalize":
         return f"T.nn.functional.normalize({a}, dim={_dim(rng, t, False)})"
+    if op == "vnorm" or (op == "mnorm" and nd < 2):
+        d = _dim(rng, t)
+        return f"T.linalg.vector_norm({a}, {rng.choice(VECTOR_ORDS)}, dim={d})"
+    if op == "mnorm":
+        return f"T.linalg.matrix_norm({a}, {rng.choice(MATRIX_ORDS)})"
+    if op == "square_linalg":
+        fn = rng.choice(["det", "inv", "slogdet(X).logabsdet", "matrix_exp", "eigvalsh"])
+        call = fn.replace("X", a) if "(X)" in fn else f"{fn}({a})"
+        return f"T.linalg.{call}"
     if op == "cosine":
         return f"T.nn.functional.cosine_similarity({a}, {b}, dim={_dim(rng, t, False)})"
     return f"T.einsum('{'ij->ji' if nd == 2 else '...->...'}', {a})"

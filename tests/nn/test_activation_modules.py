@@ -101,3 +101,12 @@ def test_exports():
     )
     for name in names.split():
         assert callable(getattr(F, name)), name
+
+
+@needs_torch
+def test_dropout_identity_returns_input_itself_as_torch():
+    x, xt = lamina.randn(4, requires_grad=True), torch.randn(4, requires_grad=True)
+    for p, training in ((0.0, True), (0.5, False)):
+        y, yt = F.dropout(x, p, training), torch.nn.functional.dropout(xt, p, training)
+        assert yt is xt
+        assert y is x

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import _alloc
 from . import anomaly
 
 # Post-accumulate-grad hooks alive in the process (Tensor.register_post_accumulate_grad_hook):
@@ -155,6 +156,8 @@ def _run(tensor, grad, retain_graph):
         if hooks_alive[0] and getattr(tensor, "_post_acc_hooks", None):
             fire_post_accumulate(tensor)
         return
+    if not _alloc._done:
+        _alloc.warm_up()
     order = _topo_order(root)
     leaf_hooks = _LeafHooks(order) if hooks_alive[0] else None
     pending = {root: [None] * len(root.out_meta)}  # contexts hash by identity
@@ -209,7 +212,13 @@ def _run(tensor, grad, retain_graph):
                 if slot is None:
                     slot = pending[c] = [None] * len(c.out_meta)
                 prev = slot[inp._idx]
-                slot[inp._idx] = g if prev is None else prev + g
+                if prev is None:
+                    # a leaf may have adopted this very array (Add hands one g to both
+                    # inputs) and will add into it in place: keep a copy pending then
+                    slot[inp._idx] = g.copy() if id(g) in adopted else g
+                    adopted.add(id(g))  # and no leaf adopts an array still pending
+                else:
+                    slot[inp._idx] = prev + g
             elif inp.grad is not None:
                 inp._accumulate(g)
             else:

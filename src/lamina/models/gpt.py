@@ -22,6 +22,7 @@ from ..autograd.grad_mode import no_grad
 from ..nn import functional as F
 from ..random import default_rng
 from ..tensor import Tensor
+from . import gpt_infer
 from .registry import register_builder, set_recipe
 
 __all__ = ["GPT", "GPTConfig", "KVCache", "gpt"]
@@ -216,7 +217,8 @@ class GPT(nn.Module):
         ``temperature=0`` picks the most likely token. Draws come from ``generator`` (a
         numpy Generator) or lamina's global one (``lamina.manual_seed``). With the cache,
         a context that outgrows ``block_size`` is cropped and prefilled again, as the
-        uncached model crops it, so both give the same tokens.
+        uncached model crops it, so both give the same tokens. A stock model without hooks
+        runs the cached steps on arrays (``gpt_infer``: same kernels, no graph machinery).
         """
         from ._sampling import sample_next
 
@@ -227,14 +229,20 @@ class GPT(nn.Module):
         self.eval()
         try:
             with no_grad():
+                lean = use_cache and gpt_infer.usable(self)  # the decode step on arrays
+                plan = gpt_infer.prepare(self) if lean else None
                 for _ in range(max_new_tokens):
                     if use_cache and cache is not None and cache.length < bs:
-                        logits, _ = self(idx[:, -1:], cache=cache)
+                        ctx = idx[:, -1:]
                     else:
                         dt = self.lm_head.weight.dtype
                         cache = KVCache(self.config, idx.shape[0], dt) if use_cache else None
-                        logits, _ = self(idx[:, -bs:], cache=cache)
-                    nxt = sample_next(logits.numpy()[:, -1], temperature, top_k, top_p, rng)
+                        ctx = idx[:, -bs:]
+                    if lean:
+                        logits = gpt_infer.last_logits(self, ctx, cache, plan)
+                    else:
+                        logits = self(ctx, cache=cache)[0].numpy()[:, -1]
+                    nxt = sample_next(logits, temperature, top_k, top_p, rng)
                     idx = np.concatenate([idx, nxt[:, None]], axis=1)
         finally:
             self.train(was_training)

@@ -229,7 +229,7 @@ def _maxmin(n: Node):
     return reduce(n, op_type, n.inp("x"), _axes(n), bool(n.arr("keepdim")))
 
 
-@converts("Norm")
+@converts("VectorNorm")
 def _norm(n: Node):
     p = n.arr("p")
     if p not in (1, 2):

@@ -13,6 +13,7 @@ is restored afterwards, also on error.
 from __future__ import annotations
 
 import inspect
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,8 @@ class Trace:
     ops: list[TracedOp] = field(default_factory=list)
     depth: int = 0
     modules: list[str] = field(default_factory=list)
+    # the tracing thread: ops and modules other threads run meanwhile are not recorded
+    thread: int = field(default_factory=threading.get_ident)
 
 
 def array_of(t: Any) -> np.ndarray:
@@ -76,8 +79,8 @@ def _bind(fn, args: tuple, kwargs: dict) -> dict[str, Any]:
 
 
 def _record(trace: Trace, op_cls: type, fn, ctx, args, kwargs):
-    if trace.depth:  # an op calling another op's forward: only the outer call is the node
-        return fn(ctx, *args, **kwargs)
+    if trace.depth or threading.get_ident() != trace.thread:
+        return fn(ctx, *args, **kwargs)  # an op inside an op, or another thread's op
     trace.depth += 1
     try:
         out = fn(ctx, *args, **kwargs)
@@ -115,6 +118,8 @@ def _module_wrapper(trace: Trace, path: str, module: Any) -> Any:
     label = f"{path} ({type(module).__name__})" if path else type(module).__name__
 
     def forward(*args, **kwargs):
+        if threading.get_ident() != trace.thread:
+            return bound(*args, **kwargs)
         trace.modules.append(label)
         try:
             return bound(*args, **kwargs)
@@ -124,8 +129,17 @@ def _module_wrapper(trace: Trace, path: str, module: Any) -> Any:
     return forward
 
 
+# the op classes are patched for the whole process: one recording at a time
+_TRACING = threading.RLock()
+
+
 def run_traced(model: Any, args: tuple) -> tuple[Trace, Any]:
     """Call ``model(*args)`` recording its ops; returns (trace, the model's output)."""
+    with _TRACING:
+        return _run_traced(model, args)
+
+
+def _run_traced(model: Any, args: tuple) -> tuple[Trace, Any]:
     trace = Trace()
     classes = _op_classes()
     saved = {cls: cls.__dict__["forward"] for cls in classes}

@@ -15,6 +15,7 @@ from ..autograd.function import Op
 from ._select import select
 from .dims import wrap_dim
 from .elementwise import as_float
+from .gelu import gelu_f32
 from .special import erf
 
 _SQRT_2 = math.sqrt(2.0)
@@ -117,7 +118,11 @@ class ELU(Op):
 
 
 class GELU(Op):
-    """x * Phi(x), exact (erf) or ``approximate='tanh'`` (torch.nn.functional.gelu)."""
+    """x * Phi(x), exact (erf) or ``approximate='tanh'`` (torch.nn.functional.gelu).
+
+    float32 runs the fused kernels of ``ops.gelu`` (forward and derivative in one sweep;
+    backward is one multiply); other dtypes the reference formulas with ``special.erf``.
+    """
 
     ctx_attrs = ("approximate",)
 
@@ -126,6 +131,10 @@ class GELU(Op):
         if approximate not in ("none", "tanh"):
             raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         ctx.approximate = approximate
+        if x.dtype == np.float32:
+            y, deriv = gelu_f32(x, approximate, ctx.needs_input_grad[0])
+            ctx.save_for_backward(x, deriv)  # x kept for torch's in-place check only
+            return y
         if approximate == "tanh":
             ctx.save_for_backward(x, None)
             inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
@@ -137,6 +146,8 @@ class GELU(Op):
     @staticmethod
     def backward(ctx, grad):
         x, cdf = ctx.saved
+        if x.dtype == np.float32:
+            return (grad * cdf,)  # cdf holds the derivative here
         if ctx.approximate == "tanh":
             x2 = x * x
             t = np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x2 * x))

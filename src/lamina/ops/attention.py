@@ -2,7 +2,7 @@
 
 ``softmax(q @ k^T * scale + mask) @ v`` over the last two axes, any leading batch axes
 broadcast (torch.nn.functional.scaled_dot_product_attention). Forward keeps the attention
-probabilities P, the only (L, S) array per head that lives past a call; backward reuses
+probabilities P (transposed), the only (L, S) array per head that lives past a call; backward reuses
 P (no second softmax) and the flash-attention identity ``rowsum(dP * P) = rowsum(dO * O)``.
 Both passes walk the heads in blocks so their (L, S) temporaries stay bounded by
 ``_BLOCK`` elements instead of growing with batch x heads.
@@ -14,6 +14,7 @@ and in every gradient, as torch 2.13's CPU kernel does.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -23,6 +24,18 @@ from ..autograd.function import Op
 _BLOCK = 1 << 22  # elements of (L, S) temporaries per block: 16 MiB in float32
 
 
+def _bcast(a: np.ndarray, batch: tuple) -> np.ndarray:
+    """a with leading axes broadcast to batch (a itself when they already match)."""
+    return a if a.shape[:-2] == batch else np.broadcast_to(a, batch + a.shape[-2:])
+
+
+def _like(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """An empty array of a's dtype; in a's memory order when the shapes agree. q, k, v are
+    often head-split views of a (B, T, 3 C) projection: outputs and gradients laid out as
+    (B, T, H, E) in memory then reshape back to (B * T, C) without a copy."""
+    return np.empty_like(a) if a.shape == shape else np.empty(shape, a.dtype)
+
+
 def _blocks(batch: tuple, ls: int):
     """Index tuples over the leading batch axes; each block holds <= _BLOCK scores."""
     j, inner = len(batch), 1
@@ -30,6 +43,16 @@ def _blocks(batch: tuple, ls: int):
         j -= 1
         inner *= batch[j]
     return list(np.ndindex(*batch[:j])) if j else [()]
+
+
+@functools.lru_cache(maxsize=16)
+def _causal_bias_t(L: int, S: int, dtype: np.dtype) -> np.ndarray:
+    """(S, L): 0 where query l may see key s (s <= l, top-left aligned), -inf elsewhere.
+
+    Added to the transposed scores (one plain add; a masked copy costs twice as much)."""
+    bias = np.where(np.tri(L, S, dtype=bool).T, dtype.type(0), dtype.type(-np.inf))
+    bias.flags.writeable = False
+    return bias
 
 
 def _keep_mask(seed, i: int, shape: tuple, p: float, dtype) -> np.ndarray:
@@ -42,24 +65,34 @@ def _keep_mask(seed, i: int, shape: tuple, p: float, dtype) -> np.ndarray:
     return keep
 
 
-def _softmax_rows_(s: np.ndarray, nan_rows: bool = False) -> None:
-    """Softmax over the last axis in place.
+def _softmax_cols_(st: np.ndarray, nan_rows: bool = False, masked: bool = True) -> None:
+    """Softmax over axis -2 in place: st holds transposed scores (..., S, L), one query per
+    column, so every reduction runs across rows (NumPy vectorises those; a max along short
+    rows is ~15x slower).
 
-    An all -inf row becomes zeros (torch's fused CPU kernel) or, with ``nan_rows``, NaN (an
-    explicit softmax, as torch's MultiheadAttention computes when it returns the weights).
+    A query whose keys are all -inf gets zeros (torch's fused CPU kernel) or, with
+    ``nan_rows``, NaN (an explicit softmax, as torch's MultiheadAttention computes when it
+    returns the weights). ``masked=False`` says no query can be fully masked (no mask, or a
+    causal one): no checks.
     """
-    if s.shape[-1] == 0:
+    if st.shape[-2] == 0:
         return
-    m = s.max(axis=-1, keepdims=True)
-    if not nan_rows:
-        m[np.isneginf(m)] = 0.0  # all -inf row: exp(-inf - 0) = 0 instead of nan
-    with np.errstate(under="ignore", invalid="ignore"):
-        s -= m
-        np.exp(s, out=s)
-        total = s.sum(axis=-1, keepdims=True)
-        if not nan_rows:
+    m = np.maximum.reduce(st, axis=-2, keepdims=True)
+    zero_rows = masked and not nan_rows  # all -inf columns may exist and must give zeros
+    if zero_rows:
+        m[np.isneginf(m)] = 0.0  # exp(-inf - 0) = 0 instead of nan
+    with np.errstate(under="ignore", invalid="ignore", divide="ignore"):
+        st -= m
+        np.exp(st, out=st)
+        total = np.ones((1, st.shape[-2]), st.dtype) @ st  # column sums, one GEMV per head
+        if zero_rows:
             total[total == 0] = 1.0
-        s /= total
+        np.divide(1.0, total, out=total)  # one reciprocal per query, then a multiply
+        st *= total
+
+
+def _t(a: np.ndarray) -> np.ndarray:
+    return np.swapaxes(a, -1, -2)
 
 
 class ScaledDotProductAttention(Op):
@@ -72,6 +105,9 @@ class ScaledDotProductAttention(Op):
     With ``need_weights`` also returns the weights P after dropout (..., L, S) as a second,
     differentiable output, fully masked rows NaN as in torch's MultiheadAttention.
     Returns (..., L, Ev).
+
+    P is computed and kept transposed, (..., S, L) = k @ (q * scale)^T: the softmax then
+    reduces across rows, and the products of backward are plain or transposed GEMMs alike.
     """
 
     ctx_attrs = ("batch", "scale", "dropout_p", "seed", "need_weights")
@@ -83,69 +119,73 @@ class ScaledDotProductAttention(Op):
     ):  # fmt: skip
         batch = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2])
         L, S = q.shape[-2], k.shape[-2]
-        qb, kb, vb = (np.broadcast_to(a, batch + a.shape[-2:]) for a in (q, k, v))
+        qs = q * q.dtype.type(scale)  # scaled once here: q is (L, E), the scores (L, S)
+        qb, kb, vb = (_bcast(a, batch) for a in (qs, k, v))
         boolmask = mask is not None and mask.dtype == np.bool_
         if mask is not None:
-            mask = np.broadcast_to(mask, batch + (L, S))
-        if causal:
-            mask, boolmask = np.broadcast_to(np.tri(L, S, dtype=bool), batch + (L, S)), True
-        p = np.empty(batch + (L, S), q.dtype)
-        out = np.empty(batch + (L, v.shape[-1]), q.dtype)
-        weights = np.empty_like(p) if need_weights else None
+            mask = _t(np.broadcast_to(mask, batch + (L, S)))  # (..., S, L)
+        causal_bias = _causal_bias_t(L, S, q.dtype) if causal else None  # (S, L)
+        pt = np.empty(batch + (S, L), q.dtype)
+        out = _like(q, batch + (L, v.shape[-1]))
+        weights = np.empty(batch + (L, S), q.dtype) if need_weights else None
         for i, ix in enumerate(_blocks(batch, L * S)):
-            s = p[ix]
-            np.matmul(qb[ix], np.swapaxes(kb[ix], -1, -2), out=s)
-            s *= q.dtype.type(scale)
-            if mask is not None and boolmask:
-                np.copyto(s, -np.inf, where=~mask[ix])
+            st = pt[ix]
+            np.matmul(kb[ix], _t(qb[ix]), out=st)
+            if causal_bias is not None:
+                st += causal_bias
+            elif mask is not None and boolmask:
+                np.copyto(st, -np.inf, where=~mask[ix])
             elif mask is not None:
-                s += mask[ix]
-            _softmax_rows_(s, nan_rows=need_weights)
+                st += mask[ix]
+            _softmax_cols_(st, nan_rows=need_weights, masked=mask is not None and not causal)
             pd = (
-                s
+                st
                 if dropout_p == 0
-                else s * _keep_mask(dropout_seed, i, s.shape, dropout_p, q.dtype)
+                else st * _keep_mask(dropout_seed, i, st.shape, dropout_p, q.dtype)
             )
-            np.matmul(pd, vb[ix], out=out[ix])
+            np.matmul(_t(pd), vb[ix], out=out[ix])
             if need_weights:
-                weights[ix] = pd
-        ctx.save_for_backward(q, k, v, p, out)
+                weights[ix] = _t(pd)
+        ctx.save_for_backward(q, k, v, pt, out, qs)
         ctx.batch, ctx.scale, ctx.dropout_p, ctx.seed = batch, scale, dropout_p, dropout_seed
         ctx.need_weights = need_weights
         return (out, weights) if need_weights else out
 
     @staticmethod
     def backward(ctx, grad, grad_weights=None):
-        q, k, v, p, out = ctx.saved
+        q, k, v, pt, out, qs = ctx.saved
         batch, need = ctx.batch, ctx.needs_input_grad
-        qb, kb, vb = (np.broadcast_to(a, batch + a.shape[-2:]) for a in (q, k, v))
-        dq, dk, dv = (np.zeros(batch + a.shape[-2:], q.dtype) for a in (q, k, v))
-        dmask = np.zeros(p.shape, q.dtype) if need[3] else None
-        g = np.broadcast_to(grad, out.shape)
-        d = (g * out).sum(axis=-1, keepdims=True)  # rowsum(dP * P) = rowsum(dO * O)
-        for i, ix in enumerate(_blocks(batch, p.shape[-2] * p.shape[-1])):
+        qb, kb, vb = (_bcast(a, batch) for a in (qs, k, v))
+        # every block writes its whole slice, so no zero fill
+        dq, dk, dv = (_like(a, batch + a.shape[-2:]) for a in (q, k, v))
+        dmask = np.empty(batch + _t(pt).shape[-2:], q.dtype) if need[3] else None
+        g = grad if grad.shape == out.shape else np.broadcast_to(grad, out.shape)
+        # rowsum(dP * P) = rowsum(dO * O), as (.., 1, L); the sums as one GEMV
+        d = ((g * out) @ np.ones(out.shape[-1], out.dtype))[..., None, :]
+        gw = None if grad_weights is None else _t(grad_weights)
+        for i, ix in enumerate(_blocks(batch, pt.shape[-2] * pt.shape[-1])):
             keep = None
             if ctx.dropout_p != 0:
-                keep = _keep_mask(ctx.seed, i, p[ix].shape, ctx.dropout_p, q.dtype)
+                keep = _keep_mask(ctx.seed, i, pt[ix].shape, ctx.dropout_p, q.dtype)
             if need[2]:
-                pd = p[ix] if keep is None else p[ix] * keep
-                dv[ix] = np.swapaxes(pd, -1, -2) @ g[ix]
-            ds = g[ix] @ np.swapaxes(vb[ix], -1, -2)  # d(P after dropout), (.., L, S)
-            if grad_weights is not None:
-                ds += grad_weights[ix]
+                pd = pt[ix] if keep is None else pt[ix] * keep
+                np.matmul(pd, g[ix], out=dv[ix])
+            dst = vb[ix] @ _t(g[ix])  # d(P after dropout), transposed: (.., S, L)
+            if gw is not None:
+                dst += gw[ix]
             if keep is not None:
-                ds *= keep
-            # the identity above misses grad_weights' share: take the row sums directly
-            di = d[ix] if grad_weights is None else (ds * p[ix]).sum(axis=-1, keepdims=True)
-            ds -= di
-            ds *= p[ix]  # d(scores)
+                dst *= keep
+            # the identity above misses grad_weights' share: take the sums directly
+            di = d[ix] if gw is None else (dst * pt[ix]).sum(axis=-2, keepdims=True)
+            dst -= di
+            dst *= pt[ix]  # d(scores); the scale is applied on the smaller (L, E) side
             if dmask is not None:
-                dmask[ix] = ds
-            ds *= q.dtype.type(ctx.scale)
+                dmask[ix] = _t(dst)
             if need[0]:
-                dq[ix] = ds @ kb[ix]
+                np.matmul(_t(dst), kb[ix], out=dq[ix])
+                dq[ix] *= q.dtype.type(ctx.scale)
             if need[1]:
-                dk[ix] = np.swapaxes(ds, -1, -2) @ qb[ix]
+                np.matmul(dst, qb[ix], out=dk[ix])
         grads = (dq if need[0] else None, dk if need[1] else None, dv if need[2] else None)
         return grads + (dmask,)
 

@@ -257,60 +257,6 @@ class Prod(Op):
         return (g * left * right,)
 
 
-class Norm(Op):
-    """p-norm over axis (p=2 default; 'fro' is 2 over all; 1; inf; 0 counts non-zeros)."""
-
-    ctx_attrs = ("p", "axis", "keepdim")
-
-    @staticmethod
-    def forward(ctx, x, *, p=2, axis=None, keepdim=False):
-        if x.dtype.kind not in "fc":
-            raise RuntimeError(
-                f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
-                f"Got {x.dtype}"
-            )
-        axis = norm_axis(axis, x.ndim)
-        axes = range(x.ndim) if axis is None else ((axis,) if isinstance(axis, int) else axis)
-        if p in (np.inf, -np.inf) and any(x.shape[a] == 0 for a in axes):
-            raise RuntimeError(
-                "linalg.vector_norm cannot compute the inf norm on an empty tensor because "
-                "the operation does not have an identity"
-            )
-        ax = x if p == 2 else np.abs(x)
-        if p == 0:
-            y = np.sum(x != 0, axis=axis, keepdims=True).astype(x.dtype)
-        elif p == 2:
-            y = np.sqrt(np.sum(x * x, axis=axis, keepdims=True))
-        elif p == 1:
-            y = np.sum(ax, axis=axis, keepdims=True)
-        elif p == np.inf:
-            y = np.max(ax, axis=axis, keepdims=True)
-        else:
-            y = np.sum(ax**p, axis=axis, keepdims=True) ** (1.0 / p)
-        ctx.save_for_backward(x, y)
-        ctx.p, ctx.axis, ctx.keepdim = p, axis, keepdim
-        return _drop(y, axis, keepdim)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved
-        p = ctx.p
-        if p == 0:  # a count: torch leaves the input's gradient undefined
-            return (None,)
-        g = _expand(g, x.shape, ctx.axis, ctx.keepdim)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if p == 2:
-                gx = g * np.where(y > 0, x / y, 0)
-            elif p == 1:
-                gx = g * np.sign(x)
-            elif p == np.inf:
-                mask = np.abs(x) == y
-                gx = g * np.sign(x) * mask / mask.sum(axis=ctx.axis, keepdims=True)
-            else:
-                gx = g * np.sign(x) * np.abs(x) ** (p - 1) / np.where(y > 0, y, 1) ** (p - 1)
-        return (gx.astype(x.dtype),)
-
-
 class AMaxMin(Op):
     """amax/amin over ``axis`` (None, an int or a tuple); tied extremes share the gradient."""
 

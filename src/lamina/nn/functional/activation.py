@@ -95,10 +95,14 @@ def _check_p(p: float, where: str) -> None:
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero elements with probability p, scale the rest by 1/(1-p) (torch dropout).
 
-    Draws from lamina's global generator (``lamina.manual_seed``).
+    Draws from lamina's global generator (``lamina.manual_seed``). In eval mode or with
+    ``p == 0`` it returns ``input`` itself, as torch does (no copy, no graph node).
     """
     _check_p(p, "dropout")
-    return apply(A.Dropout, _t(input), p=p, training=training, generator=default_rng())
+    x = _t(input)
+    if not training or p == 0:
+        return x
+    return apply(A.Dropout, x, p=p, training=training, generator=default_rng())
 
 
 def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
