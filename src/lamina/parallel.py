@@ -2,12 +2,13 @@
 
 ``set_num_threads(n)`` sizes lamina's worker pool (``lamina.ops._parallel``): the calling
 thread and ``n - 1`` workers share the matrix products of convolutions, linear layers,
-``matmul`` and the recurrent cells (split over the batch or the rows, each chunk one BLAS
-call), the data movement of convolution and pooling, and the optimizer updates. The BLAS
-itself (OpenBLAS in NumPy's wheels, or MKL/BLIS) runs on one thread per call, set through
-threadpoolctl (imported on first use only, so ``import lamina`` stays quick): its static
-split of every product stalls whenever another process holds a core, while lamina's chunks
-go to whichever thread is free (``ops._parallel.pin_blas`` has the measurement).
+``matmul`` and the recurrent cells (split over the batch, or the rows or columns of one
+product, each chunk one BLAS call), the data movement of convolution and pooling, and the
+optimizer updates. The BLAS itself (OpenBLAS in NumPy's wheels, or MKL/BLIS) runs on one
+thread per call, set through threadpoolctl (imported on first use only, so ``import
+lamina`` stays quick): its static split of every product stalls whenever another process
+holds a core, while lamina's chunks go to whichever thread is free
+(``ops._parallel.pin_blas`` has the measurement).
 
 The default, before any call, is the count a positive ``OPENBLAS_NUM_THREADS``,
 ``OMP_NUM_THREADS`` or ``MKL_NUM_THREADS`` names, else the CPUs this process may use
