@@ -5,7 +5,8 @@
 (``lamina.set_num_threads`` / ``torch.set_num_threads``), runs WARMUP untimed steps, then
 STEPS timed ones, and prints one JSON line: the wall-clock and CPU (process) time of every
 timed step. ``--blas-threads`` (lamina only) gives the threads to OpenBLAS instead, with
-lamina's pool on one thread: how lamina ran before it split products itself.
+lamina's pool on one thread: how lamina ran before it split products itself;
+``--no-backoff`` switches off the pool's back-off (``lamina.ops._parallel.MAX_BACKOFF``).
 
 The parent (``benchmarks.run``) starts these children with the thread variables
 (``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ...) removed from their environment, so the
@@ -63,6 +64,10 @@ def run(
 def main(argv: list[str]) -> int:
     fw, name, threads, steps, warmup = argv[:5]
     fast, blas = "--no-fast" not in argv, "--blas-threads" in argv
+    if fw == "lamina" and "--no-backoff" in argv:
+        import lamina.ops._parallel as par
+
+        par.MAX_BACKOFF = 0  # split above the thresholds whatever the machine does
     out = run(fw, name, int(threads), int(steps), int(warmup), fast, blas)
     print(json.dumps(out))
     return 0

@@ -94,7 +94,8 @@ def bench(name: str, threads: list[int], args) -> dict:
             for fw in ("lamina", "torch"):
                 if (t, fw) in errors or WORKLOADS[name].get(fw) is None:
                     continue
-                res = child(fw, name, t, per, args.warmup, not args.no_fast)
+                extra = ["--no-backoff"] if args.no_backoff else []
+                res = child(fw, name, t, per, args.warmup, not args.no_fast, extra)
                 if "error" in res:
                     errors[t, fw] = res["error"]
                 else:
@@ -189,6 +190,12 @@ def parser() -> argparse.ArgumentParser:
         "--no-fast",
         action="store_true",
         help="run lamina on its pure-NumPy path even when numba is installed",
+    )
+    p.add_argument(
+        "--no-backoff",
+        action="store_true",
+        help="lamina's pool splits above its thresholds even when the split does not pay "
+        "(the back-off of lamina.ops._parallel off): the split's effect on a quiet machine",
     )
     p.add_argument(
         "--process",
