@@ -153,24 +153,25 @@ def parallel_for(
     t2 = time.perf_counter()
     job.done.wait()
     # the split paid if the call took well under what the caller's items say one thread
-    # would have taken for all of them
-    n = n_items
-    _late(ran == n or ran == 0 or time.perf_counter() - t0 > PAYOFF * (t2 - t1) * n / ran)
+    # would have taken for all of them; a call where one thread ran everything cost only
+    # the hand-off and says nothing (a sleeping vCPU can take longer to wake than a chunk)
+    if 0 < ran < n_items:
+        _late(time.perf_counter() - t0 > PAYOFF * (t2 - t1) * n_items / ran)
     if job.error is not None:
         raise job.error
 
 
-# Back-off on a crowded machine. When the workers do not get a core (other processes hold
-# them), the caller runs every chunk itself and pays the hand-off and the GIL hand-backs on
-# top; a worker descheduled mid-chunk makes it wait a time slice. Measured under load 6 on
-# these 2 cores: a split (32, 256) @ (256, 1024) product 200 us against 138 us in one call
-# (the caller ran both chunks). So after a call that did not pay - the caller ran every
-# chunk, or the call took over PAYOFF times the caller's time scaled to all the items
-# (its estimate of the one-thread time) - the next calls run inline: 8, then 16, ... up to
-# MAX_BACKOFF calls, before the pool is tried again; each call that pays shortens the next
-# back-off by one call (a late call costs about a time slice, more than a split one saves).
-# On a quiet machine a split call takes ~0.55x, and the back-off does not engage.
-PAYOFF = 0.9  # a split that saves 10% still counts as paid (wake-up jitter on small calls)
+# Back-off on a crowded machine. A worker descheduled mid-chunk (another process holds the
+# core) makes the caller wait about a time slice: measured under load 6 on these 2 cores,
+# split products took 1.2-2.7x their one-call time. So after a split call that did not pay
+# - it took over PAYOFF times the caller's time scaled to all the items (its estimate of
+# the one-thread time) - the next calls run inline: 8, then 16, ... up to MAX_BACKOFF
+# calls, before the pool is tried again; each call that pays shortens the next back-off by
+# one call (a late call costs about a time slice, more than a split saves). A call in which
+# one thread ran every chunk (the other not woken in time) changes nothing: it cost only
+# the hand-off. On a quiet machine a split call takes ~0.55x, and the back-off does not
+# engage.
+PAYOFF = 1.0  # late: slower than the estimate of one thread (a small gain still pays)
 MAX_BACKOFF = 1024
 
 
