@@ -185,3 +185,19 @@ def test_index_select_on_an_empty_dim_raises_runtime_error_as_torch():
     assert lamina.zeros(0, 3).index_select(0, lamina.tensor([], dtype=lamina.int64)).shape == (0, 3)
     with pytest.raises(RuntimeError, match="indexing axis dim should be positive"):
         torch.zeros(0, 3).index_select(0, torch.tensor([0]))
+
+
+@pytest.mark.parametrize(
+    "shape, dim, idx",
+    [((0,), -1, [0, 0]), ((0,), 0, [1]), ((2, 0), 1, [0]), ((0, 3), 0, [0]), ((0,), 0, [])],
+)
+def test_index_select_on_a_size_0_dim_raises_what_torch_raises(shape, dim, idx):
+    """A vector fails torch's bounds check (IndexError); n-d inputs its axis check (fuzz 3193)."""
+    results = []
+    for T in (torch, lamina):
+        try:
+            out = T.zeros(*shape).index_select(dim, T.tensor(idx, dtype=T.int64))
+            results.append(tuple(out.shape))
+        except (IndexError, RuntimeError) as e:
+            results.append((type(e), str(e)))
+    assert results[0] == results[1]

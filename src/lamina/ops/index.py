@@ -140,7 +140,9 @@ class IndexSelect(Op):
         if index.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
         n = x.shape[axis] if x.ndim else 1
-        if n == 0 and index.size:  # torch checks the axis before the indices
+        if n == 0 and index.size:  # torch checks the axis before the indices (n-d inputs)
+            if x.ndim <= 1:  # a vector takes torch's 1-d path: a plain bounds error
+                raise IndexError("index out of range in self")
             raise RuntimeError("index_select(): self indexing axis dim should be positive")
         if index.size and (index.min() < 0 or index.max() >= n):
             raise IndexError("index out of range in self")
