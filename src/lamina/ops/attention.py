@@ -20,6 +20,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Op
+from ._parallel import matmul  # lamina's threads: the BLAS itself is pinned to one
 
 _BLOCK = 1 << 22  # elements of (L, S) temporaries per block: 16 MiB in float32
 
@@ -130,7 +131,7 @@ class ScaledDotProductAttention(Op):
         weights = np.empty(batch + (L, S), q.dtype) if need_weights else None
         for i, ix in enumerate(_blocks(batch, L * S)):
             st = pt[ix]
-            np.matmul(kb[ix], _t(qb[ix]), out=st)
+            matmul(kb[ix], _t(qb[ix]), out=st)
             if causal_bias is not None:
                 st += causal_bias
             elif mask is not None and boolmask:
@@ -143,7 +144,7 @@ class ScaledDotProductAttention(Op):
                 if dropout_p == 0
                 else st * _keep_mask(dropout_seed, i, st.shape, dropout_p, q.dtype)
             )
-            np.matmul(_t(pd), vb[ix], out=out[ix])
+            matmul(_t(pd), vb[ix], out=out[ix])
             if need_weights:
                 weights[ix] = _t(pd)
         ctx.save_for_backward(q, k, v, pt, out, qs)
@@ -169,7 +170,7 @@ class ScaledDotProductAttention(Op):
                 keep = _keep_mask(ctx.seed, i, pt[ix].shape, ctx.dropout_p, q.dtype)
             if need[2]:
                 pd = pt[ix] if keep is None else pt[ix] * keep
-                np.matmul(pd, g[ix], out=dv[ix])
+                matmul(pd, g[ix], out=dv[ix])
             dst = vb[ix] @ _t(g[ix])  # d(P after dropout), transposed: (.., S, L)
             if gw is not None:
                 dst += gw[ix]
@@ -182,10 +183,10 @@ class ScaledDotProductAttention(Op):
             if dmask is not None:
                 dmask[ix] = _t(dst)
             if need[0]:
-                np.matmul(_t(dst), kb[ix], out=dq[ix])
+                matmul(_t(dst), kb[ix], out=dq[ix])
                 dq[ix] *= q.dtype.type(ctx.scale)
             if need[1]:
-                np.matmul(dst, qb[ix], out=dk[ix])
+                matmul(dst, qb[ix], out=dk[ix])
         grads = (dq if need[0] else None, dk if need[1] else None, dv if need[2] else None)
         return grads + (dmask,)
 
