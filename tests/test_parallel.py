@@ -41,7 +41,7 @@ def threads():
         """split: False (measured thresholds), "copies" (every copy split, no product) or
         True (every copy and every product split)."""
         lamina.set_num_threads(n)
-        _state.threads["skip"] = _state.threads["backoff"] = 0
+        _state.threads["groups"] = {}
         par.MIN_PARALLEL_BYTES, par.MIN_PARALLEL_FLOPS, par.MAX_BACKOFF = limits
         if split:  # and no back-off on this busy machine: the split paths must run
             par.MIN_PARALLEL_BYTES, par.MAX_BACKOFF = 0, 0
@@ -164,21 +164,26 @@ def test_parallel_for_reraises_in_the_caller(threads):
         par.parallel_for(4, fn, work=1 << 30)
 
 
-def test_back_off_after_a_late_worker_then_recovers(threads):
+def test_back_off_when_splits_of_a_size_keep_being_late_then_recovers(threads):
     threads(2, split=True)
     par.MAX_BACKOFF = 1024
-    par._late(True)  # the caller ran every chunk itself
-    assert _state.threads["skip"] == _state.threads["backoff"] == 8
-    par._late(True)
-    assert _state.threads["backoff"] == 16
-    calls = []
+    big, small = (True, (1 << 30).bit_length()), (True, (1 << 22).bit_length())
+    group = par._group(big)
+    par._observe(big, 1.2)  # one slow wake-up on a quiet machine: the average stays under 1
+    assert group[1] == group[2] == 0
+    for _ in range(3):  # a competing process: call after call late
+        par._observe(big, 3.0)
+    assert group[1] >= 8 and group[2] == group[1]
+    before = group[1]
+    par._observe(big, 3.0)
+    assert group[1] == 2 * before  # doubling while it stays late
+    assert par._group(small)[2] == 0  # another size is judged on its own
+    skip, calls = group[2], []
     par.parallel_for(4, lambda a, b: calls.append((a, b)), work=1 << 30)
-    assert calls == [(0, 4)] and _state.threads["skip"] == 15  # inline while backing off
-    par._late(False)  # a call that paid shortens the next back-off by one call
-    assert _state.threads["backoff"] == 15
-    for _ in range(20):
-        par._late(False)
-    assert _state.threads["backoff"] == 0
+    assert calls == [(0, 4)] and group[2] == skip - 1  # inline while backing off
+    for _ in range(10):  # the competitor is gone: probes pay again
+        par._observe(big, 0.55)
+    assert group[1] == 0
 
 
 # ---- kernels: N threads vs one thread, bit for bit -------------------------------------

@@ -36,6 +36,5 @@ threads = {
     "pool": None,
     "pool_size": 0,
     "pool_pid": None,
-    "backoff": 0,  # ops._parallel: calls run inline after a late worker, doubling
-    "skip": 0,  # calls left to run inline
+    "groups": {},  # ops._parallel: per call size, [average score, back-off, calls inline]
 }

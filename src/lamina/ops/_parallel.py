@@ -128,7 +128,7 @@ def parallel_for(
     """Call ``fn(start, stop)`` over ``range(n_items)`` split in contiguous chunks, one per
     thread, on lamina's pool; inline when one thread is set, ``n_items < 2``, ``work`` (by
     default the bytes the whole call touches) is under ``min_work`` (``MIN_PARALLEL_BYTES``)
-    or the caller is itself a chunk, and while the pool backs off (see ``_late``). ``fn``
+    or the caller is itself a chunk, and while the pool backs off (see ``_observe``). ``fn``
     must write disjoint outputs per item range. Exceptions are re-raised in the caller once
     every started chunk has finished.
     """
@@ -138,7 +138,7 @@ def parallel_for(
         or n_items < 2
         or work < (MIN_PARALLEL_BYTES if min_work is None else min_work)
         or getattr(_local, "inside", 0)
-        or _backing_off()
+        or _backing_off(key := (min_work is None, work.bit_length()))
     ):
         fn(0, n_items)
         return
@@ -156,40 +156,54 @@ def parallel_for(
     # would have taken for all of them; a call where one thread ran everything cost only
     # the hand-off and says nothing (a sleeping vCPU can take longer to wake than a chunk)
     if 0 < ran < n_items:
-        _late(time.perf_counter() - t0 > PAYOFF * (t2 - t1) * n_items / ran)
+        _observe(key, (time.perf_counter() - t0) / ((t2 - t1) * n_items / ran + 1e-9))
     if job.error is not None:
         raise job.error
 
 
 # Back-off on a crowded machine. A worker descheduled mid-chunk (another process holds the
 # core) makes the caller wait about a time slice: measured under load 6 on these 2 cores,
-# split products took 1.2-2.7x their one-call time. So after a split call that did not pay
-# - it took over PAYOFF times the caller's time scaled to all the items (its estimate of
-# the one-thread time) - the next calls run inline: 8, then 16, ... up to MAX_BACKOFF
-# calls, before the pool is tried again; each call that pays shortens the next back-off by
-# one call (a late call costs about a time slice, more than a split saves). A call in which
-# one thread ran every chunk (the other not woken in time) changes nothing: it cost only
-# the hand-off. On a quiet machine a split call takes ~0.55x, and the back-off does not
-# engage.
-PAYOFF = 1.0  # late: slower than the estimate of one thread (a small gain still pays)
+# split products took 1.2-2.7x their one-call time. Each split call is scored: its time over
+# the caller's estimate of one thread's time for all the items (its own chunk time scaled).
+# Calls are grouped by size (bytes or flops, in powers of two): in each group an exponential
+# average of the scores (weight SMOOTH, each capped at 4) decides. Above PAYOFF, splitting
+# that size does not pay now, and its next calls run inline, 8, then 16, ... up to
+# MAX_BACKOFF calls before one probe call splits again and is scored; at or below it the
+# pool is used. Judging an average per size, not each call, keeps a slow wake-up, or small
+# copies near the threshold that a wake-up outlasts, from switching off the split of the
+# large products (a per-call rule held cnn_cifar at 0.95-0.99x of its 1-thread step on the
+# quiet 2-vCPU Xeon), while a competing process, which makes most calls late, backs it off.
+# A call in which one thread ran every chunk (the other not woken in time) is not scored.
+PAYOFF = 1.3  # average score above this: splitting costs more than it saves
+SMOOTH = 0.25
 MAX_BACKOFF = 1024
 
 
-def _backing_off() -> bool:
-    st = _state.threads
-    if st["skip"] > 0:
-        st["skip"] -= 1
+def _group(key: tuple) -> list:
+    """[average score, back-off, calls left inline] of one size group."""
+    groups = _state.threads["groups"]
+    if key not in groups:
+        groups[key] = [0.6, 0, 0]
+    return groups[key]
+
+
+def _backing_off(key: tuple) -> bool:
+    g = _group(key)
+    if g[2] > 0:
+        g[2] -= 1
         return True
     return False
 
 
-def _late(late: bool) -> None:
-    st = _state.threads
-    if late:
-        st["backoff"] = min(max(8, 2 * st["backoff"]), MAX_BACKOFF)
-        st["skip"] = st["backoff"]
-    elif st["backoff"]:  # one lucky call on a crowded machine does not reset it
-        st["backoff"] -= 1
+def _observe(key: tuple, score: float) -> None:
+    """Fold one split call's score (its time / one thread's estimate) into its group."""
+    g = _group(key)
+    g[0] += SMOOTH * (min(score, 4.0) - g[0])
+    if g[0] > PAYOFF and MAX_BACKOFF > 0:
+        g[1] = min(max(8, 2 * g[1]), MAX_BACKOFF)
+        g[2] = g[1]
+    else:
+        g[1] = 0
 
 
 def parallel_copy(dst, src, axis: int = 0) -> None:
