@@ -6,6 +6,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .._state import threads as _THREADS
+from ..ops._parallel import pin_blas
 from ..tensor import Tensor
 from ._device import check_device, float_dtype, is_device
 from .hooks import add_hook, call_with_hooks
@@ -140,6 +142,8 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         d = self.__dict__
+        if _THREADS["blas_applied"] is None:  # once per process: products that call the
+            pin_blas()  # BLAS directly run on one thread, as the pool's products do
         try:
             if d.get("_forward_pre_hooks") or d.get("_forward_hooks"):
                 return call_with_hooks(self, args, kwargs)

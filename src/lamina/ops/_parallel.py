@@ -274,6 +274,9 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
         or a.ndim < 2
         or b.ndim < 2
         or getattr(_local, "inside", 0)
+        # an upper bound of the flops (count <= count_a * count_b), cheap: small products
+        # (a decoding step's) skip the shape work below, ~3 us a call in Python
+        or 2 * a.size * b.size < MIN_PARALLEL_FLOPS * max(a.shape[-1], 1)
     ):
         return np.matmul(a, b, out=out)
     m, k, n = a.shape[-2], a.shape[-1], b.shape[-1]
