@@ -16,7 +16,8 @@ Each round starts one fresh process per library (lamina's never imports torch); 
 warm-up the two take turns call by call (``--steps`` training iterations, 3 generations of
 each length), so that both see the same background load while the other one idles.
 Rows report medians over all rounds and the ratio lamina/torch (time) or lamina/torch
-(tokens/s), with the CPU, the thread count (BLAS and torch.set_num_threads) and the load
+(tokens/s), with the CPU, the thread count (lamina.set_num_threads, torch.set_num_threads; the
+thread variables removed) and the load
 average before and after (the 1-minute figure). Wall time is the figure; each step's process
 CPU time is reported beside it: on a shared, loaded machine at 1 thread it is the robust one
 (time spent waiting for a core is not counted), at 2 threads it sums both threads.
@@ -164,7 +165,9 @@ class Worker:
                 str(1 << 29),
             )
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[var] = str(threads)  # read by BLAS when the process loads it
+            env.pop(var, None)  # each library takes its threads through its own API, as
+            # benchmarks/run.py does (OpenBLAS started at 2 threads and pinned to 1 later
+            # ran lamina's GPT step ~25% slower than started at 1: a start-up setting)
         src = os.path.join(HERE, "..", "src")
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", fw]
@@ -302,6 +305,9 @@ def main() -> None:
     a = p.parse_args()
     if a.worker:
         if a.worker == "lamina":
+            import lamina
+
+            lamina.set_num_threads(int(a.threads))
             serve(lamina_tasks(a.tokens))
         else:
             serve(torch_tasks(a.tokens, int(a.threads)))
