@@ -143,6 +143,14 @@ def init_process_group(
         _install_abort_hook(group)
 
 
+def _let_the_launcher_forward() -> None:
+    """A moment for mpiexec's proxy to forward the message just written: Abort tears the
+    job down at once and a 2-core CI box lost the rank's last line once in three runs."""
+    import time
+
+    time.sleep(0.3)
+
+
 def _install_abort_hook(group: _Group) -> None:
     """On an uncaught exception or ``sys.exit(non-zero)``: print it with the rank, then
     abort every rank."""
@@ -155,6 +163,7 @@ def _install_abort_hook(group: _Group) -> None:
         sys.stderr.write(f"[rank {group.rank}] uncaught exception, aborting the MPI job:\n{text}")
         sys.stderr.flush()
         if _world[0] is group:
+            _let_the_launcher_forward()
             group.comm.Abort(1)
         previous(kind, value, tb)
 
@@ -168,6 +177,7 @@ def _install_abort_hook(group: _Group) -> None:
             sys.stdout.flush()
             sys.stderr.write(f"[rank {group.rank}] sys.exit({status!r}): aborting the MPI job\n")
             sys.stderr.flush()
+            _let_the_launcher_forward()
             group.comm.Abort(code)
         previous_exit(status)
 
