@@ -1,13 +1,13 @@
-"""Tests of lamina.ops.pool: naive NumPy references, finite differences, torch parity."""
+"""Tests of ops.pool and ops.interpolate: NumPy references, finite differences, torch parity."""
 
 import numpy as np
 import pytest
 
+from lamina.ops.interpolate import Interpolate
 from lamina.ops.pool import (
     AdaptiveAvgPool2d,
     AdaptiveMaxPool2d,
     AvgPool2d,
-    Interpolate,
     MaxPool2d,
     pool_out_size,
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from ...ops import conv as C
+from ...ops import interpolate as I
 from ...ops import pool as P
 from ...tensor import Tensor, _make, apply
 
@@ -274,7 +275,7 @@ def interpolate(
     if ndim == 3:
         scales = None if scales is None else (None, scales[0])
         out = apply(
-            P.Interpolate,
+            I.Interpolate,
             input.unsqueeze(2),
             size=(1, size[0]),
             mode=op_mode,
@@ -283,5 +284,5 @@ def interpolate(
         )
         return out.squeeze(2)
     return apply(
-        P.Interpolate, input, size=size, mode=op_mode, align_corners=align_corners, scales=scales
+        I.Interpolate, input, size=size, mode=op_mode, align_corners=align_corners, scales=scales
     )
