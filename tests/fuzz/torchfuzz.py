@@ -6,36 +6,23 @@ which line raises), then both libraries run the finished source from scratch and
 variable's value, dtype and shape, every leaf's gradient, and the line that raises (with
 the exception type) are compared. ``generate(seed)`` is deterministic.
 
-Run ``python -m tests.fuzz.torchfuzz 3000`` for a table of disagreement classes.
+Run ``python -m tests.fuzz.torchfuzz 3000`` for a table of disagreement classes, and
+``python -m tests.fuzz.torchfuzz 3000 0 wide`` for the wide families (families_*.py).
 """
 
 from __future__ import annotations
 
+import re
 import sys
 import traceback
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
-SHAPES = [(), (0,), (1,), (3,), (2, 3), (3, 1), (1, 3), (2, 0, 3), (2, 3, 4), (4, 1, 3), (3, 3)]
-SCALARS = ["2.5", "-1", "3", "0.5", "True", "np.float64(1.5)", "np.float32(0.5)", "np.int64(2)"]
-
-UNARY_METHODS = (
-    "exp log sqrt abs neg sin cos tanh sigmoid relu sign square clone log1p rsqrt "
-    "float double long bool t"
-).split()
-UNARY_FUNCS = "exp log sqrt abs sin cos tanh sigmoid relu sign square neg isnan isfinite".split()
-BINARY_OPS = ["+", "-", "*", "/", "**", "==", "<", ">=", "@"]
-BINARY_FUNCS = ["maximum", "minimum", "matmul", "add", "mul", "sub"]
-REDUCTIONS = "sum mean var std amax amin prod logsumexp norm max min argmax argmin all any".split()
-NEW_OPS = "cumsum cumprod softmax log_softmax sort argsort".split()
-MORE_OPS = (
-    "clamp clamp_t permute repeat chunk tril triu masked_fill amax_t nan_to_num mm gather "
-    "index_select maximum_t normalize cosine einsum_t vnorm mnorm square_linalg"
-).split()
-VECTOR_ORDS = ["2", "1", "0", "3", "0.5", "-1", "float('inf')", "-float('inf')"]
-MATRIX_ORDS = ["'fro'", "'nuc'", "1", "-1", "2", "-2", "float('inf')", "-float('inf')"]
+from .families_core import core_expr, leaf_source
+from .families_wide import Stmt, wide_expr
 
 
 @dataclass
@@ -49,166 +36,12 @@ class Program:
         return "\n".join(self.lines)
 
 
-def _leaf_source(rng, name):
-    shape = SHAPES[rng.integers(len(SHAPES))]
-    kind = str(rng.choice(["float32"] * 6 + ["float64"] * 2 + ["int64"] * 2 + ["bool"]))
-    n = int(np.prod(shape))
-    if kind == "bool":
-        vals = (rng.random(n) < 0.5).tolist()
-    elif kind == "int64":
-        vals = rng.integers(-3, 4, n).tolist()
-    elif rng.random() < 0.3:  # halves: ties for max/min/sort and exact zeros
-        vals = (np.round(rng.standard_normal(n) * 2) / 2).astype(kind).tolist()
-    else:
-        vals = rng.standard_normal(n).astype(kind).tolist()
-    grad = kind.startswith("float") and rng.random() < 0.75
-    arr = f"np.array({vals!r}, dtype={kind!r}).reshape({shape!r})"
-    return f"{name} = T.tensor({arr}{', requires_grad=True' if grad else ''})"
+def generate(seed: int, wide: bool = False) -> Program:
+    """A program of 1-3 leaves and 2-6 ops; torch is run along the way for shapes.
 
-
-def _dim(rng, t, allow_none=True):
-    nd = t.dim()
-    choices = list(range(-max(nd, 1), max(nd, 1)))
-    if allow_none:
-        choices.append(None)
-    return choices[rng.integers(len(choices))]
-
-
-def _operand(rng, names, env):
-    if rng.random() < 0.3:
-        return SCALARS[rng.integers(len(SCALARS))]
-    return names[rng.integers(len(names))]
-
-
-def _expr(rng, names, env):
-    """One random expression over the existing tensor variables."""
-    a = names[rng.integers(len(names))]
-    t = env[a]
-    kinds = ["unary", "func", "binary", "bfunc", "reduce", "shape", "index", "new", "more"]
-    kind = str(rng.choice(kinds))
-    if kind == "more":
-        return _more(rng, names, a, t)
-    if kind == "unary":
-        return f"{a}.{rng.choice(UNARY_METHODS)}()"
-    if kind == "func":
-        return f"T.{rng.choice(UNARY_FUNCS)}({a})"
-    if kind in ("binary", "bfunc"):
-        b = _operand(rng, names, env)
-        if kind == "bfunc":
-            return f"T.{rng.choice(BINARY_FUNCS)}({a}, {b})"
-        op = rng.choice(BINARY_OPS)
-        if op == "@" and b in SCALARS:
-            b = names[rng.integers(len(names))]
-        return f"{b} {op} {a}" if rng.random() < 0.3 else f"{a} {op} {b}"
-    if kind == "reduce":
-        r = rng.choice(REDUCTIONS)
-        d = _dim(rng, t)
-        keep = bool(rng.random() < 0.3)
-        if r in ("var", "std") and rng.random() < 0.3:
-            return f"{a}.{r}(dim={d}, unbiased=False)"
-        if r in ("logsumexp",):
-            return f"{a}.{r}({d if d is not None else 0}, keepdim={keep})"
-        if r == "norm":
-            p = rng.choice(["1", "2", "0", "3", "float('inf')"])
-            return f"{a}.norm(p={p}, dim={d})"
-        if d is None:
-            return f"{a}.{r}()"
-        if r in ("max", "min"):
-            return f"{a}.{r}(dim={d}, keepdim={keep})[{rng.integers(2)}]"
-        return f"{a}.{r}(dim={d}, keepdim={keep})"
-    if kind == "shape":
-        nd = t.dim()
-        c = rng.integers(8)
-        if c == 0:
-            return f"{a}.reshape(-1)"
-        if c == 1 and nd >= 2:
-            return f"{a}.transpose({rng.integers(nd)}, {-1 - rng.integers(nd)})"
-        if c == 2:
-            return f"{a}.unsqueeze({rng.integers(-nd - 1, nd + 1)})"
-        if c == 3:
-            return f"{a}.squeeze({_dim(rng, t, False)})" if nd else f"{a}.squeeze()"
-        if c == 4:
-            return f"{a}.flatten()"
-        if c == 5:
-            b = names[rng.integers(len(names))]
-            return f"T.cat([{a}, {b}], dim={_dim(rng, t, False)})"
-        if c == 6:
-            b = names[rng.integers(len(names))]
-            return f"T.stack([{a}, {b}])"
-        return f"{a}.expand({', '.join(['2'] + ['-1'] * nd)})"
-    if kind == "index":
-        nd = t.dim()
-        c = rng.integers(5)
-        if c == 0 or nd == 0:
-            return f"{a}[...]" if nd == 0 else f"{a}[{rng.integers(-1, 2)}]"
-        if c == 1:
-            return f"{a}[:, ::2]" if nd >= 2 else f"{a}[::2]"
-        if c == 2:
-            return f"{a}[{a} > 0]"
-        if c == 3:
-            return f"{a}[[0, 0]]"
-        return f"T.where({a} > 0, {a}, {_operand(rng, names, env)})"
-    op = rng.choice(NEW_OPS)
-    d = _dim(rng, t, False)
-    # torch's default sort is unstable past 16 elements (ties in any order): ask for stable
-    stable = ", stable=True" if t.dim() and t.shape[d] > 16 else ""
-    if op in ("sort",):
-        return f"{a}.sort(dim={d}{stable})[{rng.integers(2)}]"
-    if op == "argsort":
-        return f"{a}.argsort(dim={d}{stable})" if stable else f"{a}.argsort({d})"
-    return f"{a}.{op}({d})"
-
-
-def _more(rng, names, a, t):
-    """Ops with more structure: tensor bounds, index tensors, functional helpers."""
-    op = str(rng.choice(MORE_OPS))
-    b = names[rng.integers(len(names))]
-    nd = t.dim()
-    if op == "clamp":
-        return f"{a}.clamp({rng.choice(['-0.5', 'None'])}, {rng.choice(['0.5', '1'])})"
-    if op == "clamp_t":
-        return f"T.clamp({a}, min={b}, max={rng.choice(['None', b + ' + 1'])})"
-    if op == "permute":
-        return f"{a}.permute({', '.join(map(str, rng.permutation(nd)))})" if nd else f"{a}.t()"
-    if op == "repeat":
-        return f"{a}.repeat({', '.join(['2'] + ['1'] * nd)})"
-    if op == "chunk":
-        return f"{a}.chunk({rng.integers(1, 4)}, {_dim(rng, t, False)})[0]"
-    if op in ("tril", "triu"):
-        return f"{a}.{op}({rng.integers(-1, 2)})"
-    if op == "masked_fill":
-        return f"{a}.masked_fill({b} > 0, {rng.choice(['0.0', '-1.5', '2'])})"
-    if op == "amax_t":
-        dims = tuple(int(d) for d in rng.permutation(nd)[: rng.integers(0, nd + 1)])
-        return f"{a}.{rng.choice(['amax', 'amin'])}({dims}, keepdim={bool(rng.random() < 0.5)})"
-    if op == "nan_to_num":
-        return f"T.nan_to_num(T.log({a}), nan=0.5, neginf=-2.0)"
-    if op == "mm":
-        return f"T.mm({a}, {b})" if rng.random() < 0.5 else f"T.matmul({a}, {b}.t())"
-    if op == "gather":
-        return f"{a}.gather({_dim(rng, t, False)}, ({b} > 0).long())"
-    if op == "index_select":
-        return f"{a}.index_select({_dim(rng, t, False)}, T.tensor([0, 0]))"
-    if op == "maximum_t":
-        return f"T.{rng.choice(['max', 'min'])}({a}, {b})"
-    if op == "normalize":
-        return f"T.nn.functional.normalize({a}, dim={_dim(rng, t, False)})"
-    if op == "vnorm" or (op == "mnorm" and nd < 2):
-        d = _dim(rng, t)
-        return f"T.linalg.vector_norm({a}, {rng.choice(VECTOR_ORDS)}, dim={d})"
-    if op == "mnorm":
-        return f"T.linalg.matrix_norm({a}, {rng.choice(MATRIX_ORDS)})"
-    if op == "square_linalg":
-        fn = rng.choice(["det", "inv", "slogdet(X).logabsdet", "matrix_exp", "eigvalsh"])
-        call = fn.replace("X", a) if "(X)" in fn else f"{fn}({a})"
-        return f"T.linalg.{call}"
-    if op == "cosine":
-        return f"T.nn.functional.cosine_similarity({a}, {b}, dim={_dim(rng, t, False)})"
-    return f"T.einsum('{'ij->ji' if nd == 2 else '...->...'}', {a})"
-
-
-def generate(seed: int) -> Program:
-    """A program of 1-3 leaves and 2-6 ops; torch is run along the way for shapes."""
+    ``wide`` draws from every family (in-place ops through views, advanced indexing,
+    promotion, rounding and bitwise ops, selection, ``nn.functional``), not only the first.
+    """
     import torch
 
     rng = np.random.default_rng(seed)
@@ -216,18 +49,17 @@ def generate(seed: int) -> Program:
     env = {"T": torch, "np": np}
     for i in range(int(rng.integers(1, 4))):
         name = f"x{i}"
-        line = _leaf_source(rng, name)
+        line = leaf_source(rng, name)
         exec(line, env)
         prog.lines.append(line)
         prog.leaves.append(name)
         prog.names.append(name)
-    n_ops = int(rng.integers(2, 7))
-    tries = 0
-    while len(prog.names) - len(prog.leaves) < n_ops and tries < 60:
+    n_ops, done, tries = int(rng.integers(2, 7)), 0, 0
+    while done < n_ops and tries < 60:
         tries += 1
-        tensors = [n for n in prog.names]
         name = f"v{len(prog.names) - len(prog.leaves)}"
-        line = f"{name} = {_expr(rng, tensors, env)}"
+        e = wide_expr(rng, list(prog.names), env) if wide else core_expr(rng, prog.names, env)
+        line = e if isinstance(e, Stmt) else f"{name} = {e}"
         try:
             exec(line, env)
         except Exception:
@@ -235,22 +67,33 @@ def generate(seed: int) -> Program:
                 prog.lines.append(line)
                 return prog
             continue
-        if not isinstance(env[name], torch.Tensor):
+        if not isinstance(e, Stmt) and not isinstance(env[name], torch.Tensor):
             continue
         prog.lines.append(line)
-        prog.names.append(name)
-    last = env[prog.names[-1]]
-    if last.requires_grad:
-        g = rng.standard_normal(tuple(last.shape)).astype(str(last.dtype)[6:])
-        arr = f"np.array({g.tolist()!r}, dtype={g.dtype.name!r}).reshape({tuple(last.shape)!r})"
-        line = f"{prog.names[-1]}.backward(T.tensor({arr}))"
-        try:
-            exec(line, env)
-        except RuntimeError as e:
-            if "INTERNAL ASSERT" in str(e):  # a torch bug, not a behaviour to compare
-                return prog
-        prog.lines.append(line)
+        done += 1
+        if not isinstance(e, Stmt):
+            prog.names.append(name)
+    _add_backward(rng, prog, env, wide)
     return prog
+
+
+def _add_backward(rng, prog, env, wide):
+    """Backward from the last tensor (or, in wide programs, sometimes another one)."""
+    target = prog.names[-1]
+    if wide and rng.random() < 0.4:
+        target = prog.names[int(rng.integers(len(prog.names)))]
+    last = env[target]
+    if not last.requires_grad:
+        return
+    g = rng.standard_normal(tuple(last.shape)).astype(str(last.dtype)[6:])
+    arr = f"np.array({g.tolist()!r}, dtype={g.dtype.name!r}).reshape({tuple(last.shape)!r})"
+    line = f"{target}.backward(T.tensor({arr}))"
+    try:
+        exec(line, env)
+    except RuntimeError as e:
+        if "INTERNAL ASSERT" in str(e):  # a torch bug, not a behaviour to compare
+            return
+    prog.lines.append(line)
 
 
 @dataclass
@@ -308,8 +151,19 @@ def _builtin_base(exc):
 
 
 def _op_of(line: str) -> str:
-    """The op a line applies, for grouping: 'sum', '+', 'T.where', ..."""
-    rhs = line.split(" = ", 1)[-1]
+    """The op a line applies, for grouping: 'sum', '+', 'T.where', 'add_', 'setitem', ..."""
+    line = line.removeprefix("with T.no_grad(): ")
+    aug = re.match(r"(\S+) ([-+*/])= ", line)
+    if aug:  # x += v, x[i] *= v
+        return ("setitem" if "[" in aug[1] else "") + aug[2] + "="
+    lhs, sep, rhs = line.partition(" = ")
+    if not sep:
+        lhs, rhs = "", line
+    inplace = re.findall(r"\.(\w+_)\(", rhs)
+    if "[" in lhs:  # x[i] = v
+        return "setitem"
+    if inplace:
+        return inplace[-1]
     for tok in ("backward", "T.", "."):
         if tok in rhs:
             part = rhs.split(tok, 1)[1] if tok != "backward" else "backward"
@@ -326,6 +180,17 @@ def _op_of(line: str) -> str:
 
 def compare(prog: Program, want: Outcome, got: Outcome) -> str | None:
     """None when lamina agrees with torch, else a class label ``kind:op``."""
+    # a line that raises in one library only is the cause; values after it differ
+    if (want.raised is None) != (got.raised is None) or (
+        want.raised and want.raised[0] != got.raised[0]
+    ):
+        first = min(r[0] for r in (want.raised, got.raised) if r is not None)
+        op = _op_of(prog.lines[first])
+        if want.raised and got.raised:
+            return f"raise-line:{op}"
+        return f"{'lamina-accepts' if got.raised is None else 'lamina-raises'}:{op}"
+    if want.raised is not None and not isinstance(got.raised[1], _builtin_base(want.raised[1])):
+        return f"raise-type:{_op_of(prog.lines[want.raised[0]])}"
     line_of = {n: i for i, ln in enumerate(prog.lines) for n in [ln.split(" = ")[0]]}
     for n in prog.names:
         if n not in want.values or n not in got.values:
@@ -340,15 +205,6 @@ def compare(prog: Program, want: Outcome, got: Outcome) -> str | None:
             return f"dtype:{op}"
         if not _close(wv, gv, wd):
             return f"value:{op}"
-    if (want.raised is None) != (got.raised is None):
-        i = (want.raised or got.raised)[0]
-        op = _op_of(prog.lines[i])
-        return f"{'lamina-accepts' if got.raised is None else 'lamina-raises'}:{op}"
-    if want.raised is not None:
-        if want.raised[0] != got.raised[0]:
-            return f"raise-line:{_op_of(prog.lines[want.raised[0]])}"
-        if not isinstance(got.raised[1], _builtin_base(want.raised[1])):
-            return f"raise-type:{_op_of(prog.lines[want.raised[0]])}"
     # a gradient that flowed through float32 carries float32 rounding, whatever the leaf
     lowp = any(v[1] == "float32" for v in want.values.values())
     for n in prog.leaves:
@@ -365,13 +221,13 @@ def _first_grad_op(prog):
     return "/".join(sorted(set(ops)))
 
 
-def check(seed: int):
+def check(seed: int, wide: bool = False):
     """(program, class or None, detail) for one seed."""
     import torch
 
     import lamina
 
-    prog = generate(seed)
+    prog = generate(seed, wide)
     want = run(prog, torch)
     got = run(prog, lamina)
     cls = compare(prog, want, got)
@@ -391,12 +247,12 @@ def reproducer(prog: Program, cls: str, detail: str) -> str:
     )
 
 
-def survey(seeds) -> tuple[int, Counter, dict]:
+def survey(seeds, wide: bool = False) -> tuple[int, Counter, dict]:
     """Run the seeds; return (number that agree, counts per class, first seed per class)."""
     counts, first, agree = Counter(), {}, 0
     for s in seeds:
         try:
-            _, cls, _ = check(s)
+            _, cls, _ = check(s, wide)
         except Exception:  # noqa: BLE001 - a crash of the harness is its own class
             cls = "harness:" + traceback.format_exc().splitlines()[-1][:60]
         if cls is None:
@@ -410,7 +266,10 @@ def survey(seeds) -> tuple[int, Counter, dict]:
 if __name__ == "__main__":  # pragma: no cover - a report for people
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     start = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-    agree, counts, first = survey(range(start, start + n))
-    print(f"{agree}/{n} agree ({100 * agree / n:.2f}%)")
+    wide = "wide" in sys.argv[3:]
+    warnings.simplefilter("ignore")
+    np.seterr(all="ignore")
+    agree, counts, first = survey(range(start, start + n), wide)
+    print(f"{agree}/{n} {'wide ' if wide else ''}programs agree ({100 * agree / n:.2f}%)")
     for cls, c in counts.most_common():
         print(f"{c:5d}  {cls:40s} seed {first[cls]}")
