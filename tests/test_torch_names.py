@@ -12,6 +12,7 @@ import pytest
 
 import lamina
 from tests.oracle import torch
+from tests.torch_names_more import FUNCS_MORE, METHODS_MORE
 from tests.torchcmp import same_as_torch
 
 R = np.random.default_rng(0)
@@ -304,6 +305,8 @@ METHODS.update(
         "cholesky": (lambda T, a: a.cholesky(), [SPD]),
     }
 )
+FUNCS.update(FUNCS_MORE)
+METHODS.update(METHODS_MORE)
 
 # ---- exports checked otherwise: name -> how ------------------------------------------
 OTHER = {

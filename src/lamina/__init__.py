@@ -31,6 +31,8 @@ from .functions import __all__ as _factories
 from .functions_linalg import *  # noqa: F403
 from .functions_ops import *  # noqa: F403
 from .functions_ops import NAMES as _OPS
+from .functions_rounding import *  # noqa: F403
+from .functions_rounding import NAMES as _ROUNDING_OPS
 from .functions_select import *  # noqa: F403
 from .functions_select import NAMES as _SELECT_OPS
 from .functions_shape import *  # noqa: F403

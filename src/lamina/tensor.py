@@ -18,9 +18,11 @@ from .autograd import engine
 from .ops import elementwise as E
 from .tensor_convert import ConvertMixin
 from .tensor_hooks import HookMixin
+from .tensor_inplace import InplaceMixin
 from .tensor_linalg import LinalgMixin
 from .tensor_math import MathMixin
 from .tensor_reduce import ReduceMixin
+from .tensor_rounding import RoundingMixin
 from .tensor_select import SelectMixin
 from .tensor_shape import ShapeMixin
 
@@ -166,7 +168,17 @@ def promote(*operands):
     return out
 
 
-class Tensor(ConvertMixin, HookMixin, SelectMixin, ReduceMixin, MathMixin, ShapeMixin, LinalgMixin):
+class Tensor(
+    ConvertMixin,
+    HookMixin,
+    SelectMixin,
+    ReduceMixin,
+    RoundingMixin,
+    MathMixin,
+    ShapeMixin,
+    InplaceMixin,
+    LinalgMixin,
+):
     """A multi-dimensional array with autograd (torch.Tensor)."""
 
     __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_idx", "_version", "_view")

@@ -139,14 +139,6 @@ class MathMixin:
     def __abs__(self):
         return self._apply(E.Abs, self)
 
-    def __floordiv__(self, other):
-        a, b = self._promote(self, other)
-        return self._wrap(np.floor_divide(a._data, getattr(b, "_data", b)))
-
-    def __mod__(self, other):
-        a, b = self._promote(self, other)
-        return self._wrap(np.remainder(a._data, getattr(b, "_data", b)))
-
     def add(self, other, alpha=1):
         """self + alpha * other (torch.add)."""
         return self + (other * alpha if alpha != 1 else other)
@@ -168,14 +160,7 @@ class MathMixin:
                 f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                 f"{rounding_mode!r}"
             )
-        a, b = self._promote(self, other)
-        x, y = a._data, getattr(b, "_data", b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if a.dtype.kind in "iu" and rounding_mode == "floor":
-                return self._wrap(np.floor_divide(x, y))
-            q = np.true_divide(x, y)
-            q = np.floor(q) if rounding_mode == "floor" else np.trunc(q)
-        return self._wrap(q.astype(a.dtype))
+        return self._rounding_div(other, rounding_mode, zero_grad=True)  # tensor_rounding.py
 
     def pow(self, exponent):
         """Elementwise power (torch.pow)."""
@@ -222,18 +207,6 @@ class MathMixin:
 
     def __ge__(self, other):
         return self._cmp(other, np.greater_equal)
-
-    def __and__(self, other):
-        return self._cmp(other, np.logical_and if self.dtype == np.bool_ else np.bitwise_and)
-
-    def __or__(self, other):
-        return self._cmp(other, np.logical_or if self.dtype == np.bool_ else np.bitwise_or)
-
-    def __xor__(self, other):
-        return self._cmp(other, np.logical_xor if self.dtype == np.bool_ else np.bitwise_xor)
-
-    def __invert__(self):
-        return self._wrap(~self._data)
 
     def eq(self, other):
         """self == other elementwise (torch.eq)."""
@@ -352,6 +325,14 @@ class MathMixin:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         x, lo, hi = self._promote(self, min, max)
         return self._apply(E.Clamp, x, lo, hi)
+
+    def clamp_min(self, min):
+        """clamp(min=min) (torch.clamp_min)."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        """clamp(max=max) (torch.clamp_max)."""
+        return self.clamp(max=max)
 
     def clip(self, min=None, max=None):
         """Alias of clamp (torch.clip)."""

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .ops import elementwise as E
+from .ops import rounding as R
 from .ops import scan as Scan
 from .ops import sort as Sel
 from .ops.dims import wrap_dim
@@ -48,6 +49,109 @@ class SelectMixin:
         if self.ndim == 0:
             return ValuesIndices(values.reshape(idx.shape[:0]), self._wrap(idx.reshape(())))
         return ValuesIndices(values, self._wrap(idx))
+
+    def _picked(self, x, idx, axis, keepdim):
+        """(values, indices) of ``x`` at ``idx`` (size 1 along axis), torch's shapes."""
+        values = self._apply(Sel.Take, x, index=idx, axis=axis)
+        if self.ndim == 0:
+            return ValuesIndices(values.reshape(()), self._wrap(idx.reshape(())))
+        if not keepdim:
+            values, idx = values.squeeze(axis), idx.squeeze(axis)
+        return ValuesIndices(values, self._wrap(idx))
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False):
+        """The k-th smallest value along ``dim`` and its index (torch.kthvalue)."""
+        x = self.reshape(1) if self.ndim == 0 else self
+        axis = wrap_dim(dim, self.ndim)
+        if not 1 <= k <= x.shape[axis]:
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
+        idx = np.take(Sel.sort_indices(x._data, axis), [k - 1], axis=axis)
+        return self._picked(x, idx, axis, keepdim)
+
+    def median(self, dim=None, keepdim: bool = False):
+        """The lower median, overall or along ``dim`` with its index; NaN propagates
+        (torch.median)."""
+        if dim is None:
+            flat = self.reshape(-1)
+            if flat.numel() == 0:
+                return self._wrap(np.array(np.nan, self.dtype))
+            return flat.median(0).values
+        x = self.reshape(1) if self.ndim == 0 else self
+        axis = wrap_dim(dim, self.ndim)
+        n = x.shape[axis]
+        if n == 0:
+            raise IndexError(f"median(): Expected reduction dim {dim} to have non-zero size.")
+        order = Sel.sort_indices(x._data, axis)
+        idx = np.take(order, [(n - 1) // 2], axis=axis)
+        if x.dtype.kind == "f":  # a NaN anywhere along the dim is the median
+            nan = np.isnan(x._data)
+            first = np.argmax(nan, axis=axis)[..., None] if axis == x.ndim - 1 else None
+            first = np.expand_dims(np.argmax(nan, axis=axis), axis) if first is None else first
+            idx = np.where(np.expand_dims(nan.any(axis=axis), axis), first, idx)
+        return self._picked(x, idx, axis, keepdim)
+
+    def mode(self, dim: int = -1, keepdim: bool = False):
+        """The most frequent value along ``dim`` (the smallest of equally frequent ones) and
+        the index of its last occurrence (torch.mode)."""
+        x = self.reshape(1) if self.ndim == 0 else self
+        axis = wrap_dim(dim, self.ndim)
+        n = x.shape[axis]
+        if n == 0:
+            raise IndexError(f"mode(): Expected reduction dim {axis} to have non-zero size.")
+        data = np.moveaxis(x._data, axis, -1)
+        rows = data.reshape(-1, n)
+        best = np.empty(len(rows), np.int64)
+        for r, row in enumerate(rows):  # one np.unique per row: mode is not a hot op
+            _, inv, counts = np.unique(row, return_inverse=True, return_counts=True)
+            best[r] = np.flatnonzero(inv == np.argmax(counts))[-1]
+        idx = np.expand_dims(best.reshape(data.shape[:-1]), axis)
+        return self._picked(x, idx, axis, keepdim)
+
+    def unique(
+        self,
+        sorted: bool = True,
+        return_inverse: bool = False,
+        return_counts: bool = False,
+        dim=None,
+    ):
+        """The distinct values, sorted (torch.unique); no derivative, as torch."""
+        if dim is not None:
+            raise NotImplementedError("unique(dim=...) is not supported by lamina")
+        vals, inv, counts = np.unique(self._data, return_inverse=True, return_counts=True)
+        out = self._apply(R.Given, self, value=vals, op="_unique2")
+        extra = []
+        if return_inverse:
+            extra.append(self._wrap(inv.reshape(self.shape).astype(np.int64)))
+        if return_counts:
+            extra.append(self._wrap(counts.astype(np.int64)))
+        return (out, *extra) if extra else out
+
+    def flip(self, *dims) -> Tensor:
+        """The elements in reverse order along ``dims`` (torch.flip), a copy."""
+        dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        axes = [wrap_dim(d, self.ndim) for d in dims] if self.ndim else []
+        if len(set(axes)) != len(axes):
+            raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
+        return self._apply(R.Flip, self, axes=tuple(axes))
+
+    def roll(self, shifts, dims=None) -> Tensor:
+        """Elements shifted cyclically along ``dims``, or over the flattened tensor
+        (torch.roll)."""
+        if dims is None:
+            if isinstance(shifts, (tuple, list)) and len(shifts) != 1:
+                raise RuntimeError(
+                    f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0"
+                )
+            sh = shifts[0] if isinstance(shifts, (tuple, list)) else shifts
+            return self.flatten().roll(sh, 0).reshape(self.shape)
+        shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+        dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+        if len(shifts) != len(dims):
+            raise RuntimeError(
+                f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}"
+            )
+        axes = tuple(wrap_dim(d, self.ndim) for d in dims)
+        return self._apply(R.Roll, self, shifts=tuple(int(s) for s in shifts), axes=axes)
 
     def cumsum(self, dim: int, dtype=None) -> Tensor:
         """Running sum along ``dim``; integer and bool inputs give int64 (torch.cumsum)."""

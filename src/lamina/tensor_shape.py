@@ -1,5 +1,6 @@
-"""Tensor methods for shape, indexing and in-place updates (mixed into Tensor); they
-reach the graph through ``self._apply`` and check dims as torch (IndexError out of range)."""
+"""Tensor methods for shape and indexing (mixed into Tensor); they reach the graph through
+``self._apply`` and check dims as torch (IndexError out of range). In-place updates are in
+tensor_inplace.py."""
 
 from __future__ import annotations
 
@@ -8,11 +9,10 @@ import math
 import numpy as np
 
 from . import _state
-from . import dtypes as D
 from .ops import index as I
 from .ops import inplace as IP
 from .ops import shape as S
-from .random import default_rng
+from .tensor_inplace import OVERLAP_MESSAGE, has_internal_overlap
 
 
 def _shape_args(args):
@@ -245,12 +245,36 @@ class ShapeMixin:
             raise IndexError(f"narrow: start ({start}) + length ({length}) exceeds size {n}")
         return self[(slice(None),) * dim + (slice(start, start + length),)]
 
+    def select(self, dim, index):
+        """The slice at ``index`` along dim, dropping that dim; a view (torch.select)."""
+        dim = self._dim(dim)
+        n = self._data.shape[dim]
+        if not -n <= index < n:
+            raise IndexError(
+                f"select(): index {index} out of range for tensor of size "
+                f"{list(self.shape)} at dimension {dim}"
+            )
+        return self[(slice(None),) * dim + (index,)]
+
+    def where(self, condition, other):
+        """self where condition, else other (torch.Tensor.where)."""
+        from .functions import where
+
+        return where(condition, self, other)
+
     # ---- indexing ---------------------------------------------------------------------
     def __getitem__(self, key):
         return self._apply(I.GetItem, self, key=_key(key))
 
     def __setitem__(self, key, value) -> None:
+        self._setitem(key, value, overlap_ok=False)
+
+    def _setitem(self, key, value, overlap_ok=True) -> None:
+        """x[key] = value; ``overlap_ok`` lets fill_/zero_ write memory an expand shares."""
         key = _key(key)
+        if not overlap_ok and 0 in self._data.strides and I.is_basic(key):
+            if has_internal_overlap(self._data[key]):
+                raise RuntimeError(OVERLAP_MESSAGE)
         self._mark_saved_output()
         grad_v = getattr(value, "requires_grad", False)
         if _state.grad.enabled and (self.requires_grad or grad_v):
@@ -288,111 +312,3 @@ class ShapeMixin:
     def triu(self, diagonal=0):
         """Upper triangle of the last two dims (torch.triu)."""
         return self._apply(I.Tri, self, diagonal=diagonal, upper=True)
-
-    # ---- in-place updates -------------------------------------------------------------
-    def _mark_saved_output(self) -> None:
-        """Before changing this tensor in place: if the op that made it kept its values for
-        backward, that backward must raise (torch's version check on saved outputs)."""
-        ctx = self._ctx
-        if ctx is not None and ctx.saved and ctx.stale is None:
-            if any(s is self._data for s in ctx.saved):
-                ctx.stale = (self._data, self._version[0] + 1, self._version[0])
-
-    def _check_inplace(self) -> None:
-        """Refuse what torch refuses while recording: a leaf that requires grad, and (a
-        lamina limit) a view whose base autograd would not see change."""
-        if self.requires_grad and self._ctx is None:
-            raise RuntimeError(
-                "a leaf Variable that requires grad is being used in an in-place operation."
-            )
-        if self._view:
-            raise RuntimeError(
-                "lamina does not record in-place operations on a view (a slice or reshape) "
-                "while autograd is recording; use .clone() first, or write through the base "
-                "tensor with x[index] = value"
-            )
-
-    def _inplace(self, name, f, *others):
-        """self = f(self, *others), written into self's memory; recorded when grad flows."""
-        self._mark_saved_output()
-        record = _state.grad.enabled and (
-            self.requires_grad or any(getattr(o, "requires_grad", False) for o in others)
-        )
-        if record:
-            self._check_inplace()
-            out = f(self._shell(self), *others)
-        else:
-            out = f(self, *others)
-        D.check_inplace_cast(out.dtype, self.dtype, name)
-        if out._data.shape != self._data.shape:
-            raise RuntimeError(
-                f"{name}: output with shape {list(self.shape)} doesn't match the broadcast "
-                f"shape {list(out.shape)}"
-            )
-        if record:
-            out = out.astype(self.dtype)
-            self._ctx, self._idx, self.requires_grad = out._ctx, out._idx, True
-        np.copyto(self._data, out._data, casting="unsafe")
-        self._version[0] += 1
-        return self
-
-    def add_(self, other, alpha=1):
-        """self += alpha * other in place (torch.Tensor.add_)."""
-        return self._inplace("add_", lambda x, o: x.add(o, alpha=alpha), other)
-
-    def sub_(self, other, alpha=1):
-        """self -= alpha * other in place (torch.Tensor.sub_)."""
-        return self._inplace("sub_", lambda x, o: x.sub(o, alpha=alpha), other)
-
-    def mul_(self, other):
-        """self *= other in place (torch.Tensor.mul_)."""
-        return self._inplace("mul_", lambda x, o: x * o, other)
-
-    def div_(self, other):
-        """self /= other in place (torch.Tensor.div_)."""
-        return self._inplace("div_", lambda x, o: x / o, other)
-
-    def pow_(self, exponent):
-        """self **= exponent in place (torch.Tensor.pow_)."""
-        return self._inplace("pow_", lambda x, e: x**e, exponent)
-
-    def clamp_(self, min=None, max=None):
-        """clamp in place (torch.Tensor.clamp_)."""
-        return self._inplace("clamp_", lambda x, lo, hi: x.clamp(lo, hi), min, max)
-
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
-
-    def copy_(self, src, non_blocking: bool = False):
-        """Copy ``src`` (broadcast, cast) into this tensor's memory (torch.Tensor.copy_)."""
-        self[...] = src
-        return self
-
-    def zero_(self):
-        """Fill with zeros in place (torch.Tensor.zero_)."""
-        self[...] = 0
-        return self
-
-    def fill_(self, value):
-        """Fill with ``value`` in place (torch.Tensor.fill_)."""
-        self[...] = value
-        return self
-
-    def uniform_(self, a=0.0, b=1.0):
-        """Fill with draws from U[a, b) (torch.Tensor.uniform_)."""
-        self[...] = default_rng().uniform(a, b, self._data.shape)
-        return self
-
-    def normal_(self, mean=0.0, std=1.0):
-        """Fill with draws from N(mean, std^2) (torch.Tensor.normal_)."""
-        self[...] = default_rng().normal(mean, std, self._data.shape)
-        return self

@@ -9,7 +9,8 @@ from .dims import wrap_dim
 from .elementwise import check_broadcast
 
 
-def _is_basic(key) -> bool:
+def is_basic(key) -> bool:
+    """Whether ``key`` holds only ints, slices, None and Ellipsis (a view in NumPy)."""
     keys = key if isinstance(key, tuple) else (key,)
     return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)) for k in keys)
 
@@ -36,7 +37,7 @@ class GetItem(Op):
     @staticmethod
     def backward(ctx, g):
         gx = np.zeros(ctx.shape, dtype=g.dtype)
-        if _is_basic(ctx.key):
+        if is_basic(ctx.key):
             gx[ctx.key] = g
         else:
             np.add.at(gx, ctx.key, g)

@@ -36,11 +36,17 @@ class Permute(Op):
 
 
 class Expand(Op):
+    """A view with stride 0 along the expanded dims; writable where x is, as torch's (fill_
+    may write through it; ops that would write one element twice refuse, see tensor_inplace)."""
+
     is_view = True
 
     @staticmethod
     def forward(ctx, x, *, shape):
-        return np.broadcast_to(x, shape)
+        view = np.broadcast_to(x, shape)  # checks the shapes
+        if not x.flags.writeable:
+            return view
+        return np.lib.stride_tricks.as_strided(x, view.shape, view.strides, writeable=True)
 
     @staticmethod
     def backward(ctx, g):

@@ -14,6 +14,21 @@ from .activation import (
     softplus,
     tanh,
 )
+from .activation_more import (
+    celu,
+    glu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    logsigmoid,
+    mish,
+    relu6,
+    selu,
+    softmin,
+    softsign,
+    tanhshrink,
+    threshold,
+)
 from .attention import multi_head_attention_forward, scaled_dot_product_attention
 from .conv import (
     adaptive_avg_pool1d,

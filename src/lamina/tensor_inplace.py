@@ -1,0 +1,226 @@
+"""Tensor methods that change a tensor in place (torch's ``_``-suffixed methods, ``+=``...).
+
+Each runs the out-of-place op and writes the result into the tensor's memory, so every
+alias (views, ``.data``, ``detach()``) sees it; the version counter is bumped, so a backward
+that saved the old values raises as torch's. While autograd records, the tensor takes the
+op's history. torch's refusals are kept: a leaf that requires grad, a result that cannot
+be stored in the tensor's dtype, and memory where one element is written twice (an
+``expand``-ed view; ``fill_`` / ``zero_`` / ``masked_fill_`` may write there).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _state
+from . import dtypes as D
+from .ops import scatter as SC
+from .random import default_rng
+
+OVERLAP_MESSAGE = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation."
+)
+
+
+def has_internal_overlap(arr: np.ndarray) -> bool:
+    """torch's cheap test: a stride of 0 along a dim of more than one element."""
+    return any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape))
+
+
+def _inplace_of(base: str, overlap_ok: bool = False):
+    """The in-place twin of method ``base``: ``x.neg_()`` is ``x.neg()`` written into x."""
+
+    def method(self, *args, **kwargs):
+        fn = getattr(type(self), base)
+        return self._inplace(
+            base + "_", lambda x, *o: fn(x, *o, **kwargs), *args, overlap_ok=overlap_ok
+        )
+
+    method.__name__ = base + "_"
+    method.__doc__ = f"{base} in place (torch.Tensor.{base}_)."
+    return method
+
+
+class InplaceMixin:
+    """In-place updates; mixed into Tensor."""
+
+    __slots__ = ()
+
+    def _mark_saved_output(self) -> None:
+        """Before changing this tensor in place: if the op that made it kept its values for
+        backward, that backward must raise (torch's version check on saved outputs)."""
+        ctx = self._ctx
+        if ctx is not None and ctx.saved and ctx.stale is None:
+            if any(s is self._data for s in ctx.saved):
+                ctx.stale = (self._data, self._version[0] + 1, self._version[0])
+
+    def _check_inplace(self) -> None:
+        """Refuse what torch refuses while recording: a leaf that requires grad, and (a
+        lamina limit) a view whose base autograd would not see change."""
+        if self.requires_grad and self._ctx is None:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        if self._view:
+            raise RuntimeError(
+                "lamina does not record in-place operations on a view (a slice or reshape) "
+                "while autograd is recording; use .clone() first, or write through the base "
+                "tensor with x[index] = value"
+            )
+
+    def _inplace(self, name, f, *others, overlap_ok=False):
+        """self = f(self, *others), written into self's memory; recorded when grad flows."""
+        if not overlap_ok and has_internal_overlap(self._data):
+            raise RuntimeError(OVERLAP_MESSAGE)
+        self._mark_saved_output()
+        record = _state.grad.enabled and (
+            self.requires_grad or any(getattr(o, "requires_grad", False) for o in others)
+        )
+        if record:
+            self._check_inplace()
+            out = f(self._shell(self), *others)
+        else:
+            out = f(self, *others)
+        D.check_inplace_cast(out.dtype, self.dtype, name)
+        if out._data.shape != self._data.shape:
+            raise RuntimeError(
+                f"{name}: output with shape {list(self.shape)} doesn't match the broadcast "
+                f"shape {list(out.shape)}"
+            )
+        if record:
+            out = out.astype(self.dtype)
+            self._ctx, self._idx, self.requires_grad = out._ctx, out._idx, True
+        np.copyto(self._data, out._data, casting="unsafe")
+        self._version[0] += 1
+        return self
+
+    def add_(self, other, alpha=1):
+        """self += alpha * other in place (torch.Tensor.add_)."""
+        return self._inplace("add_", lambda x, o: x.add(o, alpha=alpha), other)
+
+    def sub_(self, other, alpha=1):
+        """self -= alpha * other in place (torch.Tensor.sub_)."""
+        return self._inplace("sub_", lambda x, o: x.sub(o, alpha=alpha), other)
+
+    def mul_(self, other):
+        """self *= other in place (torch.Tensor.mul_)."""
+        return self._inplace("mul_", lambda x, o: x * o, other)
+
+    def div_(self, other, rounding_mode=None):
+        """self /= other in place (torch.Tensor.div_)."""
+        return self._inplace("div_", lambda x, o: x.div(o, rounding_mode=rounding_mode), other)
+
+    def pow_(self, exponent):
+        """self **= exponent in place (torch.Tensor.pow_)."""
+        return self._inplace("pow_", lambda x, e: x**e, exponent)
+
+    def clamp_(self, min=None, max=None):
+        """clamp in place (torch.Tensor.clamp_)."""
+        return self._inplace("clamp_", lambda x, lo, hi: x.clamp(lo, hi), min, max)
+
+    clip_ = clamp_
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __iand__(self, other):
+        return self.bitwise_and_(other)
+
+    def __ior__(self, other):
+        return self.bitwise_or_(other)
+
+    def __ixor__(self, other):
+        return self.bitwise_xor_(other)
+
+    def copy_(self, src, non_blocking: bool = False):
+        """Copy ``src`` (broadcast, cast) into this tensor's memory (torch.Tensor.copy_)."""
+        if has_internal_overlap(self._data):
+            raise RuntimeError(OVERLAP_MESSAGE)
+        self[...] = src
+        return self
+
+    def zero_(self):
+        """Fill with zeros in place (torch.Tensor.zero_)."""
+        self._setitem(..., 0)
+        return self
+
+    def fill_(self, value):
+        """Fill with ``value`` in place (torch.Tensor.fill_); a tensor value must be 0-d."""
+        if hasattr(value, "_data") and value.ndim:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value.ndim} dimensions."
+            )
+        self._setitem(..., value)
+        return self
+
+    def uniform_(self, a=0.0, b=1.0):
+        """Fill with draws from U[a, b) (torch.Tensor.uniform_)."""
+        self[...] = default_rng().uniform(a, b, self._data.shape)
+        return self
+
+    def normal_(self, mean=0.0, std=1.0):
+        """Fill with draws from N(mean, std^2) (torch.Tensor.normal_)."""
+        self[...] = default_rng().normal(mean, std, self._data.shape)
+        return self
+
+    # ---- out-of-place twins of index writes --------------------------------------------
+    def scatter(self, dim, index, src=None, value=None, **kwargs):
+        """A copy with ``src`` (or ``value``) written at ``index`` along dim (torch.scatter)."""
+        if "reduce" in kwargs:
+            raise NotImplementedError("scatter(reduce=...) is not supported by lamina")
+        index = getattr(index, "_data", index)
+        if not hasattr(src, "_data") and src is not None:
+            src, value = None, src  # scatter(dim, index, 1.5): the value form
+        if src is not None and src.dtype != self.dtype:
+            raise RuntimeError(
+                f"scatter(): Expected self.dtype to be equal to src.dtype, got "
+                f"{D.type_name(self.dtype)} and {D.type_name(src.dtype)}"
+            )
+        return self._apply(SC.Scatter, self, np.asarray(index), src, axis=dim, value=value)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        """A copy with ``alpha * source`` added at ``index`` along dim (torch.index_add)."""
+        if getattr(source, "dtype", self.dtype) != self.dtype:
+            raise RuntimeError(
+                f"index_add_(): self ({D.type_name(self.dtype)}) and source "
+                f"({D.type_name(source.dtype)}) must have the same scalar type"
+            )
+        index = np.asarray(getattr(index, "_data", index))
+        return self._apply(SC.IndexAdd, self, index, source, axis=dim, alpha=alpha)
+
+    # ---- the in-place twins ------------------------------------------------------------
+    neg_, exp_, abs_, relu_ = map(_inplace_of, ("neg", "exp", "abs", "relu"))
+    sigmoid_, tanh_, sqrt_, rsqrt_ = map(_inplace_of, ("sigmoid", "tanh", "sqrt", "rsqrt"))
+    log_, log1p_, sin_, cos_ = map(_inplace_of, ("log", "log1p", "sin", "cos"))
+    square_, sign_, reciprocal_ = map(_inplace_of, ("square", "sign", "reciprocal"))
+    floor_, ceil_, round_, trunc_ = map(_inplace_of, ("floor", "ceil", "round", "trunc"))
+    frac_, clamp_min_, clamp_max_ = map(_inplace_of, ("frac", "clamp_min", "clamp_max"))
+    remainder_, fmod_, floor_divide_ = map(_inplace_of, ("remainder", "fmod", "floor_divide"))
+    bitwise_and_, bitwise_or_ = map(_inplace_of, ("bitwise_and", "bitwise_or"))
+    bitwise_xor_, bitwise_not_ = map(_inplace_of, ("bitwise_xor", "bitwise_not"))
+    logical_and_, logical_or_ = map(_inplace_of, ("logical_and", "logical_or"))
+    logical_xor_, logical_not_ = map(_inplace_of, ("logical_xor", "logical_not"))
+    index_add_, scatter_, scatter_add_ = map(_inplace_of, ("index_add", "scatter", "scatter_add"))
+    addcmul_, addcdiv_, lerp_ = map(_inplace_of, ("addcmul", "addcdiv", "lerp"))
+    nan_to_num_, tril_, triu_ = map(_inplace_of, ("nan_to_num", "tril", "triu"))
+    masked_fill_ = _inplace_of("masked_fill", overlap_ok=True)
