@@ -78,6 +78,8 @@ def apply(fn, *args, **kwargs):
     arrays, needs, record = [], [], False
     for a in args:
         if isinstance(a, Tensor):
+            if a._view is not False and a._view._hist is not None:
+                a._refresh_view()  # its base was changed in place since
             arrays.append(a._data)
             if a.requires_grad:
                 record = True
@@ -130,9 +132,10 @@ def _outputs(fn, ctx, args, out, record) -> tuple:
 
 def _share_versions(src, outs) -> None:
     """Views NumPy made of ``src`` share its version counter, so in-place changes show."""
+    base = src if src._view is False else src._view
     for t in outs:
         if t._data.base is not None:
-            t._version, t._view = src._version, True
+            t._version, t._view = src._version, base
 
 
 def _make(arr, requires_grad=False):
@@ -140,7 +143,7 @@ def _make(arr, requires_grad=False):
     t._data = arr if type(arr) is np.ndarray else np.asarray(arr)
     t.requires_grad = requires_grad
     t.grad = t._ctx = None
-    t._idx, t._version, t._view = 0, [0], False
+    t._idx, t._version, t._view, t._hist = 0, [0], False, None
     return t
 
 
@@ -181,7 +184,9 @@ class Tensor(
 ):
     """A multi-dimensional array with autograd (torch.Tensor)."""
 
-    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_idx", "_version", "_view")
+    # _view: the base Tensor whose memory a view shares (False for a tensor owning its memory);
+    # _hist: ((seq, ctx, idx), ...) the histories an in-place op replaced, see set_history
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_idx", "_version", "_view", "_hist")
     __slots__ += ("__weakref__", "_post_acc_hooks")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
     __hash__ = object.__hash__
@@ -193,7 +198,7 @@ class Tensor(
     def __init__(self, data, dtype=None, requires_grad: builtins.bool = False) -> None:
         self._data = _default_array(data, dtype)
         self.grad, self._ctx, self._idx = None, None, 0
-        self._version, self._view = [0], False
+        self._version, self._view, self._hist = [0], False, None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -381,6 +386,8 @@ class Tensor(
 
     def backward(self, gradient=None, retain_graph: builtins.bool = False) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (torch.Tensor.backward)."""
+        if self._view is not False and self._view._hist is not None:
+            self._refresh_view()
         if not self.requires_grad:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn "

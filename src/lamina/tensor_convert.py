@@ -48,7 +48,7 @@ class ConvertMixin:
         new = type(self).__new__(type(self))
         new._data = self._data.copy()
         new.grad, new._ctx, new._idx = None, None, 0
-        new._version, new._view = [0], False
+        new._version, new._view, new._hist = [0], False, None
         new.requires_grad = self.requires_grad
         memo[id(self)] = new
         for name in _extra_slots(type(self)):  # a subclass's own attributes

@@ -14,6 +14,8 @@ import numpy as np
 
 from . import _state
 from . import dtypes as D
+from .ops import index as I
+from .ops import inplace as IP
 from .ops import scatter as SC
 from .random import default_rng
 
@@ -48,26 +50,74 @@ class InplaceMixin:
     __slots__ = ()
 
     def _mark_saved_output(self) -> None:
-        """Before changing this tensor in place: if the op that made it kept its values for
-        backward, that backward must raise (torch's version check on saved outputs)."""
-        ctx = self._ctx
-        if ctx is not None and ctx.saved and ctx.stale is None:
-            if any(s is self._data for s in ctx.saved):
-                ctx.stale = (self._data, self._version[0] + 1, self._version[0])
+        """Before changing this tensor in place: if the op that made it (or its base, for a
+        view) kept its values for backward, that backward must raise (torch's version check
+        on saved outputs)."""
+        for t in (self,) if self._view is False else (self, self._view):
+            ctx = t._ctx
+            if ctx is not None and ctx.saved and ctx.stale is None:
+                if any(s is t._data for s in ctx.saved):
+                    ctx.stale = (t._data, t._version[0] + 1, t._version[0])
 
     def _check_inplace(self) -> None:
-        """Refuse what torch refuses while recording: a leaf that requires grad, and (a
-        lamina limit) a view whose base autograd would not see change."""
-        if self.requires_grad and self._ctx is None:
+        """Refuse what torch refuses while recording: a leaf that requires grad, or a view
+        of one."""
+        if self.requires_grad and self._ctx is None and self._view is False:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
-        if self._view:
+        base = self._view
+        if base is not False and base.requires_grad and base._ctx is None:
             raise RuntimeError(
-                "lamina does not record in-place operations on a view (a slice or reshape) "
-                "while autograd is recording; use .clone() first, or write through the base "
-                "tensor with x[index] = value"
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation."
             )
+
+    def _set_history(self, ctx, idx: int = 0) -> None:
+        """Take the history (ctx, idx) from an in-place op; ops recorded before keep reading
+        the one it replaces (autograd.engine.parent)."""
+        if self._ctx is not None:
+            self._hist = (self._hist or ()) + ((ctx.seq, self._ctx, self._idx),)
+        self._ctx, self._idx, self.requires_grad = ctx, idx, True
+
+    def _view_key(self):
+        """Index arrays locating this view's elements in its base (as torch's as_strided)."""
+        pos = IP.view_positions(self._view._data, self._data)
+        if pos is None:
+            raise RuntimeError(
+                "lamina cannot record an in-place operation on this view (its elements are "
+                "not elements of its base); use .clone() first"
+            )
+        return np.unravel_index(pos, self._view._data.shape)
+
+    def _record_on_view(self, name, f, *others):
+        """An in-place op on a view while recording, as torch's CopySlices: the base takes
+        the history "base with this region replaced by f(region)", the view a slice of it."""
+        base, key = self._view, self._view_key()
+        old = self._shell(base)
+        out = f(self._apply(I.GetItem, old, key=key), *others)
+        D.check_inplace_cast(out.dtype, self.dtype, name)
+        if out._data.shape != self._data.shape:
+            raise RuntimeError(
+                f"{name}: output with shape {list(self.shape)} doesn't match the broadcast "
+                f"shape {list(out.shape)}"
+            )
+        out = out.astype(self.dtype)
+        new = self._apply(IP.SetItem, old, out, key=key)
+        np.copyto(self._data, out._data, casting="unsafe")
+        base._set_history(new._ctx)
+        self._set_history(self._apply(I.GetItem, base, key=key)._ctx)
+        self._version[0] += 1
+        return self
+
+    def _refresh_view(self) -> None:
+        """A view whose base was changed in place with history since the view's history was
+        made reads its values from the base's new history (torch regenerates grad_fn)."""
+        hist = self._view._hist
+        if self._ctx is None or hist[-1][0] > self._ctx.seq:
+            if self._view.requires_grad and _state.grad.enabled:
+                key = self._view_key()
+                self._set_history(self._apply(I.GetItem, self._view, key=key)._ctx)
 
     def _inplace(self, name, f, *others, overlap_ok=False):
         """self = f(self, *others), written into self's memory; recorded when grad flows."""
@@ -79,6 +129,8 @@ class InplaceMixin:
         )
         if record:
             self._check_inplace()
+            if self._view is not False:
+                return self._record_on_view(name, f, *others)
             out = f(self._shell(self), *others)
         else:
             out = f(self, *others)
@@ -90,7 +142,7 @@ class InplaceMixin:
             )
         if record:
             out = out.astype(self.dtype)
-            self._ctx, self._idx, self.requires_grad = out._ctx, out._idx, True
+            self._set_history(out._ctx, out._idx)
         np.copyto(self._data, out._data, casting="unsafe")
         self._version[0] += 1
         return self

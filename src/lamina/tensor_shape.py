@@ -282,9 +282,13 @@ class ShapeMixin:
             v = value.astype(self.dtype) if hasattr(value, "_data") else value
             if not hasattr(v, "_data"):
                 v = np.asarray(v, dtype=self.dtype)
+            if self._view is not False:
+                setitem = lambda x, v: self._apply(IP.SetItem, x, v, key=key)  # noqa: E731
+                self._record_on_view("setitem", setitem, v)
+                return
             out = self._apply(IP.SetItem, self._shell(self), v, key=key)
             self._data[key] = out._data[key]
-            self._ctx, self._idx, self.requires_grad = out._ctx, 0, True
+            self._set_history(out._ctx)
         else:
             self._data[key] = getattr(value, "_data", value)
         self._version[0] += 1

@@ -65,6 +65,15 @@ def fire_post_accumulate(tensor) -> None:
         hook(tensor)
 
 
+def parent(t, consumer):
+    """The (ctx, output index) that made ``t`` as ``consumer`` saw it: an in-place op gives
+    ``t`` a new history, but ops recorded before it still read the old one."""
+    for seq, ctx, idx in t._hist:
+        if consumer.seq < seq:
+            return ctx, idx
+    return t._ctx, t._idx
+
+
 def _topo_order(root):
     """Contexts reachable from root, each after every context that consumes it."""
     # Mark a context visited when it is expanded, not when pushed: marking on push lets a
@@ -82,6 +91,8 @@ def _topo_order(root):
         stack.append((ctx, True))
         for t in ctx.inputs:
             c = getattr(t, "_ctx", None)
+            if c is not None and t._hist is not None:
+                c = parent(t, ctx)[0]
             if c is not None and c not in seen:
                 stack.append((c, False))
     order.reverse()  # consumers first
@@ -206,19 +217,21 @@ def _run(tensor, grad, retain_graph):
                 anomaly.check(ctx, g)
             if g.dtype != data.dtype:
                 g = g.astype(data.dtype)
-            c = inp._ctx
+            c, idx = inp._ctx, inp._idx
+            if c is not None and inp._hist is not None:
+                c, idx = parent(inp, ctx)
             if c is not None:
                 slot = pending.get(c)
                 if slot is None:
                     slot = pending[c] = [None] * len(c.out_meta)
-                prev = slot[inp._idx]
+                prev = slot[idx]
                 if prev is None:
                     # a leaf may have adopted this very array (Add hands one g to both
                     # inputs) and will add into it in place: keep a copy pending then
-                    slot[inp._idx] = g.copy() if id(g) in adopted else g
+                    slot[idx] = g.copy() if id(g) in adopted else g
                     adopted.add(id(g))  # and no leaf adopts an array still pending
                 else:
-                    slot[inp._idx] = prev + g
+                    slot[idx] = prev + g
             elif inp.grad is not None:
                 inp._accumulate(g)
             else:

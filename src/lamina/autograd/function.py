@@ -37,7 +37,9 @@ The contract, enforced by ``tensor.apply`` and the engine:
 from __future__ import annotations
 
 import inspect
+import itertools
 
+_SEQ = itertools.count()
 _INPUT_KINDS = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
@@ -54,6 +56,7 @@ class Context:
         "retained",
         "versions",
         "stale",
+        "seq",
     )
 
     def __init__(self, fn: type) -> None:
@@ -66,6 +69,7 @@ class Context:
         self.retained = None
         self.versions = None
         self.stale = None  # (array, version now, version saved) once a saved output changed
+        self.seq = next(_SEQ)  # creation order: which history of an input modified in place
 
     def save_for_backward(self, *arrays) -> None:
         """Keep arrays for backward (torch.autograd.function.FunctionCtx.save_for_backward)."""

@@ -32,7 +32,10 @@ class GetItem(Op):
     def forward(ctx, x, *, key):
         key = tuple(_int_empty(k) for k in key) if isinstance(key, tuple) else _int_empty(key)
         ctx.shape, ctx.key = x.shape, key
-        return x[key]
+        out = x[key]
+        if not isinstance(out, np.ndarray):  # x[0] of a vector: a 0-d view, as torch's
+            out = x[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
+        return out
 
     @staticmethod
     def backward(ctx, g):

@@ -37,3 +37,31 @@ class SetItem(Op):
         if need[1]:
             gv = g[ctx.key]
         return gx, gv
+
+
+def _addresses(arr: np.ndarray, start: int) -> np.ndarray:
+    """Byte offset from ``start`` of every element of ``arr`` (shape of arr)."""
+    out = np.full(arr.shape, arr.__array_interface__["data"][0] - start, np.int64)
+    for k, (n, st) in enumerate(zip(arr.shape, arr.strides)):
+        shape = [1] * arr.ndim
+        shape[k] = n
+        out = out + (np.arange(n, dtype=np.int64) * st).reshape(shape)
+    return out
+
+
+def view_positions(base: np.ndarray, view: np.ndarray):
+    """C-order flat indices into ``base`` of the elements of ``view`` (a NumPy view sharing
+    base's memory), shape of view; None when some element lies outside base's elements.
+
+    torch replays a view's strides on its base (as_strided) to route an in-place op on the
+    view into the base's history; this is the same mapping, from the arrays' addresses.
+    """
+    start = base.__array_interface__["data"][0]
+    flat = _addresses(base, start).ravel()
+    want = _addresses(view, start).ravel()
+    order = np.argsort(flat, kind="stable")
+    srt = flat[order]
+    at = np.searchsorted(srt, want)
+    if want.size and (at.max() >= srt.size or np.any(srt[np.minimum(at, srt.size - 1)] != want)):
+        return None
+    return order[at].reshape(view.shape) if want.size else np.zeros(view.shape, np.int64)
