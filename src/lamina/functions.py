@@ -245,8 +245,10 @@ def einsum(equation: str, *operands) -> Tensor:
     return apply(Ein.Einsum, *ts, equation=equation)
 
 
-def pad(input: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:
-    """torch.nn.functional.pad: ``pad`` lists (left, right) pairs from the last dim back."""
+def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
+    """torch.nn.functional.pad: ``pad`` lists (left, right) pairs from the last dim back; a
+    negative amount crops. The other modes pad the trailing dims of an unbatched or batched
+    input (``len(pad) // 2 + 1`` or ``+ 2`` dims), as torch."""
     x = input
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad {tuple(pad)} must have an even length <= 2 * ndim ({x.ndim})")
@@ -254,10 +256,55 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tenso
         raise ValueError(
             f"pad mode {mode!r} unknown; expected constant, reflect, replicate or circular"
         )
+    pairs = [(x.ndim - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(len(pad) // 2)]
+    if mode != "constant":
+        return _pad_by_index(x, pairs, mode, len(pad))
     width = [(0, 0)] * x.ndim
-    for i in range(len(pad) // 2):
-        width[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    return apply(S.Pad, x, pad_width=tuple(width), mode=mode, value=value)
+    for d, left, right in pairs:
+        n = x.shape[d]
+        if n + min(left, 0) + min(right, 0) < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        if left < 0 or right < 0:  # crop first
+            x = x.narrow(d, -min(left, 0), n + min(left, 0) + min(right, 0))
+        width[d] = (max(left, 0), max(right, 0))
+    value = 0.0 if value is None else value
+    return apply(S.Pad, x, pad_width=tuple(width), mode="constant", value=value)
+
+
+def _pad_by_index(x, pairs, mode, n_pad):
+    """reflect / replicate / circular: output j of a dim reads input (j - left) mapped back
+    into range, gathered with index_select (so repeated sources accumulate gradients)."""
+    k = n_pad // 2
+    if x.ndim not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f"Padding size {n_pad} is not supported for {x.ndim}D input tensor."
+        )
+    if 0 in x.shape[x.ndim - k - 1 :]:
+        raise RuntimeError(
+            f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch size and "
+            f"other non-zero dimensions for input, but got: {list(x.shape)}"
+        )
+    shape = list(x.shape)
+    for d, left, right in pairs:
+        n = shape[d]
+        if mode == "reflect" and (left >= n or right >= n):
+            raise RuntimeError(
+                f"Argument #4: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({left}, {right}) at dimension {d} of input {shape}"
+            )
+        if mode == "circular" and (left > n or right > n):
+            raise RuntimeError("Padding value causes wrapping around more than once.")
+        j = np.arange(n + left + right) - left
+        if mode == "reflect":
+            j = np.abs(j)
+            j = np.where(j >= n, 2 * (n - 1) - j, j)
+        elif mode == "replicate":
+            j = np.clip(j, 0, n - 1)
+        else:  # circular wraps within what a negative amount leaves (torch crops first)
+            lo, keep = -min(left, 0), n + min(left, 0) + min(right, 0)
+            j = (np.arange(keep + max(left, 0) + max(right, 0)) - max(left, 0)) % keep + lo
+        x = x.index_select(d, _make(j.astype(np.int64)))
+    return x
 
 
 def result_type(tensor1, tensor2) -> np.dtype:

@@ -27,7 +27,7 @@ OVERLAP_MESSAGE = (
 
 def has_internal_overlap(arr: np.ndarray) -> bool:
     """torch's cheap test: a stride of 0 along a dim of more than one element."""
-    return any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape))
+    return arr.size > 1 and any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape))
 
 
 def _inplace_of(base: str, overlap_ok: bool = False):

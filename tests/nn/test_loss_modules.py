@@ -64,7 +64,7 @@ def test_broadcast_target_warns_and_bad_batch_raises():
     for fn in (F.mse_loss, F.l1_loss, F.huber_loss, F.smooth_l1_loss):
         with pytest.warns(UserWarning, match=r"Using a target size \(\(4,\)\)"):
             fn(x, lamina.randn(4))
-        with pytest.raises(ValueError, match=r"\(3, 1\).*\(4, 1\)"):
+        with pytest.raises(RuntimeError, match=r"\(3, 1\).*\(4, 1\)"):  # torch's type
             fn(x, lamina.randn(3, 1))
     with pytest.raises(ValueError, match="different to the input size"):
         F.binary_cross_entropy(x.sigmoid(), lamina.rand(4))

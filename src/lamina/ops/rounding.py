@@ -88,6 +88,8 @@ class Given(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.op == "_unique2":
+            raise NotImplementedError("the derivative for '_unique2' is not implemented.")
         if ctx.op is not None:
             raise RuntimeError(f"derivative for aten::{ctx.op} is not implemented")
         need = ctx.needs_input_grad
@@ -101,7 +103,9 @@ class Lerp(Op):
     def forward(ctx, start, end, weight):
         check_broadcast(start, end)
         check_broadcast(start, weight)
-        ctx.save_for_backward(start, end, weight)
+        # as torch: start and end are kept only for the weight's gradient
+        keep = ctx.needs_input_grad[2]
+        ctx.save_for_backward(start if keep else None, end if keep else None, weight)
         diff = end - start
         w = np.asarray(weight)
         return np.where(np.abs(w) < 0.5, start + w * diff, end - diff * (1 - w)).astype(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 
+from ... import dtypes as D
 from ...ops import activation as A
 from ...random import default_rng
 from ...tensor import Tensor, apply
@@ -15,6 +16,14 @@ from ...tensor import Tensor, apply
 
 def _t(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def floating(x, kernel: str) -> Tensor:
+    """``x`` as a Tensor; integer and bool inputs refused as torch's float-only kernels."""
+    x = _t(x)
+    if x.dtype.kind not in "fc":
+        raise NotImplementedError(f'"{kernel}" not implemented for {D.type_name(x.dtype)!r}')
+    return x
 
 
 def sigmoid(input) -> Tensor:
@@ -34,27 +43,27 @@ def relu(input, inplace: bool = False) -> Tensor:
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x if x > 0 else negative_slope * x (torch.nn.functional.leaky_relu)."""
-    return apply(A.LeakyReLU, _t(input), negative_slope=negative_slope)
+    return apply(A.LeakyReLU, floating(input, "leaky_relu_cpu"), negative_slope=negative_slope)
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x) - 1) (torch.nn.functional.elu)."""
-    return apply(A.ELU, _t(input), alpha=alpha)
+    return apply(A.ELU, floating(input, "elu_cpu"), alpha=alpha)
 
 
 def gelu(input, approximate: str = "none") -> Tensor:
     """x * Phi(x), exact or tanh-approximated (torch.nn.functional.gelu)."""
-    return apply(A.GELU, _t(input), approximate=approximate)
+    return apply(A.GELU, floating(input, "GeluKernelImpl"), approximate=approximate)
 
 
 def silu(input, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (torch.nn.functional.silu)."""
-    return apply(A.SiLU, _t(input))
+    return apply(A.SiLU, floating(input, "silu_cpu"))
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """log(1 + exp(beta x)) / beta, linear above threshold (torch.nn.functional.softplus)."""
-    return apply(A.Softplus, _t(input), beta=beta, threshold=threshold)
+    return apply(A.Softplus, floating(input, "softplus_cpu"), beta=beta, threshold=threshold)
 
 
 def _softmax_dim(name: str, ndim: int, dim):

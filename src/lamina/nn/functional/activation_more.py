@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...ops import activation_hard as H
 from ...tensor import Tensor, apply
-from .activation import _t, elu, softmax, softplus
+from .activation import _t, elu, floating, softmax, softplus
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -15,7 +15,10 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
     """clamp(x, min_val, max_val) (torch.nn.functional.hardtanh)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return apply(H.Hardtanh, _t(input), lo=min_val, hi=max_val)
+    x = _t(input)
+    if x.dtype == bool:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    return apply(H.Hardtanh, x, lo=min_val, hi=max_val)
 
 
 def relu6(input, inplace: bool = False) -> Tensor:
@@ -25,34 +28,34 @@ def relu6(input, inplace: bool = False) -> Tensor:
 
 def hardswish(input, inplace: bool = False) -> Tensor:
     """x * relu6(x + 3) / 6 (torch.nn.functional.hardswish)."""
-    return apply(H.Hardswish, _t(input))
+    return apply(H.Hardswish, floating(input, "hardswish_cpu"))
 
 
 def hardsigmoid(input, inplace: bool = False) -> Tensor:
     """relu6(x + 3) / 6 (torch.nn.functional.hardsigmoid)."""
-    return apply(H.Hardsigmoid, _t(input))
+    return apply(H.Hardsigmoid, floating(input, "hardsigmoid_cpu"))
 
 
 def logsigmoid(input) -> Tensor:
     """log(sigmoid(x)), computed stably (torch.nn.functional.logsigmoid)."""
-    return apply(H.LogSigmoid, _t(input))
+    return apply(H.LogSigmoid, floating(input, "log_sigmoid_cpu"))
 
 
 def selu(input, inplace: bool = False) -> Tensor:
     """scale * elu(x, alpha) with torch's constants (torch.nn.functional.selu)."""
-    return elu(input, _SELU_ALPHA) * _SELU_SCALE
+    return elu(floating(input, "elu_cpu"), _SELU_ALPHA) * _SELU_SCALE
 
 
 def celu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x if x > 0 else alpha * (exp(x / alpha) - 1) (torch.nn.functional.celu)."""
-    x = _t(input)
+    x = floating(input, "elu_cpu")
     neg = ((x.clamp(max=0) / alpha).exp() - 1) * alpha  # clamped: no overflow where x > 0
     return x.where(x > 0, neg)
 
 
 def mish(input, inplace: bool = False) -> Tensor:
     """x * tanh(softplus(x)) (torch.nn.functional.mish)."""
-    x = _t(input)
+    x = floating(input, "mish_cpu")
     return x * softplus(x).tanh()
 
 

@@ -28,8 +28,10 @@ def embedding(indices, weight: Tensor, padding_idx=None) -> Tensor:
 def one_hot(indices, num_classes: int = -1) -> Tensor:
     idx = np.asarray(indices._data if isinstance(indices, Tensor) else indices)
     n = int(idx.max()) + 1 if num_classes < 0 else num_classes
-    if idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise ValueError(f"one_hot: class values must be in [0, {n}), got {idx.min()}..{idx.max()}")
+    if idx.size and idx.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if idx.size and idx.max() >= n:
+        raise RuntimeError("Class values must be smaller than num_classes.")
     return _make(np.eye(n, dtype=np.int64)[idx])
 
 

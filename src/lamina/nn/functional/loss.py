@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from ... import dtypes as D
 from ...ops import class_loss as CL
 from ...ops import loss as L
 from ...tensor import Tensor, apply
@@ -42,7 +43,7 @@ def _target(input: Tensor, target, where: str, warn: bool = True):
         try:
             np.broadcast_shapes(input.shape, target.shape)
         except ValueError:
-            raise ValueError(
+            raise RuntimeError(  # torch's broadcasting error type
                 f"{where}: target size {tuple(target.shape)} does not broadcast to the input "
                 f"size {tuple(input.shape)}; the batch sizes must match"
             ) from None
@@ -64,6 +65,9 @@ def _pointwise(op, input, target, reduction, weight, where, weighted_mean=True, 
     (``weighted_mean``), huber_loss by the element count.
     """
     x = _t(input)
+    dtype = D.result_type(x, target)  # torch promotes input and target (float32 + float64)
+    if dtype != x.dtype and dtype.kind == "f":
+        x = x.astype(dtype)
     t = _target(x, target, where)
     if weight is None:
         return apply(op, x, t, reduction=reduction, **opts)
