@@ -10,6 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from . import dtypes as D
 from .ops import activation as A
 from .ops import elementwise as E
 from .ops import linalg as L
@@ -31,6 +32,17 @@ def _tensor_operand(name: str, other) -> None:
 
 def _is_operand(o) -> bool:
     return hasattr(o, "_data") or isinstance(o, (np.ndarray, np.generic, bool, int, float, complex))
+
+
+def _check_alpha(a, b, alpha) -> None:
+    """torch's rules for add/sub's alpha: bool only for bool results, no float for integers."""
+    kind = D.result_type(a, b).kind
+    if isinstance(alpha, (bool, np.bool_)) and kind != "b":
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, (float, np.floating)) and kind in "biu":
+        raise RuntimeError(
+            "For integral input tensors, argument alpha must not be a floating point number."
+        )
 
 
 class MathMixin:
@@ -141,10 +153,14 @@ class MathMixin:
 
     def add(self, other, alpha=1):
         """self + alpha * other (torch.add)."""
+        if type(alpha) is not int:
+            _check_alpha(self, other, alpha)
         return self + (other * alpha if alpha != 1 else other)
 
     def sub(self, other, alpha=1):
         """self - alpha * other (torch.sub)."""
+        if type(alpha) is not int:
+            _check_alpha(self, other, alpha)
         return self - (other * alpha if alpha != 1 else other)
 
     def mul(self, other):

@@ -66,8 +66,8 @@ class RoundingMixin:
         x, y = a._data, _arr(b)
         E.check_broadcast(x, y)
         kind = a.dtype.kind
-        if kind in "biu" and np.any(np.asarray(y) == 0):
-            raise RuntimeError("ZeroDivisionError")
+        if kind in "biu" and np.size(x) and np.any(np.asarray(y) == 0):
+            raise RuntimeError("ZeroDivisionError")  # torch: only when it divides something
         if op in ("remainder", "fmod"):
             return self._apply(R.Remainder, a, b, trunc=op == "fmod")
         with np.errstate(divide="ignore", invalid="ignore"):

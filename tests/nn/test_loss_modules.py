@@ -127,9 +127,9 @@ def test_cross_entropy_probability_target_grad():
 
 def test_cross_entropy_bad_targets():
     x = lamina.randn(3, 4)
-    with pytest.raises(ValueError, match=r"class label 4 .* 4 classes"):
+    with pytest.raises(IndexError, match=r"Target 4 .* 4 classes"):  # torch's types
         F.cross_entropy(x, lamina.tensor([0, 4, 1]))
-    with pytest.raises(ValueError, match="integer"):
+    with pytest.raises(RuntimeError, match="integer"):
         F.cross_entropy(x, lamina.tensor([0.0, 1.0, 1.0]))
     with pytest.raises(ValueError, match=r"\(2,\)"):
         F.nll_loss(x, np.array([0, 1]))

@@ -19,15 +19,21 @@ def check_class_target(x: np.ndarray, target: np.ndarray, where: str) -> None:
     """Raise ValueError for a float target, a wrong shape or a label outside [0, C)."""
     target = np.asarray(target)
     if target.dtype.kind not in "iu":
-        raise ValueError(
+        raise RuntimeError(
             f"{where}: class-index target must be an integer array, got dtype {target.dtype} "
             f"(for class probabilities pass a float target of the input's shape {x.shape})"
         )
     want = (x.shape[0],) + x.shape[2:] if x.ndim >= 2 else ()
     if target.shape != want:
-        raise ValueError(
-            f"{where}: target shape {target.shape} does not match input shape {x.shape}; "
-            f"expected target shape {want}"
+        batch = target.shape[0] if target.ndim else None
+        if x.ndim >= 2 and batch != x.shape[0]:  # torch's types: ValueError, else RuntimeError
+            raise ValueError(
+                f"{where}: Expected input batch_size ({x.shape[0]}) to match target "
+                f"batch_size ({batch}); target shape {target.shape}, input shape {x.shape}"
+            )
+        raise RuntimeError(
+            f"{where}: size mismatch (got input: {list(x.shape)}, target: "
+            f"{list(target.shape)}); expected target shape {want}"
         )
 
 
@@ -38,11 +44,13 @@ def _class_terms(x, target, weight, ignore_index, where):
     bad = valid & ((target < 0) | (target >= c))
     if bad.any():
         label = int(target[bad].flat[0])
-        raise ValueError(f"{where}: class label {label} is out of range for {c} classes [0, {c})")
+        raise IndexError(  # torch's "Target 5 is out of bounds."
+            f"{where}: Target {label} is out of bounds: {c} classes [0, {c})"
+        )
     safe = np.where(valid, target, 0)  # (N, ...)
     w = weight if weight is not None else np.ones(c, x.dtype)
     if w.shape != (c,):
-        raise ValueError(f"{where}: weight must have shape ({c},), got {w.shape}")
+        raise RuntimeError(f"{where}: weight must have shape ({c},), got {w.shape}")
     wt = w.astype(x.dtype, copy=False)[safe] * valid  # (N, ...) weight of each target
     return safe, valid, w.astype(x.dtype, copy=False), wt
 

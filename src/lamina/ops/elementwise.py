@@ -204,16 +204,18 @@ def as_float(x: np.ndarray) -> np.ndarray:
     return x.astype(np.float32) if x.dtype.kind in "biu" else x
 
 
-def _unary(name, f, df, floating=True):
+def _unary(name, f, df, floating=True, saves="xy"):
     """Build a unary op; df(x, y, g) gives the input gradient. A ``floating`` op takes
-    integer input to float32 (exp, log, sin, ...); the others keep the dtype (abs, sign)."""
+    integer input to float32 (exp, log, sin, ...); the others keep the dtype (abs, sign).
+    ``saves`` names what torch keeps for backward ("x" input, "y" output): only those are
+    version-checked, so changing the other in place before backward is allowed, as torch."""
 
     def forward(ctx, x):
         if floating:
             x = as_float(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             y = f(x)
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x if "x" in saves else None, y if "y" in saves else None)
         return y
 
     def backward(ctx, g):
@@ -227,13 +229,13 @@ def _unary(name, f, df, floating=True):
     )
 
 
-Exp = _unary("Exp", np.exp, lambda x, y, g: g * y)
-Log = _unary("Log", np.log, lambda x, y, g: g / x)
-Log1p = _unary("Log1p", np.log1p, lambda x, y, g: g / (1 + x))
-Sqrt = _unary("Sqrt", np.sqrt, lambda x, y, g: g / (2 * y))
-Rsqrt = _unary("Rsqrt", lambda x: 1 / np.sqrt(x), lambda x, y, g: -0.5 * g * y * y * y)
-Sin = _unary("Sin", np.sin, lambda x, y, g: g * np.cos(x))
-Cos = _unary("Cos", np.cos, lambda x, y, g: -g * np.sin(x))
+Exp = _unary("Exp", np.exp, lambda x, y, g: g * y, saves="y")
+Log = _unary("Log", np.log, lambda x, y, g: g / x, saves="x")
+Log1p = _unary("Log1p", np.log1p, lambda x, y, g: g / (1 + x), saves="x")
+Sqrt = _unary("Sqrt", np.sqrt, lambda x, y, g: g / (2 * y), saves="y")
+Rsqrt = _unary("Rsqrt", lambda x: 1 / np.sqrt(x), lambda x, y, g: -0.5 * g * y * y * y, saves="y")
+Sin = _unary("Sin", np.sin, lambda x, y, g: g * np.cos(x), saves="x")
+Cos = _unary("Cos", np.cos, lambda x, y, g: -g * np.sin(x), saves="x")
 
 
 def _abs(x):
@@ -242,7 +244,7 @@ def _abs(x):
     return np.abs(x)
 
 
-Abs = _unary("Abs", _abs, lambda x, y, g: g * np.sign(x), floating=False)
+Abs = _unary("Abs", _abs, lambda x, y, g: g * np.sign(x), floating=False, saves="x")
 Sign = _unary(
     "Sign",
     lambda x: (
@@ -250,6 +252,7 @@ Sign = _unary(
     ),
     lambda x, y, g: np.zeros_like(g),
     floating=False,
+    saves="",
 )
 
 

@@ -31,14 +31,21 @@ class Cross(Op):
 
 
 class Diagonal(Op):
-    """The ``offset`` diagonal of the (dim1, dim2) planes, moved last (torch.diagonal)."""
+    """The ``offset`` diagonal of the (dim1, dim2) planes, moved last (torch.diagonal): a
+    view of x (writable where x is), so in-place ops on it change x, as torch's."""
 
     ctx_attrs = ("shape", "offset", "dims")
+    is_view = True
 
     @staticmethod
     def forward(ctx, x, *, offset=0, dim1=-2, dim2=-1):
         ctx.shape, ctx.offset, ctx.dims = x.shape, offset, (dim1, dim2)
-        return np.diagonal(x, offset, dim1, dim2).copy()
+        view = np.diagonal(x, offset, dim1, dim2)  # read-only in NumPy
+        if not x.flags.writeable or view.size == 0:
+            return view.copy()
+        # a writable view starting at the diagonal's first element, with the same strides
+        start = np.moveaxis(x, (dim1, dim2), (-2, -1))[..., max(-offset, 0) :, max(offset, 0) :]
+        return np.lib.stride_tricks.as_strided(start, view.shape, view.strides, writeable=True)
 
     @staticmethod
     def backward(ctx, g):

@@ -41,8 +41,8 @@ class Frac(Op):
         return (g,)
 
 
-def _int_zero_division(b) -> None:
-    if np.any(np.asarray(b) == 0):
+def _int_zero_division(a, b) -> None:
+    if np.size(a) and np.any(np.asarray(b) == 0):
         raise RuntimeError("ZeroDivisionError")
 
 
@@ -57,7 +57,7 @@ class Remainder(Op):
         ctx.trunc = trunc
         ctx.save_for_backward(a, b)
         if np.result_type(a, b).kind in "biu":
-            _int_zero_division(b)
+            _int_zero_division(a, b)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.fmod(a, b) if trunc else np.remainder(a, b)
 
