@@ -73,6 +73,13 @@ class InplaceMixin:
                 "operation."
             )
 
+    def _watch_saved(self, out) -> None:
+        """The op of an in-place update saved its result (exp_, sigmoid_...): that result now
+        lives in this tensor's memory, so a later change to it must fail that backward."""
+        ctx = out._ctx
+        if ctx is not None and any(s is out._data for s in ctx.saved):
+            ctx.watch = (self._version, self._version[0], self._data)
+
     def _set_history(self, ctx, idx: int = 0) -> None:
         """Take the history (ctx, idx) from an in-place op; ops recorded before keep reading
         the one it replaces (autograd.engine.parent)."""
@@ -88,6 +95,10 @@ class InplaceMixin:
                 "lamina cannot record an in-place operation on this view (its elements are "
                 "not elements of its base); use .clone() first"
             )
+        if self._view._data.ndim == 0:  # every element is the base's one: new axes only
+            if self._data.size != 1:
+                raise RuntimeError(OVERLAP_MESSAGE)
+            return (None,) * self._data.ndim
         return np.unravel_index(pos, self._view._data.shape)
 
     def _record_on_view(self, name, f, *others):
@@ -108,6 +119,7 @@ class InplaceMixin:
         base._set_history(new._ctx)
         self._set_history(self._apply(I.GetItem, base, key=key)._ctx)
         self._version[0] += 1
+        self._watch_saved(out)
         return self
 
     def _refresh_view(self) -> None:
@@ -145,6 +157,8 @@ class InplaceMixin:
             self._set_history(out._ctx, out._idx)
         np.copyto(self._data, out._data, casting="unsafe")
         self._version[0] += 1
+        if record:
+            self._watch_saved(out)
         return self
 
     def add_(self, other, alpha=1):

@@ -290,7 +290,7 @@ class ShapeMixin:
             self._data[key] = out._data[key]
             self._set_history(out._ctx)
         else:
-            self._data[key] = getattr(value, "_data", value)
+            IP.assign(self._data, key, getattr(value, "_data", value))
         self._version[0] += 1
 
     def gather(self, dim, index):

@@ -191,6 +191,8 @@ def _run(tensor, grad, retain_graph):
             _check_versions(ctx)
         if ctx.stale is not None:
             _modified(ctx, *ctx.stale)
+        if ctx.watch is not None and ctx.watch[0][0] != ctx.watch[1]:
+            _modified(ctx, ctx.watch[2], ctx.watch[0][0], ctx.watch[1])
         if len(outs) > 1 or outs[0] is None:  # zeros for outputs that did not reach the loss
             outs = [np.zeros(s, d) if g is None else g for g, (s, d) in zip(outs, ctx.out_meta)]
         if ctx.retained:

@@ -57,6 +57,7 @@ class Context:
         "versions",
         "stale",
         "seq",
+        "watch",
     )
 
     def __init__(self, fn: type) -> None:
@@ -70,6 +71,8 @@ class Context:
         self.versions = None
         self.stale = None  # (array, version now, version saved) once a saved output changed
         self.seq = next(_SEQ)  # creation order: which history of an input modified in place
+        # (version counter, version, array) of memory an in-place op's saved result lives in
+        self.watch = None
 
     def save_for_backward(self, *arrays) -> None:
         """Keep arrays for backward (torch.autograd.function.FunctionCtx.save_for_backward)."""

@@ -11,6 +11,17 @@ import numpy as np
 from ..autograd.function import Op
 
 
+def assign(arr: np.ndarray, key, value) -> None:
+    """arr[key] = value, with torch's error type (RuntimeError) for a shape that does not
+    broadcast into the slice."""
+    try:
+        arr[key] = value
+    except ValueError as e:
+        raise RuntimeError(
+            f"setitem: {e} (the value must broadcast to the indexed shape)"
+        ) from None
+
+
 class SetItem(Op):
     """out = x with out[key] = v (torch's index_put_/copy_ into a slice, out of place).
 
@@ -24,7 +35,7 @@ class SetItem(Op):
     def forward(ctx, x, v, *, key):
         ctx.key, ctx.v_shape = key, np.shape(v)
         out = x.copy()
-        out[key] = v
+        assign(out, key, v)
         return out
 
     @staticmethod
