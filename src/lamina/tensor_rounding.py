@@ -68,8 +68,12 @@ class RoundingMixin:
         kind = a.dtype.kind
         if kind in "biu" and np.size(x) and np.any(np.asarray(y) == 0):
             raise RuntimeError("ZeroDivisionError")  # torch: only when it divides something
-        if op in ("remainder", "fmod"):
+        if op in ("remainder", "fmod") and not reverse:
             return self._apply(R.Remainder, a, b, trunc=op == "fmod")
+        if op == "remainder":  # scalar % tensor: torch has no derivative for it
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = np.asarray(np.remainder(x, y)).astype(a.dtype, copy=False)
+            return self._apply(R.Given, a, b, value=value, op="remainder")
         with np.errstate(divide="ignore", invalid="ignore"):
             if op == "trunc":
                 q = np.trunc(np.true_divide(x, y)) if kind in "fc" else _int_trunc_div(x, y)

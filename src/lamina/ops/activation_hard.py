@@ -26,7 +26,7 @@ class Hardtanh(Op):
 
 
 class Hardswish(Op):
-    """x * relu6(x + 3) / 6; gradient 0 below -3, x / 3 + 1/2 up to 3 (inclusive), 1 above."""
+    """x * relu6(x + 3) / 6; gradient 0 up to -3, x / 3 + 1/2 strictly between, 1 from 3."""
 
     @staticmethod
     def forward(ctx, x):
@@ -36,7 +36,7 @@ class Hardswish(Op):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved
-        d = np.where(x < -3, 0.0, np.where(x <= 3, x / 3 + 0.5, 1.0)).astype(g.dtype)
+        d = np.where(x <= -3, 0.0, np.where(x < 3, x / 3 + 0.5, 1.0)).astype(g.dtype)
         return (g * d,)
 
 

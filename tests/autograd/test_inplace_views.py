@@ -1,0 +1,124 @@
+"""In-place ops through views, with autograd, against torch 2.13: values seen through every
+alias, gradients through torch's CopySlices semantics, and torch's errors (leaf views,
+saved tensors modified, overlapping memory)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.torchboth import same
+
+W = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], np.float32)
+
+
+def _w(T):
+    return T.tensor(W, requires_grad=True)
+
+
+def test_ops_recorded_before_an_inplace_op_keep_the_old_history():
+    def prog(T):
+        w = _w(T)
+        x = w * 1
+        y = x + 2
+        x.mul_(3)  # y was made from x before: its gradient is 1, not 3
+        y.sum().backward()
+        return {"x": x, "y": y, "grad:w": w.grad}
+
+    same(prog)
+
+
+def test_inplace_on_views_reaches_the_base_and_other_views():
+    def prog(T):
+        w = _w(T)
+        b = w * 1
+        v1, v2 = b[0], b[:, 0]  # overlapping views
+        v1.mul_(2)
+        v3 = b.t()[1:]
+        v3.add_(w.t()[1:] ** 2)
+        (v2.sum() + (b * b).sum() + v1.sum()).backward()
+        return {"b": b, "v1": v1, "v2": v2, "v3": v3, "grad:w": w.grad}
+
+    same(prog)
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        "v.add_(x)",
+        "v.clamp_(min=x)",
+        "v.copy_(x)",
+        "v.mul_(x).exp_()",
+        "v.masked_fill_(x > 0, 2.0)",
+        "v.index_add_(0, T.tensor([1, 1]), x[:2])",
+        "v.scatter_(0, T.tensor([2, 0]), x[:2])",
+        "v.lerp_(x, 0.25)",
+        "v.zero_()",
+    ],
+)
+@pytest.mark.parametrize(
+    "view", ["b[1]", "b[:, 1]", "b.t()[2]", "b.view(-1)[1:4]", "b.select(1, 0)"]
+)
+def test_view_inplace_matches_torch(view, op):
+    def prog(T):
+        w = _w(T)
+        x = T.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        b = w * 1
+        v = eval(view, {"b": b})
+        x = x[: v.shape[0]] if v.shape[0] < 3 else x
+        eval(op, {"v": v, "x": x, "T": T})
+        (b * T.tensor(W)).sum().backward()
+        return {"b": b, "v": v, "grad:w": w.grad}
+
+    same(prog)
+
+
+def test_a_plain_tensor_written_through_a_view_gets_history():
+    def prog(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        z = T.zeros(3)
+        v = z[1:]
+        v.add_(x)
+        (z * T.tensor([1.0, 2.0, 3.0])).sum().backward()
+        return {"z": z, "grad:x": x.grad, "rg": T.tensor(z.requires_grad and v.requires_grad)}
+
+    same(prog)
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "x[0].add_(1)",  # a view of a leaf that requires grad
+        "x.add_(1)",
+        "y = x.exp(); y[0].mul_(2); y.sum().backward()",  # a saved output changed via a view
+        "y = x * 1; y.exp_(); y += 1; y.sum().backward()",  # exp_ saved its result
+        "y = (x * 1)[...].exp_(); z = x * 1; y += 1; y.sum().backward()",
+        "y = x.sign(); y.mul_(2); y.sum().backward()",  # sign saves nothing: allowed
+        "y = x.detach().lerp_(x, 0.25); y += 1; y.sum().backward()",  # lerp keeps only w
+        "x.expand(2, 2).add_(1)",  # one element written twice
+        "x.detach().expand(2, 2).fill_(3)",  # fill_ may
+        "x.detach().expand(2, 2)[:, 0] = 5",
+        "x.detach()[0:1] = T.tensor([1.0, 2.0])",  # does not broadcast
+    ],
+)
+def test_inplace_errors_match_torch(src):
+    def prog(T):
+        x = T.tensor([1.0, -2.0], requires_grad=True)
+        env = {"x": x, "T": T}
+        with np.errstate(all="ignore"):
+            exec(src, env)
+        return {"x": x, "grad:x": x.grad}
+
+    same(prog)
+
+
+def test_int_index_of_a_vector_and_diagonal_are_views():
+    def prog(T):
+        x = T.tensor([1.0, 2.0, 3.0])
+        x[1].mul_(10)
+        m = T.arange(12.0).reshape(3, 4)
+        m.diagonal(1).neg_()
+        m.diagonal(-1).zero_()
+        return {"x": x, "m": m}
+
+    same(prog)

@@ -1,0 +1,112 @@
+"""Rounding division, remainders, bitwise/logical ops, promotion of in-place ops and the
+selection ops, against torch 2.13: values, dtypes, gradients and the error types."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.torchboth import same
+
+F = np.array([1.5, -2.25, 3.75, -0.5], np.float32)
+D = np.array([0.75, 1.5, -2.0, 0.5], np.float32)
+N = np.array([7, -7, 5, 0])
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "T.remainder(f, d)",
+        "T.fmod(f, d)",
+        "f % 1.25",
+        "2.5 % d",
+        "T.div(f, d, rounding_mode='floor')",
+        "T.div(f, d, rounding_mode='trunc')",
+        "T.floor(f * 3)",
+        "T.round(f * 2)",
+        "f.frac()",
+        "T.lerp(f, d, 0.75)",
+        "T.lerp(f, d, d)",
+        "T.addcmul(f, d, d, value=0.5)",
+        "T.addcdiv(f, d, d.abs() + 1, value=-2)",
+        "f.kthvalue(2)[0]",
+        "f.median()",
+        "f.topk(2)[0]",
+        "T.flip(f, (0,))",
+        "T.roll(f, 1)",
+    ],
+)
+def test_values_dtypes_and_gradients(expr):
+    def prog(T):
+        f, d = T.tensor(F, requires_grad=True), T.tensor(D, requires_grad=True)
+        y = eval(expr, {"T": T, "f": f, "d": d})
+        y.sum().backward()
+        return {"y": y, "grad:f": f.grad, "grad:d": d.grad}
+
+    same(prog)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "(f // d).sum().backward()",  # floor_divide has no derivative in torch
+        "T.unique(f).sum().backward()",  # nor unique (NotImplementedError)
+        "n // 0",
+        "n % 0",
+        "T.fmod(n, 0)",
+        "n[:0] // 0",  # nothing divided: no error
+        "f & 1",
+        "~f",
+        "f << 1",
+        "T.logical_and(n, 0)",
+        "T.add(n, 2, alpha=0.5)",
+        "T.add(f, 2, alpha=True)",
+        "n.clone().add_(1.5)",  # the result type does not fit int64
+        "n.clone().div_(2)",
+        "n.clone().mul_(d)",
+        "n.clone().floor_divide_(2)",
+        "T.lerp(n, n, 0.5)",
+        "T.lerp(f, d.double(), 0.5)",
+        "T.addcdiv(n, n, n)",
+        "f.frac_() if False else n.frac()",
+        "n.kthvalue(9)",
+        "T.flip(f, (0, 0))",
+        "T.roll(f, (1, 2), (0,))",
+        "f.select(0, 4)",
+    ],
+)
+def test_errors_match_torch(expr):
+    def prog(T):
+        f, d = T.tensor(F, requires_grad=True), T.tensor(D)
+        n = T.tensor(N)
+        y = eval(expr, {"T": T, "f": f, "d": d, "n": n})
+        return {"y": y if hasattr(y, "shape") else None, "grad:f": f.grad}
+
+    same(prog)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "(n > 0) & 3",
+        "(n > 0) | (n < 0)",
+        "n ^ True",
+        "~(n > 0)",
+        "(n > 0) << 1",
+        "n >> 1",
+        "T.bitwise_not(n)",
+        "T.logical_xor(n, f)",
+        "n.remainder(3)",
+        "-7 // T.tensor([2, -2, 3])",
+        "T.div(n, 3, rounding_mode='trunc')",
+        "T.div(n, -3, rounding_mode='floor')",
+        "T.mode(T.tensor([3.0, 1.0, 1.0, 3.0]))[1]",
+        "T.unique(n, return_inverse=True, return_counts=True)[2]",
+    ],
+)
+def test_integer_and_bool_results(expr):
+    def prog(T):
+        n, f = T.tensor(N), T.tensor(F)
+        return {"y": eval(expr, {"T": T, "n": n, "f": f})}
+
+    same(prog)
