@@ -100,6 +100,8 @@ class MathMixin:
         return self._binary(E.Div, other, true_div=True)
 
     def __rtruediv__(self, other):
+        if isinstance(other, (int, float, np.number)) and not isinstance(other, bool):
+            return self.reciprocal() * other  # torch's number / tensor (what backward saves)
         return self._binary(E.Div, other, reverse=True, true_div=True)
 
     def __pow__(self, other):

@@ -54,7 +54,7 @@ class RoundingMixin:
 
     def reciprocal(self):
         """1 / x; integers give float32 (torch.reciprocal)."""
-        return 1 / (self.float() if self.dtype.kind not in "fc" else self)
+        return self._apply(E.Reciprocal, self)
 
     # ---- division with rounding -------------------------------------------------------
     def _rounding_div(self, other, op, reverse=False, zero_grad=False):

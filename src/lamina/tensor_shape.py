@@ -23,6 +23,8 @@ def _shape_args(args):
 
 def _key_part(k):
     if hasattr(k, "_ctx"):
+        if k._data.ndim == 0 and k._data.dtype.kind in "iu":
+            return int(k._data)  # a 0-d integer tensor indexes as an int: a view, as torch
         return k._data
     if isinstance(k, slice) and k.step is not None and k.step <= 0:
         raise ValueError("step must be greater than zero")

@@ -170,6 +170,13 @@ def _run(tensor, grad, retain_graph):
     if not _alloc._done:
         _alloc.warm_up()
     order = _topo_order(root)
+    for ctx in order:  # a modified saved tensor fails before any gradient is accumulated
+        if ctx.versions:
+            _check_versions(ctx)
+        if ctx.stale is not None:
+            _modified(ctx, *ctx.stale)
+        if ctx.watch is not None and ctx.watch[0][0] != ctx.watch[1]:
+            _modified(ctx, ctx.watch[2], ctx.watch[0][0], ctx.watch[1])
     leaf_hooks = _LeafHooks(order) if hooks_alive[0] else None
     pending = {root: [None] * len(root.out_meta)}  # contexts hash by identity
     pending[root][tensor._idx] = grad
@@ -187,12 +194,6 @@ def _run(tensor, grad, retain_graph):
                 "arrays were freed after the first backward. Pass retain_graph=True to the "
                 "first backward() if you need to backward twice."
             )
-        if ctx.versions:
-            _check_versions(ctx)
-        if ctx.stale is not None:
-            _modified(ctx, *ctx.stale)
-        if ctx.watch is not None and ctx.watch[0][0] != ctx.watch[1]:
-            _modified(ctx, ctx.watch[2], ctx.watch[0][0], ctx.watch[1])
         if len(outs) > 1 or outs[0] is None:  # zeros for outputs that did not reach the loss
             outs = [np.zeros(s, d) if g is None else g for g, (s, d) in zip(outs, ctx.out_meta)]
         if ctx.retained:

@@ -234,6 +234,7 @@ Log = _unary("Log", np.log, lambda x, y, g: g / x, saves="x")
 Log1p = _unary("Log1p", np.log1p, lambda x, y, g: g / (1 + x), saves="x")
 Sqrt = _unary("Sqrt", np.sqrt, lambda x, y, g: g / (2 * y), saves="y")
 Rsqrt = _unary("Rsqrt", lambda x: 1 / np.sqrt(x), lambda x, y, g: -0.5 * g * y * y * y, saves="y")
+Reciprocal = _unary("Reciprocal", lambda x: 1 / x, lambda x, y, g: -g * y * y, saves="y")
 Sin = _unary("Sin", np.sin, lambda x, y, g: g * np.cos(x), saves="x")
 Cos = _unary("Cos", np.cos, lambda x, y, g: -g * np.sin(x), saves="x")
 
