@@ -101,6 +101,10 @@ def apply(fn, *args, **kwargs):
     if type(out) is tuple:
         return _outputs(fn, ctx, args, out, record)
     t = _make(out, record)
+    if type(out) is not np.ndarray and record and ctx.saved:
+        # a NumPy scalar result became an array: what backward saved is that array now, so
+        # a later in-place change to the output is seen (the saved-output version check)
+        ctx.saved = tuple([t._data if s is out else s for s in ctx.saved])
     if fn.is_view:
         _share_versions(args[0], (t,))
     if record:
@@ -133,8 +137,9 @@ def _outputs(fn, ctx, args, out, record) -> tuple:
 def _share_versions(src, outs) -> None:
     """Views NumPy made of ``src`` share its version counter, so in-place changes show."""
     base = src if src._view is False else src._view
-    for t in outs:
-        if t._data.base is not None:
+    for t in outs:  # NumPy may give a copy a .base (fancy indexing): check the memory
+        d = t._data
+        if d.base is not None and (d.size == 0 or np.may_share_memory(d, src._data)):
             t._version, t._view = src._version, base
 
 

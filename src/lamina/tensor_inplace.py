@@ -83,8 +83,8 @@ class InplaceMixin:
     def _set_history(self, ctx, idx: int = 0) -> None:
         """Take the history (ctx, idx) from an in-place op; ops recorded before keep reading
         the one it replaces (autograd.engine.parent)."""
-        if self._ctx is not None:
-            self._hist = (self._hist or ()) + ((ctx.seq, self._ctx, self._idx),)
+        # recorded even for a tensor without history: its views then know to refresh
+        self._hist = (self._hist or ()) + ((ctx.seq, self._ctx, self._idx),)
         self._ctx, self._idx, self.requires_grad = ctx, idx, True
 
     def _view_key(self):

@@ -73,8 +73,9 @@ class SelectMixin:
         (torch.median)."""
         if dim is None:
             flat = self.reshape(-1)
-            if flat.numel() == 0:
-                return self._wrap(np.array(np.nan, self.dtype))
+            if flat.numel() == 0:  # torch: NaN, or the smallest integer
+                empty = np.nan if self.dtype.kind == "f" else np.iinfo(np.int64).min
+                return self._wrap(np.array(empty).astype(self.dtype))
             return flat.median(0).values
         x = self.reshape(1) if self.ndim == 0 else self
         axis = wrap_dim(dim, self.ndim)

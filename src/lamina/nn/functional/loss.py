@@ -66,7 +66,7 @@ def _pointwise(op, input, target, reduction, weight, where, weighted_mean=True, 
     """
     x = _t(input)
     dtype = D.result_type(x, target)  # torch promotes input and target (float32 + float64)
-    if dtype != x.dtype and dtype.kind == "f":
+    if dtype != x.dtype and dtype.kind == "f" and where != "huber_loss":  # huber keeps x's
         x = x.astype(dtype)
     t = _target(x, target, where)
     if weight is None:
