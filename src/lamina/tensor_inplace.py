@@ -67,11 +67,23 @@ class InplaceMixin:
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
         base = self._view
-        if base is not False and base.requires_grad and base._ctx is None:
+        if base is False:
+            return
+        if base.requires_grad and base._ctx is None:
             raise RuntimeError(
                 "a view of a leaf Variable that requires grad is being used in an in-place "
                 "operation."
             )
+        ctx = self._ctx
+        while ctx is not None and ctx.fn.is_view:  # split/chunk/unbind pieces, and their views
+            if len(ctx.out_meta) > 1:
+                raise RuntimeError(
+                    f"Output {self._idx} of {ctx.name()} is a view and is being modified "
+                    "inplace. This view is the output of a function that returns multiple "
+                    "views. Such functions do not allow the output views to be modified "
+                    "inplace. You should replace the inplace operation by an out-of-place one."
+                )
+            ctx = getattr(ctx.inputs[0], "_ctx", None)
 
     def _watch_saved(self, out) -> None:
         """The op of an in-place update saved its result (exp_, sigmoid_...): that result now

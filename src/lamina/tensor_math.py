@@ -157,6 +157,8 @@ class MathMixin:
         """self + alpha * other (torch.add)."""
         if type(alpha) is not int:
             _check_alpha(self, other, alpha)
+        elif alpha != 1 and D.result_type(self, other).kind == "b":
+            alpha = bool(alpha)  # torch casts alpha to the bool result
         return self + (other * alpha if alpha != 1 else other)
 
     def sub(self, other, alpha=1):

@@ -122,3 +122,27 @@ def test_int_index_of_a_vector_and_diagonal_are_views():
         return {"x": x, "m": m}
 
     same(prog)
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "y = (x * 1).split(1)[0]; y.add_(1)",  # a piece of a multi-output view op
+        "y = (x * 1).unbind()[1]; y.mul_(2)",
+        "y = (x * 1).chunk(2)[0][0]; y.zero_()",  # a view of such a piece
+        "y = x * 1; z = y[T.tensor(1)]; z.mul_(3); y.sum().backward()",  # 0-d int index
+        "y = x * 1; z = y[[1, 0]]; z.mul_(3); y.sum().backward()",  # fancy index: a copy
+        "y = x * 1; z = 1.5 / y; y.add_(1); z.sum().backward()",  # saves 1/y, not y
+        "y = x * 1; z = y / 1.5; y.add_(1); z.sum().backward()",
+        "y = x * 1; z = (x // 2) * y + y * y; z.sum().backward()",  # no derivative: fails
+        "z = T.zeros(2, 0); v = z[:, :0]; z[:] = T.ones(2, 0).requires_grad_(); v.sum()",
+    ],
+)
+def test_views_and_saved_tensors_match_torch(src):
+    def prog(T):
+        x = T.tensor([1.0, -2.0], requires_grad=True)
+        env = {"x": x, "T": T}
+        exec(src, env)
+        return {"x": x, "grad:x": x.grad, "y": env.get("y"), "z": env.get("z")}
+
+    same(prog)

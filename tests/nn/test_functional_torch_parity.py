@@ -104,3 +104,22 @@ def test_losses_promote_and_raise_as_torch(call):
         return {"y": y, "grad:x": x.grad}
 
     same(prog)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "F.binary_cross_entropy_with_logits(x.double(), t.sigmoid())",  # the target's dtype
+        "F.binary_cross_entropy_with_logits(x, t.double().sigmoid(), pos_weight=T.ones(4))",
+        "F.binary_cross_entropy(x.sigmoid(), t.double().sigmoid())",  # no promotion: error
+        "F.huber_loss(x, t.double(), reduction='none')",  # keeps the input's dtype
+        "F.smooth_l1_loss(x, t.double(), reduction='none')",  # promotes
+        "T.add(x > 0, t > 0, alpha=2)",  # a bool result takes alpha as bool
+    ],
+)
+def test_loss_dtypes_match_torch(call):
+    def prog(T):
+        x, t = T.tensor(X), T.tensor(X[::-1].copy())
+        return {"y": eval(call, {"F": T.nn.functional, "x": x, "t": t, "T": T})}
+
+    same(prog)

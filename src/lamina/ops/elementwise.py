@@ -88,7 +88,8 @@ def check_sub_operands(a, b) -> None:
 class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need = ctx.needs_input_grad  # as torch: each operand kept only for the other's grad
+        ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         try:
             return a * b
         except ValueError:
@@ -106,7 +107,7 @@ class Mul(Op):
 class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)  # as torch
         try:
             with np.errstate(divide="ignore", invalid="ignore"):
                 return a / b

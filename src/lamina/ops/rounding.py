@@ -87,6 +87,13 @@ class Given(Op):
         return value
 
     @staticmethod
+    def check_first(ctx) -> None:
+        """Called by the engine before any gradient is accumulated: an op without a
+        derivative fails the whole backward, as torch's (whose leaves wait for every edge)."""
+        if ctx.op is not None:
+            Given.backward(ctx, None)
+
+    @staticmethod
     def backward(ctx, g):
         if ctx.op == "_unique2":
             raise NotImplementedError("the derivative for '_unique2' is not implemented.")

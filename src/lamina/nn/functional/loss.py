@@ -185,6 +185,13 @@ def binary_cross_entropy(
         "Using a target size ({}) that is different to the input size ({}) is deprecated. "
         "Please ensure they have the same size."
     )
+    for name, o in (("target", target), ("weight", weight)):
+        od = getattr(o, "dtype", x.dtype)
+        if hasattr(o, "_data") and od != x.dtype:  # torch does not promote here
+            raise RuntimeError(
+                f"binary_cross_entropy: Found dtype {D.type_name(od)} but expected "
+                f"{D.type_name(x.dtype)} ({name})"
+            )
     t = _same_size(x, target, "binary_cross_entropy", msg)
     red = _reduction(size_average, reduce, reduction)
     return apply(L.BCE, x, t, reduction=red, weight=_arr(weight))
@@ -201,6 +208,9 @@ def binary_cross_entropy_with_logits(
 ) -> Tensor:
     """Sigmoid + BCE, numerically stable (torch binary_cross_entropy_with_logits)."""
     x = _t(input)
+    td = getattr(target, "dtype", x.dtype)
+    if td != x.dtype and td.kind == "f":  # torch computes in the target's dtype
+        x = x.astype(td)
     msg = "Target size ({}) must be the same as input size ({})"
     t = _same_size(x, target, "binary_cross_entropy_with_logits", msg)
     red = _reduction(size_average, reduce, reduction)
