@@ -100,6 +100,8 @@ def apply(fn, *args, **kwargs):
     out = fn.forward(ctx, *arrays, **kwargs) if kwargs else fn.forward(ctx, *arrays)
     if type(out) is tuple:
         return _outputs(fn, ctx, args, out, record)
+    if record and out.dtype.kind not in "fc":
+        record = False  # integer and bool results carry no history, as torch's
     t = _make(out, record)
     if type(out) is not np.ndarray and record and ctx.saved:
         # a NumPy scalar result became an array: what backward saved is that array now, so

@@ -136,6 +136,8 @@ def test_int_index_of_a_vector_and_diagonal_are_views():
         "y = x * 1; z = y / 1.5; y.add_(1); z.sum().backward()",
         "y = x * 1; z = (x // 2) * y + y * y; z.sum().backward()",  # no derivative: fails
         "z = T.zeros(2, 0); v = z[:, :0]; z[:] = T.ones(2, 0).requires_grad_(); v.sum()",
+        "y = (x // 2).long(); z = T.cat([x, y.float()]); z.sum().backward()",  # int: no history
+        "y = (x * 1)[:1]; y[0] = y; z = y",  # a value with extra leading 1s
     ],
 )
 def test_views_and_saved_tensors_match_torch(src):

@@ -16,10 +16,15 @@ def assign(arr: np.ndarray, key, value) -> None:
     broadcast into the slice."""
     try:
         arr[key] = value
+        return
     except ValueError as e:
-        raise RuntimeError(
-            f"setitem: {e} (the value must broadcast to the indexed shape)"
-        ) from None
+        err = e
+    value = np.asarray(value)
+    extra = value.ndim - np.ndim(arr[key])
+    if extra > 0 and all(n == 1 for n in value.shape[:extra]):  # torch drops leading 1s
+        arr[key] = value.reshape(value.shape[extra:])
+        return
+    raise RuntimeError(f"setitem: {err} (the value must broadcast to the indexed shape)")
 
 
 class SetItem(Op):

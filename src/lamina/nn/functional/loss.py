@@ -185,13 +185,12 @@ def binary_cross_entropy(
         "Using a target size ({}) that is different to the input size ({}) is deprecated. "
         "Please ensure they have the same size."
     )
-    for name, o in (("target", target), ("weight", weight)):
-        od = getattr(o, "dtype", x.dtype)
-        if hasattr(o, "_data") and od != x.dtype:  # torch does not promote here
-            raise RuntimeError(
-                f"binary_cross_entropy: Found dtype {D.type_name(od)} but expected "
-                f"{D.type_name(x.dtype)} ({name})"
-            )
+    td = getattr(target, "dtype", x.dtype)
+    if hasattr(target, "_data") and td != x.dtype:  # torch does not promote the target
+        raise RuntimeError(
+            f"binary_cross_entropy: Found dtype {D.type_name(td)} but expected "
+            f"{D.type_name(x.dtype)} (target)"
+        )
     t = _same_size(x, target, "binary_cross_entropy", msg)
     red = _reduction(size_average, reduce, reduction)
     return apply(L.BCE, x, t, reduction=red, weight=_arr(weight))
