@@ -279,7 +279,7 @@ def _pad_by_index(x, pairs, mode, n_pad):
         raise NotImplementedError(
             f"Padding size {n_pad} is not supported for {x.ndim}D input tensor."
         )
-    if 0 in x.shape[x.ndim - k - 1 :]:
+    if mode != "circular" and 0 in x.shape[x.ndim - k - 1 :]:
         raise RuntimeError(
             f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 batch size and "
             f"other non-zero dimensions for input, but got: {list(x.shape)}"
@@ -300,9 +300,11 @@ def _pad_by_index(x, pairs, mode, n_pad):
             j = np.where(j >= n, 2 * (n - 1) - j, j)
         elif mode == "replicate":
             j = np.clip(j, 0, n - 1)
-        else:  # circular wraps within what a negative amount leaves (torch crops first)
+        elif n:  # circular wraps within what a negative amount leaves (torch crops first)
             lo, keep = -min(left, 0), n + min(left, 0) + min(right, 0)
             j = (np.arange(keep + max(left, 0) + max(right, 0)) - max(left, 0)) % keep + lo
+        else:  # an empty dim padded by 0
+            j = np.arange(0)
         x = x.index_select(d, _make(j.astype(np.int64)))
     return x
 

@@ -60,8 +60,8 @@ class InplaceMixin:
                     ctx.stale = (t._data, t._version[0] + 1, t._version[0])
 
     def _check_inplace(self) -> None:
-        """Refuse what torch refuses while recording: a leaf that requires grad, or a view
-        of one."""
+        """Refuse what torch refuses while recording: a leaf that requires grad, a view of
+        one, and a piece of split/chunk/unbind (or a view of one)."""
         if self.requires_grad and self._ctx is None and self._view is False:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
@@ -76,7 +76,7 @@ class InplaceMixin:
             )
         ctx = self._ctx
         while ctx is not None and ctx.fn.is_view:  # split/chunk/unbind pieces, and their views
-            if len(ctx.out_meta) > 1:
+            if getattr(ctx.fn, "multi_output_view", False):
                 raise RuntimeError(
                     f"Output {self._idx} of {ctx.name()} is a view and is being modified "
                     "inplace. This view is the output of a function that returns multiple "
@@ -148,8 +148,10 @@ class InplaceMixin:
         if not overlap_ok and has_internal_overlap(self._data):
             raise RuntimeError(OVERLAP_MESSAGE)
         self._mark_saved_output()
-        record = _state.grad.enabled and (
-            self.requires_grad or any(getattr(o, "requires_grad", False) for o in others)
+        record = (
+            _state.grad.enabled
+            and self._data.dtype.kind in "fc"  # an integer tensor takes no history
+            and (self.requires_grad or any(getattr(o, "requires_grad", False) for o in others))
         )
         if record:
             self._check_inplace()

@@ -278,8 +278,11 @@ class ShapeMixin:
             if has_internal_overlap(self._data[key]):
                 raise RuntimeError(OVERLAP_MESSAGE)
         self._mark_saved_output()
+        if key is False:  # x[False] = v selects nothing: torch writes nothing
+            return
         grad_v = getattr(value, "requires_grad", False)
-        if _state.grad.enabled and (self.requires_grad or grad_v):
+        floating = self._data.dtype.kind in "fc"  # an integer tensor takes no history
+        if _state.grad.enabled and floating and (self.requires_grad or grad_v):
             self._check_inplace()
             v = value.astype(self.dtype) if hasattr(value, "_data") else value
             if not hasattr(v, "_data"):

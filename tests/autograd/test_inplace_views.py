@@ -138,6 +138,9 @@ def test_int_index_of_a_vector_and_diagonal_are_views():
         "z = T.zeros(2, 0); v = z[:, :0]; z[:] = T.ones(2, 0).requires_grad_(); v.sum()",
         "y = (x // 2).long(); z = T.cat([x, y.float()]); z.sum().backward()",  # int: no history
         "y = (x * 1)[:1]; y[0] = y; z = y",  # a value with extra leading 1s
+        "y = (x * 1)[:1].chunk(2)[0]; y.zero_()",  # one piece is still a piece
+        "y = x * 1; y[False] = T.ones(5); z = y",  # selects nothing: writes nothing
+        "y = T.zeros(2, dtype=T.long); y[:] = x; z = y * 1; z.sum()",  # int: no history
     ],
 )
 def test_views_and_saved_tensors_match_torch(src):

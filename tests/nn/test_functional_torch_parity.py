@@ -32,8 +32,17 @@ X = np.array([[-3.0, -1.0, 0.0, 1.0], [3.0, 6.0, -0.5, 2.5], [0.25, -2.0, 4.0, -
     ],
 )
 def test_pad_matches_torch(pad):
+    _pad_case(pad, X[None])
+
+
+@pytest.mark.parametrize("pad", ["(1, -1), mode='circular'", "(0, 0), mode='circular'"])
+def test_pad_of_empty_dims(pad):
+    _pad_case(pad, np.zeros((2, 0, 3), np.float32))
+
+
+def _pad_case(pad, arr):
     def prog(T):
-        x = T.tensor(X[None], requires_grad=True)
+        x = T.tensor(arr, requires_grad=True)
         y = eval(f"T.nn.functional.pad(x, {pad})", {"T": T, "x": x})
         (y * y).sum().backward()
         return {"y": y, "grad:x": x.grad}
@@ -90,6 +99,7 @@ def test_more_activations(call):
         "F.cross_entropy(x, T.tensor([0, 1]))",  # batch mismatch: ValueError
         "F.cross_entropy(x[None], T.tensor([[0, 1]]))",  # size mismatch: RuntimeError
         "F.cross_entropy(x, T.tensor([0, 1, 1]), weight=T.ones(3))",  # weight size
+        "F.cross_entropy(x[:, :0, None], T.zeros(3, 1, dtype=T.long))",  # no classes
         "F.one_hot(T.tensor([0, -1]), 3)",
         "F.one_hot(T.tensor([0, 3]), 3)",
     ],

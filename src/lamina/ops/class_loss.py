@@ -40,6 +40,8 @@ def check_class_target(x: np.ndarray, target: np.ndarray, where: str) -> None:
 def _class_terms(x, target, weight, ignore_index, where):
     """Per-position target, mask and class weight for (N, C, ...) input, class axis 1."""
     c = x.shape[1]
+    if c == 0 and x.ndim > 2 and target.size:  # torch's reshape of (N, 0, d...) fails first
+        raise RuntimeError(f"{where}: size mismatch (got input: {list(x.shape)}, no classes)")
     valid = target != ignore_index  # (N, ...)
     bad = valid & ((target < 0) | (target >= c))
     if bad.any():

@@ -113,6 +113,7 @@ class Split(Op):
     """Split along axis at the given section sizes; one output per piece."""
 
     is_view = True
+    multi_output_view = True  # torch refuses recorded in-place ops on the pieces
     ctx_attrs = ("axis",)
 
     @staticmethod
