@@ -134,3 +134,19 @@ def test_loss_dtypes_match_torch(call):
         return {"y": eval(call, {"F": T.nn.functional, "x": x, "t": t, "T": T})}
 
     same(prog)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "F.cross_entropy(x.long(), T.tensor([0, 1, 2]))",  # integer logits: torch's kernel error
+        "F.cross_entropy(x > 0, T.tensor([0, 1, 2]))",
+        "F.cross_entropy(x, x.long())",  # same shape: read as probabilities, must be float
+    ],
+)
+def test_cross_entropy_input_and_target_types(call):
+    def prog(T):
+        x = T.tensor(X[:, :3])
+        return {"y": eval(call, {"F": T.nn.functional, "x": x, "T": T})}
+
+    same(prog)

@@ -138,6 +138,16 @@ def cross_entropy(
     ``target``: class indices (N, d1, ...) or class probabilities of the input's shape.
     """
     x = _t(input)
+    if x.dtype.kind not in "fc":  # torch's log_softmax kernel refuses it
+        kernel = "log_softmax_lastdim_kernel_impl" if x.ndim <= 1 else "log_softmax_kernel_impl"
+        raise NotImplementedError(f'"{kernel}" not implemented for {D.type_name(x.dtype)!r}')
+    tshape = tuple(getattr(target, "shape", np.shape(target)))
+    tdtype = getattr(target, "dtype", np.asarray(target).dtype)
+    if tshape == tuple(x.shape) and tdtype.kind not in "fc":  # torch reads probabilities
+        raise RuntimeError(
+            "Expected floating point type for target with class probabilities, got "
+            f"{D.type_name(tdtype)}"
+        )
     return apply(
         CL.CrossEntropy,
         x,
