@@ -228,7 +228,11 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 def where(condition, input=None, other=None):
     """``input`` where condition else ``other`` (torch.where); one argument: the indices."""
-    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
+    if not isinstance(condition, Tensor):
+        raise TypeError(
+            f"where(): argument 'condition' must be Tensor, not {type(condition).__name__}"
+        )
+    cond = condition._data
     if input is None and other is None:
         return tuple(_make(i.astype(np.int64)) for i in np.nonzero(cond))
     a, b = promote(input, other)
@@ -250,8 +254,13 @@ def pad(input: Tensor, pad, mode: str = "constant", value=None) -> Tensor:
     negative amount crops. The other modes pad the trailing dims of an unbatched or batched
     input (``len(pad) // 2 + 1`` or ``+ 2`` dims), as torch."""
     x = input
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad {tuple(pad)} must have an even length <= 2 * ndim ({x.ndim})")
+    if len(pad) % 2:
+        raise RuntimeError(f"Padding length must be divisible by 2, got pad {tuple(pad)}")
+    if len(pad) // 2 > x.ndim:
+        raise RuntimeError(
+            "Padding length should be less than or equal to two times the input dimension but "
+            f"got padding length {len(pad)} and input of dimension {x.ndim}"
+        )
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise ValueError(
             f"pad mode {mode!r} unknown; expected constant, reflect, replicate or circular"

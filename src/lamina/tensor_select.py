@@ -44,10 +44,12 @@ class SelectMixin:
         """The k largest (or smallest) values and their indices along ``dim`` (torch.topk)."""
         x = self.reshape(1) if self.ndim == 0 else self
         axis = wrap_dim(dim, self.ndim)
+        if self.ndim == 0 and k in (0, 1):  # torch: a 0-d tensor is its own top element
+            k = 1
         idx = Sel.topk_indices(x._data, int(k), axis, largest, sorted)
         values = self._apply(Sel.Take, x, index=idx, axis=axis)
         if self.ndim == 0:
-            return ValuesIndices(values.reshape(idx.shape[:0]), self._wrap(idx.reshape(())))
+            return ValuesIndices(values.reshape(()), self._wrap(idx.reshape(())))
         return ValuesIndices(values, self._wrap(idx))
 
     def _picked(self, x, idx, axis, keepdim):

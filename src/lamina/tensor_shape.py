@@ -292,7 +292,7 @@ class ShapeMixin:
                 self._record_on_view("setitem", setitem, v)
                 return
             out = self._apply(IP.SetItem, self._shell(self), v, key=key)
-            self._data[key] = out._data[key]
+            np.copyto(self._data, out._data)
             self._set_history(out._ctx)
         else:
             IP.assign(self._data, key, getattr(value, "_data", value))

@@ -151,3 +151,26 @@ def test_views_and_saved_tensors_match_torch(src):
         return {"x": x, "grad:x": x.grad, "y": env.get("y"), "z": env.get("z")}
 
     same(prog)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "[0, :, [1, 0]]",  # ints apply first (torch), not as arrays beside the list (NumPy)
+        "[[1, 0], 0]",
+        "[0, [1, 0], :]",
+        "[:, 1, [[0], [1]]]",
+        "[T.tensor(0), :, T.tensor([1, -1])]",
+        "[0, ..., [True, False]]",
+    ],
+)
+def test_int_and_array_keys_index_as_torch(key):
+    def prog(T):
+        x = T.arange(12.0).reshape(2, 3, 2).requires_grad_()
+        y = eval(f"x{key}", {"x": x, "T": T})
+        z = x.detach().clone()
+        exec(f"z{key} = -1.0", {"z": z, "T": T})
+        (y * y).sum().backward()
+        return {"y": y, "z": z, "grad:x": x.grad}
+
+    same(prog)

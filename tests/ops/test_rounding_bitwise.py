@@ -110,3 +110,25 @@ def test_integer_and_bool_results(expr):
         return {"y": eval(expr, {"T": T, "n": n, "f": f})}
 
     same(prog)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "T.where(True, f, d)",  # a Python bool condition: TypeError
+        "T.nn.functional.pad(f, (1, 1, 1, 1))",  # more pads than dims: RuntimeError
+        "f[0].topk(0)[0]",  # a 0-d tensor is its own top element
+        "f[0].topk(1)[1]",
+        "y = f * 1; z = y ** 2; y.add_(1); z.sum().backward()",  # pow keeps x, not x ** 2
+    ],
+)
+def test_more_errors_and_edges(expr):
+    def prog(T):
+        f, d = T.tensor(F, requires_grad=True), T.tensor(D)
+        env = {"T": T, "f": f, "d": d}
+        if expr.startswith("y ="):
+            exec(expr, env)
+            return {"grad:f": f.grad}
+        return {"y": eval(expr, env)}
+
+    same(prog)

@@ -157,7 +157,7 @@ class Pow(Op):
         else:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 y = np.power(a, b)
-        ctx.save_for_backward(a, b, y)
+        ctx.save_for_backward(a, b, y if ctx.needs_input_grad[1] else None)  # y: b's grad
         return y
 
     @staticmethod

@@ -22,6 +22,49 @@ def _int_empty(k):
     return k
 
 
+def _is_int(k) -> bool:
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
+def split_key(key):
+    """torch applies ints, slices, None and Ellipsis first (a view), then the index arrays
+    to what is left; NumPy treats ints beside arrays as arrays (other dims, other order).
+    For a key with both, (basic key, advanced key on its result); else None."""
+    keys = key if isinstance(key, tuple) else (key,)
+    arrays = [k for k in keys if isinstance(k, np.ndarray) and k.ndim > 0]
+    if not arrays or not any(_is_int(k) for k in keys):
+        return None
+    first, then = [], []
+    for k in keys:
+        if isinstance(k, np.ndarray) and k.ndim > 0:
+            n = k.ndim if k.dtype == np.bool_ else 1  # a mask spans its dims
+            first += [slice(None)] * n
+            then.append(k)
+        elif _is_int(k):
+            first.append(k)
+        else:
+            first.append(k)
+            then.append(Ellipsis if k is Ellipsis else slice(None))
+    return tuple(first), tuple(then)
+
+
+def take(x, key):
+    """x[key] with torch's order of ints and index arrays (split_key)."""
+    parts = split_key(key)
+    return x[key] if parts is None else x[parts[0]][parts[1]]
+
+
+def put(x, key, value, add=False):
+    """x[key] = value (or += with repeats accumulating), in torch's order (split_key)."""
+    parts = split_key(key)
+    if parts is not None:
+        x, key = x[parts[0]], parts[1]  # a view: writes land in x
+    if add:
+        np.add.at(x, key, value)
+    else:
+        x[key] = value
+
+
 class GetItem(Op):
     """x[key]; with integer-array or mask keys a repeated index accumulates its gradient."""
 
@@ -32,7 +75,7 @@ class GetItem(Op):
     def forward(ctx, x, *, key):
         key = tuple(_int_empty(k) for k in key) if isinstance(key, tuple) else _int_empty(key)
         ctx.shape, ctx.key = x.shape, key
-        out = x[key]
+        out = take(x, key)
         if not isinstance(out, np.ndarray):  # x[0] of a vector: a 0-d view, as torch's
             out = x[(key if isinstance(key, tuple) else (key,)) + (Ellipsis,)]
         return out
@@ -43,7 +86,7 @@ class GetItem(Op):
         if is_basic(ctx.key):
             gx[ctx.key] = g
         else:
-            np.add.at(gx, ctx.key, g)
+            put(gx, ctx.key, g, add=True)
         return (gx,)
 
 

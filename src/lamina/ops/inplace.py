@@ -9,20 +9,21 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Op
+from .index import put, take
 
 
 def assign(arr: np.ndarray, key, value) -> None:
     """arr[key] = value, with torch's error type (RuntimeError) for a shape that does not
     broadcast into the slice."""
     try:
-        arr[key] = value
+        put(arr, key, value)
         return
     except ValueError as e:
         err = e
     value = np.asarray(value)
-    extra = value.ndim - np.ndim(arr[key])
+    extra = value.ndim - np.ndim(take(arr, key))
     if extra > 0 and all(n == 1 for n in value.shape[:extra]):  # torch drops leading 1s
-        arr[key] = value.reshape(value.shape[extra:])
+        put(arr, key, value.reshape(value.shape[extra:]))
         return
     raise RuntimeError(f"setitem: {err} (the value must broadcast to the indexed shape)")
 
@@ -49,9 +50,9 @@ class SetItem(Op):
         gx = gv = None
         if need[0]:
             gx = g.copy()
-            gx[ctx.key] = 0
+            put(gx, ctx.key, 0)
         if need[1]:
-            gv = g[ctx.key]
+            gv = take(g, ctx.key)
         return gx, gv
 
 
