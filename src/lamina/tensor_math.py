@@ -341,6 +341,11 @@ class MathMixin:
 
     def clamp(self, min=None, max=None):
         """Values limited to [min, max]; bounds may be numbers or tensors (torch.clamp)."""
+        if (min is not None and max is not None) and hasattr(min, "_data") != hasattr(max, "_data"):
+            raise TypeError(
+                "clamp() received an invalid combination of arguments: min and max must both be "
+                "Tensors or both be numbers"
+            )
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         x, lo, hi = self._promote(self, min, max)

@@ -42,6 +42,8 @@ class SelectMixin:
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
         """The k largest (or smallest) values and their indices along ``dim`` (torch.topk)."""
+        if self.dtype == np.bool_:
+            raise RuntimeError("topk does not support bool dtypes on CPU")
         x = self.reshape(1) if self.ndim == 0 else self
         axis = wrap_dim(dim, self.ndim)
         if self.ndim == 0 and k in (0, 1):  # torch: a 0-d tensor is its own top element
@@ -63,6 +65,8 @@ class SelectMixin:
 
     def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False):
         """The k-th smallest value along ``dim`` and its index (torch.kthvalue)."""
+        if self.dtype == np.bool_:
+            raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
         x = self.reshape(1) if self.ndim == 0 else self
         axis = wrap_dim(dim, self.ndim)
         if not 1 <= k <= x.shape[axis]:
@@ -73,11 +77,14 @@ class SelectMixin:
     def median(self, dim=None, keepdim: bool = False):
         """The lower median, overall or along ``dim`` with its index; NaN propagates
         (torch.median)."""
+        if self.dtype == np.bool_:
+            raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
         if dim is None:
             flat = self.reshape(-1)
-            if flat.numel() == 0:  # torch: NaN, or the smallest integer
+            if flat.numel() == 0:  # torch: NaN (zero gradient), or the smallest integer
                 empty = np.nan if self.dtype.kind == "f" else np.iinfo(np.int64).min
-                return self._wrap(np.array(empty).astype(self.dtype))
+                value = np.array(empty).astype(self.dtype)
+                return self._apply(R.Given, self, value=value, op="median", zero_grad=True)
             return flat.median(0).values
         x = self.reshape(1) if self.ndim == 0 else self
         axis = wrap_dim(dim, self.ndim)
@@ -132,10 +139,10 @@ class SelectMixin:
     def flip(self, *dims) -> Tensor:
         """The elements in reverse order along ``dims`` (torch.flip), a copy."""
         dims = dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        axes = [wrap_dim(d, self.ndim) for d in dims] if self.ndim else []
+        axes = [wrap_dim(d, max(self.ndim, 1)) for d in dims]  # a 0-d tensor takes 0 / -1
         if len(set(axes)) != len(axes):
             raise RuntimeError(f"dim {axes[0]} appears multiple times in the list of dims")
-        return self._apply(R.Flip, self, axes=tuple(axes))
+        return self._apply(R.Flip, self, axes=tuple(axes) if self.ndim else ())
 
     def roll(self, shifts, dims=None) -> Tensor:
         """Elements shifted cyclically along ``dims``, or over the flattened tensor

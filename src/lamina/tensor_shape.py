@@ -304,7 +304,12 @@ class ShapeMixin:
 
     def scatter_add(self, dim, index, src):
         """A copy with ``src`` added at ``index`` along dim (torch.scatter_add)."""
-        return self._apply(I.ScatterAdd, self, np.asarray(_key(index)), src, axis=self._dim(dim))
+        if getattr(src, "dtype", self.dtype) != self.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        index = np.asarray(_key(index))
+        if np.size(src):  # torch's index checks (an empty src writes nothing)
+            I.check_gather_index(self.shape, dim, index, "scatter_add")
+        return self._apply(I.ScatterAdd, self, index, src, axis=self._dim(dim))
 
     def index_select(self, dim, index):
         """Slices at ``index`` along dim (torch.index_select)."""

@@ -132,3 +132,40 @@ def test_more_errors_and_edges(expr):
         return {"y": eval(expr, env)}
 
     same(prog)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "(f > 0).floor()",  # bool: torch's kernels refuse
+        "(f > 0).round()",
+        "(f > 0).median()",
+        "(f > 0).kthvalue(1)",
+        "(f > 0).topk(1)",
+        "f.clamp(min=d, max=1.0)",  # a tensor and a number: TypeError
+        "T.flip(f[0], (0, -1))",  # a 0-d tensor's dims 0 and -1 are one
+        "T.nn.functional.mse_loss(n, n)",
+        "T.nn.functional.l1_loss(n, n)",
+        "T.nn.functional.smooth_l1_loss(n, n)",
+        "T.nn.functional.binary_cross_entropy_with_logits(n, f)",
+        "T.nn.functional.threshold(f > 0, 0.5, 2.0)",
+        "(f * 1).scatter_add_(0, T.tensor([0, 1]), d.double()[:2])",  # src of another dtype
+    ],
+)
+def test_dtype_refusals_match_torch(expr):
+    def prog(T):
+        f, d, n = T.tensor(F), T.tensor(D), T.tensor(N)
+        y = eval(expr, {"T": T, "f": f, "d": d, "n": n})
+        return {"y": y if hasattr(y, "shape") else None}
+
+    same(prog)
+
+
+def test_median_of_empty_keeps_grad():
+    def prog(T):
+        x = T.zeros(2, 0, requires_grad=True)
+        y = x.median()
+        y.backward()
+        return {"y": y, "grad:x": x.grad}
+
+    same(prog)

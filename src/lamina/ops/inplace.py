@@ -23,8 +23,11 @@ def assign(arr: np.ndarray, key, value) -> None:
     value = np.asarray(value)
     extra = value.ndim - np.ndim(take(arr, key))
     if extra > 0 and all(n == 1 for n in value.shape[:extra]):  # torch drops leading 1s
-        put(arr, key, value.reshape(value.shape[extra:]))
-        return
+        try:
+            put(arr, key, value.reshape(value.shape[extra:]))
+            return
+        except ValueError as e:
+            err = e
     raise RuntimeError(f"setitem: {err} (the value must broadcast to the indexed shape)")
 
 

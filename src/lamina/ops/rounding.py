@@ -18,6 +18,8 @@ class Round(Op):
     @staticmethod
     def forward(ctx, x, *, how="floor", decimals=0):
         ctx.how = how
+        if x.dtype == np.bool_:
+            raise NotImplementedError(f"\"{how}_vml_cpu\" not implemented for 'Bool'")
         if x.dtype.kind in "biu":
             return x.copy()  # integers are already whole: torch returns a copy
         if how == "round":

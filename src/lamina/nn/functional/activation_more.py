@@ -93,4 +93,6 @@ def softmin(input, dim=None, dtype=None) -> Tensor:
 def threshold(input, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """x where x > threshold, else value (torch.nn.functional.threshold)."""
     x = _t(input)
+    if x.dtype == bool:
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
     return x.where(x > threshold, value)

@@ -66,6 +66,13 @@ def _pointwise(op, input, target, reduction, weight, where, weighted_mean=True, 
     """
     x = _t(input)
     dtype = D.result_type(x, target)  # torch promotes input and target (float32 + float64)
+    if dtype.kind not in "fc":  # integer input and target: torch's kernels refuse them
+        if where == "l1_loss":
+            raise RuntimeError("l1_loss: mean(): could not infer output dtype (integer input)")
+        kernel = {"mse_loss": "mse", "huber_loss": "huber", "smooth_l1_loss": "smooth_l1"}
+        raise NotImplementedError(
+            f'"{kernel.get(where, where)}_cpu" not implemented for {D.type_name(dtype)!r}'
+        )
     if dtype != x.dtype and dtype.kind == "f" and where != "huber_loss":  # huber keeps x's
         x = x.astype(dtype)
     t = _target(x, target, where)
@@ -217,6 +224,8 @@ def binary_cross_entropy_with_logits(
 ) -> Tensor:
     """Sigmoid + BCE, numerically stable (torch binary_cross_entropy_with_logits)."""
     x = _t(input)
+    if x.dtype.kind not in "fc":
+        raise NotImplementedError(f'"log_sigmoid_cpu" not implemented for {D.type_name(x.dtype)!r}')
     td = getattr(target, "dtype", x.dtype)
     if td != x.dtype and td.kind == "f":  # torch computes in the target's dtype
         x = x.astype(td)
