@@ -118,6 +118,11 @@ def apply(fn, *args, **kwargs):
             for a in args:
                 versions.append(a._version[0] if isinstance(a, Tensor) else None)
             ctx.versions = versions
+            data = t._data
+            for s in ctx.saved:  # and its output, through any alias (views, detach())
+                if s is data:
+                    ctx.watch = (t._version, 0, data)
+                    break
     return t
 
 
