@@ -95,6 +95,8 @@ def test_a_plain_tensor_written_through_a_view_gets_history():
         "y = (x * 1)[...].exp_(); z = x * 1; y += 1; y.sum().backward()",
         "y = x.sign(); y.mul_(2); y.sum().backward()",  # sign saves nothing: allowed
         "y = x.exp(); y.detach().add_(1); y.sum().backward()",  # saved output, via detach()
+        "y = x * 1; y -= y; y.sum().backward()",  # the op reads the history it replaces
+        "y = x * 1; y.mul_(y); y.sum().backward()",
         "y = x.detach().lerp_(x, 0.25); y += 1; y.sum().backward()",  # lerp keeps only w
         "x.expand(2, 2).add_(1)",  # one element written twice
         "x.detach().expand(2, 2).fill_(3)",  # fill_ may

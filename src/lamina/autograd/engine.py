@@ -69,7 +69,7 @@ def parent(t, consumer):
     """The (ctx, output index) that made ``t`` as ``consumer`` saw it: an in-place op gives
     ``t`` a new history, but ops recorded before it still read the old one."""
     for seq, ctx, idx in t._hist:
-        if consumer.seq < seq:
+        if consumer.seq <= seq:  # made before the in-place op, or by it (x -= x)
             return ctx, idx
     return t._ctx, t._idx
 
