@@ -211,6 +211,8 @@ class RoundingMixin:
 
     def addcmul(self, tensor1, tensor2, value=1):
         """self + value * tensor1 * tensor2 (torch.addcmul)."""
+        if D.result_type(self, tensor1, tensor2) == np.bool_:
+            raise NotImplementedError("\"addcmul_cpu_out\" not implemented for 'Bool'")
         prod = tensor1 * tensor2
         dtype = D.result_type(self, prod)
         if dtype.kind in "biu":

@@ -169,3 +169,21 @@ def test_median_of_empty_keeps_grad():
         return {"y": y, "grad:x": x.grad}
 
     same(prog)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "T.addcmul(f > 0, f > 0, f > 0)",  # bool: torch's kernel refuses
+        "T.zeros(0, dtype=T.bool).median(0)",  # the empty dim is checked first
+        "T.nn.functional.l1_loss(f, f > 0)",  # bool subtraction
+        "T.nn.functional.smooth_l1_loss(f, f > 0)",  # allowed
+    ],
+)
+def test_bool_operands_match_torch(expr):
+    def prog(T):
+        f = T.tensor(F)
+        y = eval(expr, {"T": T, "f": f})
+        return {"y": y[0] if isinstance(y, tuple) else y}
+
+    same(prog)

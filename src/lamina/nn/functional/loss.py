@@ -65,6 +65,11 @@ def _pointwise(op, input, target, reduction, weight, where, weighted_mean=True, 
     (``weighted_mean``), huber_loss by the element count.
     """
     x = _t(input)
+    if np.bool_ in (x.dtype, getattr(target, "dtype", None)) and where in ("l1_loss", "huber_loss"):
+        raise RuntimeError(  # torch subtracts first
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
     dtype = D.result_type(x, target)  # torch promotes input and target (float32 + float64)
     if dtype.kind not in "fc":  # integer input and target: torch's kernels refuse them
         if where == "l1_loss":
