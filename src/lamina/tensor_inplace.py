@@ -233,9 +233,11 @@ class InplaceMixin:
 
     def copy_(self, src, non_blocking: bool = False):
         """Copy ``src`` (broadcast, cast) into this tensor's memory (torch.Tensor.copy_)."""
-        if has_internal_overlap(self._data):
+        d, s = self._data, getattr(src, "_data", None)
+        same = s is not None and d.__array_interface__ == s.__array_interface__
+        if not same and has_internal_overlap(d):  # the very same memory: torch allows it
             raise RuntimeError(OVERLAP_MESSAGE)
-        self[...] = src
+        self._setitem(..., src, overlap_ok=same)
         return self
 
     def zero_(self):

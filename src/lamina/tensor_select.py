@@ -77,9 +77,8 @@ class SelectMixin:
     def median(self, dim=None, keepdim: bool = False):
         """The lower median, overall or along ``dim`` with its index; NaN propagates
         (torch.median)."""
-        if self.dtype == np.bool_ and (
-            dim is None or self.shape[self._dim(dim)] if self.ndim else 1
-        ):
+        reduced = self.numel() if dim is None or not self.ndim else self.shape[self._dim(dim)]
+        if self.dtype == np.bool_ and reduced:
             raise NotImplementedError("\"median_cpu\" not implemented for 'Bool'")
         if dim is None:
             flat = self.reshape(-1)

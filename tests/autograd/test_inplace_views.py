@@ -97,6 +97,9 @@ def test_a_plain_tensor_written_through_a_view_gets_history():
         "y = x.exp(); y.detach().add_(1); y.sum().backward()",  # saved output, via detach()
         "y = x * 1; y -= y; y.sum().backward()",  # the op reads the history it replaces
         "y = x * 1; y.mul_(y); y.sum().backward()",
+        "y = x.expand(2, 2); z = y.detach().copy_(y)",  # the very same memory: allowed
+        "y = x.sum() * 1; y[None] = x.sum() * 2; (y * y).backward()",  # a 0-d target
+        "y = x * 1; y[T.tensor([True, False])] = T.ones(2, 2)",  # RuntimeError, not TypeError
         "y = x.detach().lerp_(x, 0.25); y += 1; y.sum().backward()",  # lerp keeps only w
         "x.expand(2, 2).add_(1)",  # one element written twice
         "x.detach().expand(2, 2).fill_(3)",  # fill_ may

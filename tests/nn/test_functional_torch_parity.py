@@ -126,6 +126,11 @@ def test_losses_promote_and_raise_as_torch(call):
         "F.huber_loss(x, t.double(), reduction='none')",  # keeps the input's dtype
         "F.smooth_l1_loss(x, t.double(), reduction='none')",  # promotes
         "T.add(x > 0, t > 0, alpha=2)",  # a bool result takes alpha as bool
+        "F.l1_loss(x.long(), t.long(), reduction='sum')",  # integers: fine without mean()
+        "F.huber_loss(x, t > 0)",  # a bool target is fine, a bool input is not
+        "F.huber_loss(x > 0, t)",
+        "F.binary_cross_entropy(x.sigmoid(), t.double()[:1])",  # size checked before dtype
+        "F.binary_cross_entropy_with_logits(x.long(), t[:1])",
     ],
 )
 def test_loss_dtypes_match_torch(call):

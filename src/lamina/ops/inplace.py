@@ -18,7 +18,7 @@ def assign(arr: np.ndarray, key, value) -> None:
     try:
         put(arr, key, value)
         return
-    except ValueError as e:
+    except (ValueError, TypeError) as e:  # TypeError: NumPy's message for a bool mask
         err = e
     value = np.asarray(value)
     extra = value.ndim - np.ndim(take(arr, key))
@@ -52,7 +52,7 @@ class SetItem(Op):
         need = ctx.needs_input_grad
         gx = gv = None
         if need[0]:
-            gx = g.copy()
+            gx = np.array(g, copy=True)  # g may be a NumPy scalar (a 0-d output)
             put(gx, ctx.key, 0)
         if need[1]:
             gv = take(g, ctx.key)

@@ -65,13 +65,15 @@ def _pointwise(op, input, target, reduction, weight, where, weighted_mean=True, 
     (``weighted_mean``), huber_loss by the element count.
     """
     x = _t(input)
-    if np.bool_ in (x.dtype, getattr(target, "dtype", None)) and where in ("l1_loss", "huber_loss"):
+    bools = x.dtype == np.bool_, getattr(target, "dtype", None) == np.bool_
+    if (where == "l1_loss" and any(bools)) or (where == "huber_loss" and bools[0]):
         raise RuntimeError(  # torch subtracts first
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
     dtype = D.result_type(x, target)  # torch promotes input and target (float32 + float64)
-    if dtype.kind not in "fc":  # integer input and target: torch's kernels refuse them
+    # integer input and target: torch's kernels refuse them (l1's |x - t| only in mean())
+    if dtype.kind not in "fc" and not (where == "l1_loss" and reduction != "mean"):
         if where == "l1_loss":
             raise RuntimeError("l1_loss: mean(): could not infer output dtype (integer input)")
         kernel = {"mse_loss": "mse", "huber_loss": "huber", "smooth_l1_loss": "smooth_l1"}
@@ -209,6 +211,7 @@ def binary_cross_entropy(
     )
     td = getattr(target, "dtype", x.dtype)
     if hasattr(target, "_data") and td != x.dtype:  # torch does not promote the target
+        _same_size(x, target, "binary_cross_entropy", msg)  # (after the size check)
         raise RuntimeError(
             f"binary_cross_entropy: Found dtype {D.type_name(td)} but expected "
             f"{D.type_name(x.dtype)} (target)"
@@ -230,6 +233,12 @@ def binary_cross_entropy_with_logits(
     """Sigmoid + BCE, numerically stable (torch binary_cross_entropy_with_logits)."""
     x = _t(input)
     if x.dtype.kind not in "fc":
+        _same_size(
+            x,
+            target,
+            "binary_cross_entropy_with_logits",
+            "Target size ({}) must be the same as input size ({})",
+        )  # torch checks the sizes first
         raise NotImplementedError(f'"log_sigmoid_cpu" not implemented for {D.type_name(x.dtype)!r}')
     td = getattr(target, "dtype", x.dtype)
     if td != x.dtype and td.kind == "f":  # torch computes in the target's dtype
