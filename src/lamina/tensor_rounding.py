@@ -72,7 +72,7 @@ class RoundingMixin:
             return self._apply(R.Remainder, a, b, trunc=op == "fmod")
         if op == "remainder":  # scalar % tensor: torch has no derivative for it
             with np.errstate(divide="ignore", invalid="ignore"):
-                value = np.asarray(np.remainder(x, y)).astype(a.dtype, copy=False)
+                value = np.asarray(R.remainder(x, y)).astype(a.dtype, copy=False)
             return self._apply(R.Given, a, b, value=value, op="remainder")
         with np.errstate(divide="ignore", invalid="ignore"):
             if op == "trunc":

@@ -128,7 +128,9 @@ class SelectMixin:
         """The distinct values, sorted (torch.unique); no derivative, as torch."""
         if dim is not None:
             raise NotImplementedError("unique(dim=...) is not supported by lamina")
-        vals, inv, counts = np.unique(self._data, return_inverse=True, return_counts=True)
+        vals, inv, counts = np.unique(  # each NaN is its own value, as torch's
+            self._data, return_inverse=True, return_counts=True, equal_nan=False
+        )
         out = self._apply(R.Given, self, value=vals, op="_unique2")
         extra = []
         if return_inverse:

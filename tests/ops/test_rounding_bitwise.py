@@ -187,3 +187,16 @@ def test_bool_operands_match_torch(expr):
         return {"y": y[0] if isinstance(y, tuple) else y}
 
     same(prog)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "T.tensor([7.3, -1.1, 2.0], dtype=T.float64) % 2.5",  # torch's a - b * floor(a / b)
+        "T.unique(T.tensor([float('nan'), 1.0, float('nan')]))",  # each NaN is distinct
+        "T.nn.functional.threshold(T.tensor([float('nan'), 0.0, 2.0]), 0.1, 20.0)",
+        "T.nn.functional.mse_loss(T.ones(3), T.tensor(2.0, dtype=T.float64))",  # broadcast
+    ],
+)
+def test_nan_rounding_and_promotion_match_torch(expr):
+    same(lambda T: {"y": eval(expr, {"T": T})}, rtol=1e-12, atol=0)

@@ -48,6 +48,14 @@ def _int_zero_division(a, b) -> None:
         raise RuntimeError("ZeroDivisionError")
 
 
+def remainder(a, b):
+    """Python's %: torch's a - b * floor(a / b) for floats (its vectorized kernel, which
+    rounds differently from C's fmod), NumPy's exact remainder for integers."""
+    if np.result_type(a, b).kind in "biu":
+        return np.remainder(a, b)
+    return a - b * np.floor(a / b)
+
+
 class Remainder(Op):
     """a - b * floor(a / b), the sign of b (torch.remainder, Python's %)."""
 
@@ -60,8 +68,8 @@ class Remainder(Op):
         ctx.save_for_backward(a, b)
         if np.result_type(a, b).kind in "biu":
             _int_zero_division(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.fmod(a, b) if trunc else np.remainder(a, b)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return np.fmod(a, b) if trunc else remainder(a, b)
 
     @staticmethod
     def backward(ctx, g):

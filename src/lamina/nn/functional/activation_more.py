@@ -95,4 +95,4 @@ def threshold(input, threshold: float, value: float, inplace: bool = False) -> T
     x = _t(input)
     if x.dtype == bool:
         raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
-    return x.where(x > threshold, value)
+    return x.where(~(x <= threshold), value)  # NaN stays NaN, as torch

@@ -71,7 +71,9 @@ def _pointwise(op, input, target, reduction, weight, where, weighted_mean=True, 
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."
         )
-    dtype = D.result_type(x, target)  # torch promotes input and target (float32 + float64)
+    # torch broadcasts input and target first, so both count as tensors with dims
+    tdtype = target.dtype if hasattr(target, "_data") else D.result_type(x, target)
+    dtype = D.promote_types(x.dtype, tdtype)
     # integer input and target: torch's kernels refuse them (l1's |x - t| only in mean())
     if dtype.kind not in "fc" and not (where == "l1_loss" and reduction != "mean"):
         if where == "l1_loss":
