@@ -154,3 +154,20 @@ class Size(tuple):
     def __getitem__(self, key):
         out = tuple.__getitem__(self, key)
         return Size(out) if isinstance(key, slice) else out
+
+
+def default_array(data, dtype=None) -> np.ndarray:
+    """Data as an ndarray; Python numbers and lists default to float32/int64 as in torch."""
+    if hasattr(data, "_data"):  # a Tensor
+        data = data._data
+    if isinstance(data, np.ndarray):
+        return data if dtype is None or data.dtype == dtype else data.astype(dtype)
+    if isinstance(data, (list, tuple)) and any(hasattr(d, "_data") for d in data):
+        data = [getattr(d, "_data", d) for d in data]
+    arr = np.asarray(data, dtype=dtype)
+    if dtype is None and not isinstance(data, np.generic):
+        if arr.dtype == np.float64:
+            arr = arr.astype(np.float32)
+        elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
+            arr = arr.astype(np.int64)
+    return arr

@@ -15,6 +15,8 @@ import numpy as np
 from . import _state
 from . import dtypes as D
 from .autograd import engine
+from .autograd.function import bind_inputs as _bind
+from .dtypes import default_array as _default_array
 from .ops import elementwise as E
 from .tensor_convert import ConvertMixin
 from .tensor_hooks import HookMixin
@@ -27,39 +29,6 @@ from .tensor_select import SelectMixin
 from .tensor_shape import ShapeMixin
 
 _grad_mode = _state.grad  # thread-local; read on every op
-
-
-def _default_array(data, dtype=None) -> np.ndarray:
-    """Data as an ndarray; Python numbers and lists default to float32/int64 as in torch."""
-    if isinstance(data, Tensor):
-        data = data._data
-    if isinstance(data, np.ndarray):
-        return data if dtype is None or data.dtype == dtype else data.astype(dtype)
-    if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
-        data = [d._data if isinstance(d, Tensor) else d for d in data]
-    arr = np.asarray(data, dtype=dtype)
-    if dtype is None and not isinstance(data, np.generic):
-        if arr.dtype == np.float64:
-            arr = arr.astype(np.float32)
-        elif arr.dtype.kind in "iu" and arr.dtype != np.int64:
-            arr = arr.astype(np.int64)
-    return arr
-
-
-def _bind(fn, args, kwargs):
-    """Check ``args`` against ``fn.forward``'s tensor inputs; move inputs passed by keyword."""
-    names = fn._inputs
-    if kwargs and not kwargs.keys().isdisjoint(names):
-        args = list(args) + [None] * (len(names) - len(args))
-        for i, name in enumerate(names):
-            if name in kwargs:
-                args[i] = kwargs.pop(name)
-    if len(args) > len(names) and not fn._varargs:
-        raise TypeError(
-            f"{fn.__name__}.forward takes {len(names)} tensor input(s) {names}, got "
-            f"{len(args)} positional arguments; pass options by keyword"
-        )
-    return args
 
 
 def apply(fn, *args, **kwargs):

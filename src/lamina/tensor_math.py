@@ -341,7 +341,13 @@ class MathMixin:
 
     def clamp(self, min=None, max=None):
         """Values limited to [min, max]; bounds may be numbers or tensors (torch.clamp)."""
-        if (min is not None and max is not None) and hasattr(min, "_data") != hasattr(max, "_data"):
+        dims = [getattr(b, "ndim", 0) for b in (min, max)]  # a 0-d tensor passes as a number
+        if (
+            min is not None
+            and max is not None
+            and (hasattr(min, "_data") != hasattr(max, "_data"))
+            and any(dims)
+        ):
             raise TypeError(
                 "clamp() received an invalid combination of arguments: min and max must both be "
                 "Tensors or both be numbers"

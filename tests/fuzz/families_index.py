@@ -5,7 +5,7 @@ and setitem (``x[key] = v``, ``x[key] += v``) with scalars and tensors of other 
 
 from __future__ import annotations
 
-from .families_wide import Stmt, literal, other, pick
+from .families_wide import Stmt, literal, other, pick, writable
 
 
 def _part(rng, n) -> str:
@@ -46,7 +46,7 @@ def expr(rng, names, env):
         return f"{a}[{k}]"
     b = other(rng, names, a)
     v = pick(rng, ["1.5", "-2", "True", b, f"{b}.sum()", f"{b}[0]", "T.tensor(2.5)", f"{b}.long()"])
-    free = [n for n in names if not (env[n].requires_grad and env[n].is_leaf)]
+    free = [n for n in names if writable(env[n])]
     if free and rng.random() < 0.85:  # mostly tensors that may be written to
         a = pick(rng, free)
         k = key(rng, env[a])

@@ -11,7 +11,7 @@ tensor modified before backward) must be raised on the same line.
 
 from __future__ import annotations
 
-from .families_wide import Stmt, literal, other, pick
+from .families_wide import Stmt, literal, other, pick, writable
 
 SCALARS = ["2", "-1.5", "0.5", "True", "3"]
 
@@ -71,7 +71,7 @@ def expr(rng, names, env):
     same under ``no_grad``."""
     import torch
 
-    free = [n for n in names if not (env[n].requires_grad and env[n].is_leaf)]
+    free = [n for n in names if writable(env[n])]
     a = pick(rng, free) if free and rng.random() < 0.85 else pick(rng, names)
     target = f"{a}{_view(rng, env[a])}"
     vt = _shape_of(env, target)

@@ -24,6 +24,15 @@ def other(rng, names, exclude=None):
     return pick(rng, rest)
 
 
+def writable(t) -> bool:
+    """Whether an in-place op on ``t`` can pass torch's leaf check (torch may refuse even
+    to answer, for a view whose base was changed: then no)."""
+    try:
+        return not (t.requires_grad and t.is_leaf)
+    except RuntimeError:
+        return False
+
+
 def literal(rng, shape, kind: str, high: int = 0) -> str:
     """Source of a small constant tensor of ``shape``: ints in [-3, 3] (in [0, high) for
     kind "index"), floats or bools."""

@@ -200,3 +200,17 @@ def test_bool_operands_match_torch(expr):
 )
 def test_nan_rounding_and_promotion_match_torch(expr):
     same(lambda T: {"y": eval(expr, {"T": T})}, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "f.clamp(min=d[0], max=2.5)",  # a 0-d tensor passes as a number
+        "True ** n",  # bool base, integer exponents (negative ones included)
+        "(n > 0) ** 2",
+    ],
+)
+def test_scalar_like_operands_match_torch(expr):
+    same(
+        lambda T: {"y": eval(expr, {"T": T, "f": T.tensor(F), "d": T.tensor(D), "n": T.tensor(N)})}
+    )

@@ -119,3 +119,19 @@ class Op:
     @staticmethod
     def backward(ctx: Context, *grads):  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def bind_inputs(fn, args, kwargs):
+    """Check ``args`` against ``fn.forward``'s tensor inputs; move inputs passed by keyword."""
+    names = fn._inputs
+    if kwargs and not kwargs.keys().isdisjoint(names):
+        args = list(args) + [None] * (len(names) - len(args))
+        for i, name in enumerate(names):
+            if name in kwargs:
+                args[i] = kwargs.pop(name)
+    if len(args) > len(names) and not fn._varargs:
+        raise TypeError(
+            f"{fn.__name__}.forward takes {len(names)} tensor input(s) {names}, got "
+            f"{len(args)} positional arguments; pass options by keyword"
+        )
+    return args

@@ -152,8 +152,9 @@ class Pow(Op):
             raise NotImplementedError("\"pow\" not implemented for 'Bool'")
         if _bool_array(a) and isinstance(b, (bool, np.bool_)):  # bool ** bool scalar is bool
             return np.power(a.astype(np.int8), int(b)).astype(bool)
-        if np.asarray(a).dtype.kind in "iu" and np.asarray(b).dtype.kind in "iu":
-            y = _int_pow(np.asarray(a), b)
+        ak, bk = np.asarray(a).dtype.kind, np.asarray(b).dtype.kind
+        if ak in "biu" and bk in "iu" or ak in "iu" and bk == "b":  # True ** ints: int64
+            y = _int_pow(np.asarray(a).astype(np.result_type(a, b)), b)
         else:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 y = np.power(a, b)
