@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ._foreach import foreach
-from .optimizer import Optimizer, check_betas, check_nonneg
+from .optimizer import Optimizer, check_betas, check_kernel_flags, check_nonneg
 
 __all__ = ["Adam", "AdamW", "adam_update"]
 
@@ -81,6 +81,9 @@ class Adam(Optimizer):
         weight_decay: L2 penalty (decoupled in AdamW).
         amsgrad: use the running maximum of the second moment (AMSGrad).
         maximize: maximize the objective instead of minimizing it.
+        foreach, fused: torch's kernel choices; accepted and kept in the groups, lamina has
+            one implementation (``fused=True`` with ``foreach=True`` raises, as in torch).
+        capturable, differentiable: not supported (raise ValueError when True).
         decoupled_weight_decay: decay the weights directly, as AdamW.
 
     State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq``, ``max_exp_avg_sq`` (amsgrad).
@@ -96,6 +99,10 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
         name = type(self).__name__
@@ -103,6 +110,7 @@ class Adam(Optimizer):
         check_nonneg("epsilon", eps, name)
         betas = check_betas(betas, name)
         check_nonneg("weight_decay", weight_decay, name)
+        check_kernel_flags(foreach, capturable, differentiable, fused, name)
         defaults = dict(
             lr=lr,
             betas=betas,
@@ -110,6 +118,10 @@ class Adam(Optimizer):
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
@@ -161,6 +173,10 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
             params,
@@ -170,5 +186,9 @@ class AdamW(Adam):
             weight_decay,
             amsgrad,
             maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             decoupled_weight_decay=True,
         )
