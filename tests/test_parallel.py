@@ -234,6 +234,31 @@ def test_matmul_split_matches_one_call(sa, sb, exact, dtype, threads):
     np.testing.assert_array_equal(out, many)
 
 
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "broadcast"])
+@pytest.mark.parametrize("out_kind", [None, "contiguous", "strided"])
+def test_stacked_times_matrix_folds_into_one_product(layout, out_kind, threads):
+    """(..., m, k) @ (k, n) runs as one (prod * m, k) product: same values as np.matmul."""
+    rng = np.random.default_rng(1)
+    b = rng.standard_normal((40, 24)).astype(np.float32)
+    if layout == "contiguous":
+        a = rng.standard_normal((3, 2, 17, 40)).astype(np.float32)
+    elif layout == "transposed":  # not reshapeable as a view: one copy
+        a = rng.standard_normal((3, 40, 2, 17)).astype(np.float32).transpose(0, 2, 3, 1)
+    else:  # a stride-0 batch axis
+        a = np.broadcast_to(rng.standard_normal((1, 2, 17, 40)).astype(np.float32), (3, 2, 17, 40))
+    want = np.matmul(a.astype(np.float64), b.astype(np.float64))
+    threads(2, split=True)
+    if out_kind is None:
+        got = par.matmul(a, b)
+    else:
+        out = np.empty((3, 2, 17, 24) if out_kind == "contiguous" else (3, 2, 24, 17), np.float32)
+        out = out if out_kind == "contiguous" else out.transpose(0, 1, 3, 2)
+        got = par.matmul(a, b, out=out)
+        assert got is out
+    assert got.shape == (3, 2, 17, 24) and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
 def _conv_step(x, cin, cout, k, stride, pad, transpose=False):
     """Forward + backward of one conv; returns out, dx, dw, db as arrays."""
     lamina.manual_seed(0)
