@@ -259,6 +259,21 @@ def test_stacked_times_matrix_folds_into_one_product(layout, out_kind, threads):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_chunks_over_threads_bit_for_bit(compiled, approximate, threads):
+    from lamina.ops.gelu import gelu_f32
+
+    x = np.random.default_rng(3).standard_normal((5, 33_000)).astype(np.float32) * 4
+    try:
+        fast.set_enabled(compiled)
+        one = _run(threads, 1, False, lambda: gelu_f32(x, approximate, True))
+        many = _run(threads, 3, True, lambda: gelu_f32(x, approximate, True))
+    finally:
+        fast.set_enabled(True)
+    _same_bits(one, many)
+
+
 def _conv_step(x, cin, cout, k, stride, pad, transpose=False):
     """Forward + backward of one conv; returns out, dx, dw, db as arrays."""
     lamina.manual_seed(0)

@@ -15,6 +15,7 @@ import numba as nb
 import numpy as np
 
 from .._parallel import parallel_for
+from ._gelu import gelu_exact_f32  # noqa: F401  (a kernel of this module's set)
 
 _JIT = {"cache": True, "nogil": True, "boundscheck": False}
 
