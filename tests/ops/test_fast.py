@@ -140,3 +140,30 @@ def test_gelu_kernel_matches_the_numpy_path_and_float64(both):
     (sy, sd), (ny, nd) = both(lambda: G.gelu_f32(special, "none", True))
     np.testing.assert_array_equal(sy, ny)  # both paths give NaN there, as before
     np.testing.assert_array_equal(sd, nd)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_rows_match_the_numpy_path(both, dtype, affine):
+    from lamina.ops.norm import LayerNorm
+
+    x = (RNG.standard_normal((4, 37, 24)) * 3 + 5).astype(dtype)
+    x[0, 0] = 7.0  # a constant row: variance 0, rstd = 1/sqrt(eps)
+    w = RNG.standard_normal((37, 24)).astype(dtype) if affine else None
+    b = RNG.standard_normal((37, 24)).astype(dtype) if affine else None
+    g = RNG.standard_normal(x.shape).astype(dtype)
+
+    def run():
+        ctx, y = run_forward(LayerNorm, x, w, b, normalized_shape=(37, 24), eps=1e-5)
+        return (y, ctx.mean, ctx.rstd, *run_backward(LayerNorm, ctx, [g])[: 3 if affine else 1])
+
+    on, off = both(run)
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    for a, c in zip(on, off):
+        assert a.dtype == c.dtype == dtype and a.shape == c.shape
+        np.testing.assert_allclose(a, c, rtol=tol, atol=tol * float(np.abs(c).max()))
+    nan = x.copy()
+    nan[1, 3, 5] = np.nan  # NaN stays NaN in its row only (no fast-math nnan)
+    ons, offs = both(lambda: run_forward(LayerNorm, nan, w, b, normalized_shape=(37, 24))[1])
+    np.testing.assert_array_equal(np.isnan(ons), np.isnan(offs))
+    assert np.isnan(ons[1]).all() and not np.isnan(ons[0]).any()
