@@ -26,6 +26,7 @@ import lamina.ops._parallel as par
 from lamina import _state, nn, optim
 from lamina.ops import fast
 from lamina.ops._select import select
+from tests.opcheck import run_backward, run_forward
 from tests.oracle import torch
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
@@ -271,6 +272,25 @@ def test_gelu_chunks_over_threads_bit_for_bit(compiled, approximate, threads):
         many = _run(threads, 3, True, lambda: gelu_f32(x, approximate, True))
     finally:
         fast.set_enabled(True)
+    _same_bits(one, many)
+
+
+@pytest.mark.parametrize("mask", [None, "causal", "bool"])
+def test_attention_heads_over_threads_bit_for_bit(mask, threads):
+    from lamina.ops.attention import ScaledDotProductAttention as SDPA
+
+    rng = np.random.default_rng(4)
+    q, k, v = (rng.standard_normal((5, 3, 16, 8)).astype(np.float32) for _ in range(3))
+    g = rng.standard_normal((5, 3, 16, 8)).astype(np.float32)
+    kw = {"causal": True} if mask == "causal" else {}
+    m = rng.random((3, 16, 16)) < 0.7 if mask == "bool" else None
+
+    def run():
+        ctx, y = run_forward(SDPA, q, k, v, m, scale=0.3, **kw)
+        return [y, *run_backward(SDPA, ctx, [g])[:3]]
+
+    one = _run(threads, 1, False, run)
+    many = _run(threads, 3, True, run)
     _same_bits(one, many)
 
 
