@@ -195,10 +195,10 @@ def _forward_compiled(x2, w, bias, eps):
     b = np.zeros(kk, x2.dtype) if bias is None else np.ascontiguousarray(bias.reshape(kk))
     y, xhat = np.empty_like(x2), np.empty_like(x2)
     mean, rstd = np.empty(rows, x2.dtype), np.empty(rows, x2.dtype)
-    loop = fast.kernels().layer_norm_rows
+    loop, t = fast.kernels().layer_norm_rows, x2.dtype.type
 
     def part(r0: int, r1: int) -> None:
-        loop(x2, w, b, float(eps), y, xhat, mean, rstd, r0, r1)
+        loop(x2, w, b, t(eps), t(1.0 / kk), y, xhat, mean, rstd, r0, r1)
 
     parallel_for(rows, part, 3 * x2.nbytes)
     return y, xhat, mean, rstd
@@ -208,9 +208,10 @@ def _backward_compiled(g, xhat, rstd, w):
     w = np.ones(xhat.shape[1], xhat.dtype) if w is None else np.ascontiguousarray(w)
     dx, gx = np.empty_like(g), np.empty_like(g)
     loop = fast.kernels().layer_norm_rows_backward
+    inv_k = g.dtype.type(1.0 / g.shape[1])
 
     def part(r0: int, r1: int) -> None:
-        loop(g, xhat, rstd, w, dx, gx, r0, r1)
+        loop(g, xhat, rstd, w, inv_k, dx, gx, r0, r1)
 
     parallel_for(g.shape[0], part, 4 * g.nbytes)
     return dx, gx
