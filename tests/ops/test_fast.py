@@ -104,3 +104,66 @@ def test_conv_transpose_forward_same(both):
     w = RNG.standard_normal((4, 3, 3, 3)).astype(np.float32)
     on, off = both(lambda: run_forward(C.ConvTranspose2d, x, w, None, 2, 1, 1)[1])
     np.testing.assert_allclose(on, off, rtol=1e-5, atol=1e-5)
+
+
+def test_gelu_kernel_matches_the_numpy_path_and_float64(both):
+    """The one-pass compiled GELU: within a few ulp of the NumPy path and of math.erfc."""
+    import math
+
+    from lamina.ops import gelu as G
+
+    x = np.concatenate(
+        [
+            np.linspace(-16.0, 16.0, 70_001),  # several chunks and a short last one
+            [0.0, -0.0, 1e-30, -1e-30, -13.3, -14.2, 1e19, -1e19, 3e38, -3e38],
+        ]
+    ).astype(np.float32)
+    on, off = both(lambda: G.gelu_f32(x, "none", True))
+    xd = x.astype(np.float64)
+    erfc = np.array([math.erfc(-v / math.sqrt(2.0)) for v in xd])
+    ry = xd * 0.5 * erfc
+    rd = 0.5 * erfc + xd * np.exp(-0.5 * xd * xd) / math.sqrt(2.0 * math.pi)
+    for y, d in (on, off):
+        assert y.dtype == d.dtype == np.float32
+        small = np.abs(xd) < 1e18
+        assert np.abs(y - ry)[small].max() < 3e-7  # a few ulp of values near 1..16
+        np.testing.assert_array_equal(y[~small], np.maximum(x[~small], 0))
+        assert np.abs(d - rd)[small].max() < 5e-7
+        tail = np.abs(ry) > 1e-37  # the negative tail keeps its relative accuracy
+        assert (np.abs(y - ry)[tail] / np.abs(ry[tail])).max() < 1e-5
+    np.testing.assert_allclose(on[0], off[0], rtol=2e-6, atol=1e-37)
+    np.testing.assert_allclose(on[1], off[1], rtol=0, atol=6e-7)  # <= 5 ulp of ~1
+    value_only, none = G.gelu_f32(x, "none", False)
+    assert none is None
+    np.testing.assert_array_equal(value_only, on[0] if fast.is_enabled() else off[0])
+    special = np.array([np.inf, -np.inf, np.nan], np.float32)
+    (sy, sd), (ny, nd) = both(lambda: G.gelu_f32(special, "none", True))
+    np.testing.assert_array_equal(sy, ny)  # both paths give NaN there, as before
+    np.testing.assert_array_equal(sd, nd)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_rows_match_the_numpy_path(both, dtype, affine):
+    from lamina.ops.norm import LayerNorm
+
+    x = (RNG.standard_normal((4, 37, 24)) * 3 + 5).astype(dtype)
+    x[0, 0] = 7.0  # a constant row: variance 0, rstd = 1/sqrt(eps)
+    w = RNG.standard_normal((37, 24)).astype(dtype) if affine else None
+    b = RNG.standard_normal((37, 24)).astype(dtype) if affine else None
+    g = RNG.standard_normal(x.shape).astype(dtype)
+
+    def run():
+        ctx, y = run_forward(LayerNorm, x, w, b, normalized_shape=(37, 24), eps=1e-5)
+        return (y, ctx.mean, ctx.rstd, *run_backward(LayerNorm, ctx, [g])[: 3 if affine else 1])
+
+    on, off = both(run)
+    tol = 2e-5 if dtype == np.float32 else 1e-12
+    for a, c in zip(on, off):
+        assert a.dtype == c.dtype == dtype and a.shape == c.shape
+        np.testing.assert_allclose(a, c, rtol=tol, atol=tol * float(np.abs(c).max()))
+    nan = x.copy()
+    nan[1, 3, 5] = np.nan  # NaN stays NaN in its row only (no fast-math nnan)
+    ons, offs = both(lambda: run_forward(LayerNorm, nan, w, b, normalized_shape=(37, 24))[1])
+    np.testing.assert_array_equal(np.isnan(ons), np.isnan(offs))
+    assert np.isnan(ons[1]).all() and not np.isnan(ons[0]).any()

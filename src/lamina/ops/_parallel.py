@@ -266,6 +266,8 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
     Products under ``MIN_PARALLEL_FLOPS``, vectors and one thread run as one ``np.matmul``.
     ``out``: as ``np.matmul``'s (the product's shape and dtype).
     """
+    if a.ndim > 2 and b.ndim == 2 and type(a) is np.ndarray and type(b) is np.ndarray:
+        return _folded(a, b, out)
     threads = num_threads()
     if (
         threads < 2
@@ -318,4 +320,24 @@ def matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray | None = None) -> np.nd
             np.matmul(a[..., s:e, :], b, out=out[..., s:e, :])
 
     parallel_for(-(-size // ALIGN), split, flops, MIN_PARALLEL_FLOPS)
+    return out
+
+
+def _folded(a: np.ndarray, b: np.ndarray, out: np.ndarray | None) -> np.ndarray:
+    """A stack of matrices times one matrix as one product: ``(..., m, k) @ (k, n)`` is
+    ``(prod(...) * m, k) @ (k, n)``, as torch computes it.
+
+    NumPy's matmul runs a stacked operand as one BLAS call per matrix: on the 2-vCPU Xeon,
+    a GPT Linear's (12, 64, 128) @ (128, 384) took 1.22 ms that way and 0.80 ms as one
+    (768, 128) @ (128, 384) call (one thread; the K = 512 layers 1.62 vs 1.12 ms).
+    """
+    m, k = a.shape[-2], a.shape[-1]
+    shape = (*a.shape[:-2], m, b.shape[-1])
+    a2 = a.reshape(-1, k)  # a view when the stack is contiguous, else one copy
+    if out is None:
+        return matmul(a2, b).reshape(shape)
+    if out.flags.c_contiguous:
+        matmul(a2, b, out=out.reshape(-1, shape[-1]))
+    else:
+        out[...] = matmul(a2, b).reshape(shape)
     return out
