@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..ops import fast
 from ._foreach import foreach
 from .optimizer import Optimizer, check_betas, check_kernel_flags, check_nonneg
 
@@ -42,6 +43,17 @@ def adam_update(
         denom <- sqrt(v) / sqrt(1 - beta2 ** t) + eps
         p <- p - lr / (1 - beta1 ** t) * m / denom
     """
+    if _compiled(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None):
+        t = param.dtype.type
+        mode = 0 if weight_decay == 0 else (1 if decoupled_weight_decay else 2)
+        decay = 1 - lr * weight_decay if mode == 1 else weight_decay
+        flat = [a.reshape(-1) for a in (param, grad, exp_avg, exp_avg_sq)]
+        vmax = max_exp_avg_sq.reshape(-1) if amsgrad else flat[0][:0]
+        fast.kernels().adam_step(
+            *flat, vmax, maximize, mode, t(decay), t(1 - beta1), t(beta2), t(1 - beta2),
+            t((1 - beta2**step) ** 0.5), t(eps), t(lr / (1 - beta1**step)),
+        )  # fmt: skip
+        return
     if maximize:
         grad = np.negative(grad)
     if weight_decay != 0:
@@ -68,6 +80,21 @@ def adam_update(
     np.divide(exp_avg, tmp, out=tmp)
     tmp *= lr / bias_correction1
     param -= tmp
+
+
+def _compiled(param: np.ndarray, *arrays) -> bool:
+    """Whether the compiled loop (ops/fast/_adam.py) runs this update: numba present and
+    contiguous arrays of the parameter's float dtype and shape."""
+    return fast.use(param) and all(
+        a is None
+        or (
+            type(a) is np.ndarray
+            and a.dtype == param.dtype
+            and a.shape == param.shape
+            and a.flags.c_contiguous
+        )
+        for a in (param, *arrays)
+    )
 
 
 class Adam(Optimizer):
