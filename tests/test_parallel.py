@@ -294,6 +294,35 @@ def test_attention_heads_over_threads_bit_for_bit(mask, threads):
     _same_bits(one, many)
 
 
+@pytest.mark.parametrize("spin", [False, True])
+def test_pool_workers_with_and_without_the_spin(spin):
+    """The pool's workers take every job put on its queue, busy-waiting between jobs with
+    numba (the fast extra) or blocking at once without it; shutdown ends them."""
+    try:
+        fast.set_enabled(spin)
+        pool = par._Pool(2)
+    finally:
+        fast.set_enabled(True)
+    assert (pool.spin is not None) == (spin and fast.available())
+    seen, lock = [], threading.Lock()
+
+    class Job:
+        def __init__(self, i):
+            self.i, self.done = i, threading.Event()
+
+        def work(self):
+            with lock:
+                seen.append(self.i)
+            self.done.set()
+
+    jobs = [Job(i) for i in range(20)]
+    for j in jobs:
+        pool.submit(j)
+    assert all(j.done.wait(30) for j in jobs)
+    assert sorted(seen) == list(range(20))
+    pool.shutdown()
+
+
 def _conv_step(x, cin, cout, k, stride, pad, transpose=False):
     """Forward + backward of one conv; returns out, dx, dw, db as arrays."""
     lamina.manual_seed(0)

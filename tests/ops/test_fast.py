@@ -206,3 +206,22 @@ def test_adam_update_kernel_is_the_numpy_path_bit_for_bit(both, dtype, opts):
         assert np.isnan(a).any() and np.isnan(a).sum() < a.size / 4
         ok = ~np.isnan(a)  # equal bits everywhere else (a NaN's sign bit may differ)
         assert a[ok].tobytes() == b[ok].tobytes()
+
+
+def test_spin_until_returns_on_a_new_count_or_after_its_budget():
+    pytest.importorskip("numba")
+    import threading
+    import time
+
+    spin = fast.kernels().spin_until
+    counter = np.zeros(1, np.int64)
+    assert spin(counter, 0, 1000) == 0  # nothing moved: the budget ran out
+    counter[0] = 3
+    assert spin(counter, 0, 1) == 3  # moved before it started
+    counter[0] = 0
+    bump = threading.Timer(0.05, lambda: counter.__setitem__(0, 7))
+    bump.start()
+    t0 = time.perf_counter()
+    assert spin(counter, 0, 1 << 62) == 7  # an endless budget ends when another thread bumps
+    bump.join()
+    assert time.perf_counter() - t0 < 60
