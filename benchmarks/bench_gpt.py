@@ -201,9 +201,14 @@ def cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
-def measure(threads: int, rounds: int, steps: int, tokens: int, malloc: bool = False) -> dict:
+def measure(
+    threads: int, rounds: int, steps: int, tokens: int, malloc: bool = False, gap: float = 0.03
+) -> dict:
     """Fresh lamina and torch processes per round; each task alternates between them call by
-    call (the other process idles meanwhile), so both see the same background load."""
+    call (the other process idles meanwhile), so both see the same background load. Each
+    call starts ``gap`` seconds after the previous one ended, so that the other library's
+    threads have stopped spinning (libgomp's OpenMP workers spin a while after each parallel
+    region before they sleep; lamina's pool threads block at once)."""
     load0 = os.getloadavg()[0]
     reps = {"train": steps, "generate": 3, "generate_window": 5, "generate_uncached": 1}
     times = {(fw, t): [] for fw in ("lamina", "torch") for t in reps}
@@ -215,6 +220,7 @@ def measure(threads: int, rounds: int, steps: int, tokens: int, malloc: bool = F
                 for fw in order:
                     if fw == "torch" and task == "generate_uncached":
                         continue
+                    time.sleep(gap)
                     times[fw, task].append(workers[fw].run(task))
         for w in workers.values():
             w.close()
@@ -297,6 +303,10 @@ def main() -> None:
     p.add_argument("--tokens", type=int, default=200)
     p.add_argument("--json", action="store_true", help="print the results as JSON too")
     p.add_argument(
+        "--gap", type=float, default=0.03,
+        help="idle seconds before each timed call (the other side's threads stop spinning)",
+    )  # fmt: skip
+    p.add_argument(
         "--malloc-tuned", action="store_true",
         help="run both libraries with MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ raised:\n"
         "NumPy's fresh arrays then stop page-faulting (~3400 faults per lamina step)",
@@ -318,7 +328,7 @@ def main() -> None:
           f"NumPy {np.__version__}")  # fmt: skip
     results = []
     for threads in [int(t) for t in a.threads.split(",")]:
-        res = measure(threads, a.rounds, a.steps, a.tokens, a.malloc_tuned)
+        res = measure(threads, a.rounds, a.steps, a.tokens, a.malloc_tuned, a.gap)
         results.append(res)
         print(report(res), flush=True)
     if a.json:

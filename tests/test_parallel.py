@@ -26,6 +26,7 @@ import lamina.ops._parallel as par
 from lamina import _state, nn, optim
 from lamina.ops import fast
 from lamina.ops._select import select
+from tests.opcheck import run_backward, run_forward
 from tests.oracle import torch
 
 SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
@@ -232,6 +233,94 @@ def test_matmul_split_matches_one_call(sa, sb, exact, dtype, threads):
     out = np.empty_like(one)
     assert par.matmul(a, b, out=out) is out
     np.testing.assert_array_equal(out, many)
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "transposed", "broadcast"])
+@pytest.mark.parametrize("out_kind", [None, "contiguous", "strided"])
+def test_stacked_times_matrix_folds_into_one_product(layout, out_kind, threads):
+    """(..., m, k) @ (k, n) runs as one (prod * m, k) product: same values as np.matmul."""
+    rng = np.random.default_rng(1)
+    b = rng.standard_normal((40, 24)).astype(np.float32)
+    if layout == "contiguous":
+        a = rng.standard_normal((3, 2, 17, 40)).astype(np.float32)
+    elif layout == "transposed":  # not reshapeable as a view: one copy
+        a = rng.standard_normal((3, 40, 2, 17)).astype(np.float32).transpose(0, 2, 3, 1)
+    else:  # a stride-0 batch axis
+        a = np.broadcast_to(rng.standard_normal((1, 2, 17, 40)).astype(np.float32), (3, 2, 17, 40))
+    want = np.matmul(a.astype(np.float64), b.astype(np.float64))
+    threads(2, split=True)
+    if out_kind is None:
+        got = par.matmul(a, b)
+    else:
+        out = np.empty((3, 2, 17, 24) if out_kind == "contiguous" else (3, 2, 24, 17), np.float32)
+        out = out if out_kind == "contiguous" else out.transpose(0, 1, 3, 2)
+        got = par.matmul(a, b, out=out)
+        assert got is out
+    assert got.shape == (3, 2, 17, 24) and got.dtype == np.float32
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_chunks_over_threads_bit_for_bit(compiled, approximate, threads):
+    from lamina.ops.gelu import gelu_f32
+
+    x = np.random.default_rng(3).standard_normal((5, 33_000)).astype(np.float32) * 4
+    try:
+        fast.set_enabled(compiled)
+        one = _run(threads, 1, False, lambda: gelu_f32(x, approximate, True))
+        many = _run(threads, 3, True, lambda: gelu_f32(x, approximate, True))
+    finally:
+        fast.set_enabled(True)
+    _same_bits(one, many)
+
+
+@pytest.mark.parametrize("mask", [None, "causal", "bool"])
+def test_attention_heads_over_threads_bit_for_bit(mask, threads):
+    from lamina.ops.attention import ScaledDotProductAttention as SDPA
+
+    rng = np.random.default_rng(4)
+    q, k, v = (rng.standard_normal((5, 3, 16, 8)).astype(np.float32) for _ in range(3))
+    g = rng.standard_normal((5, 3, 16, 8)).astype(np.float32)
+    kw = {"causal": True} if mask == "causal" else {}
+    m = rng.random((3, 16, 16)) < 0.7 if mask == "bool" else None
+
+    def run():
+        ctx, y = run_forward(SDPA, q, k, v, m, scale=0.3, **kw)
+        return [y, *run_backward(SDPA, ctx, [g])[:3]]
+
+    one = _run(threads, 1, False, run)
+    many = _run(threads, 3, True, run)
+    _same_bits(one, many)
+
+
+@pytest.mark.parametrize("spin", [False, True])
+def test_pool_workers_with_and_without_the_spin(spin):
+    """The pool's workers take every job put on its queue, busy-waiting between jobs with
+    numba (the fast extra) or blocking at once without it; shutdown ends them."""
+    try:
+        fast.set_enabled(spin)
+        pool = par._Pool(2)
+    finally:
+        fast.set_enabled(True)
+    assert (pool.spin is not None) == (spin and fast.available())
+    seen, lock = [], threading.Lock()
+
+    class Job:
+        def __init__(self, i):
+            self.i, self.done = i, threading.Event()
+
+        def work(self):
+            with lock:
+                seen.append(self.i)
+            self.done.set()
+
+    jobs = [Job(i) for i in range(20)]
+    for j in jobs:
+        pool.submit(j)
+    assert all(j.done.wait(30) for j in jobs)
+    assert sorted(seen) == list(range(20))
+    pool.shutdown()
 
 
 def _conv_step(x, cin, cout, k, stride, pad, transpose=False):

@@ -319,6 +319,8 @@ OTHER = {
     **{n: "dtype" for n in ("float", "int", "long", "double", "half")},
     **{n: "dtype" for n in ("bool", "short", "cfloat", "cdouble", "complex64", "complex128")},
     "bool_": "not torch's: NumPy's name for bool (lamina.bool is torch's)",
+    "bfloat16": "named, refused on use (NumPy has no bfloat16): tests/amp/test_amp.py",
+    "autocast": "torch.amp.autocast: tests/amp/test_amp.py",
     "Size": "a tuple subclass: test_size",
     "result_type": "dtype function: test_dtype_functions",
     "promote_types": "dtype function: test_dtype_functions",

@@ -37,6 +37,12 @@ from tests.oracle import torch
         ("distributed", "init_process_group"),
         ("distributed", "all_reduce"),
         ("distributed", "ReduceOp"),
+        ("amp", "GradScaler"),
+        ("amp", "autocast"),
+        ("amp.grad_scaler", "GradScaler"),
+        ("amp.autocast_mode", "autocast"),
+        ("cuda.amp", "GradScaler"),
+        ("cuda.amp", "autocast"),
     ],
 )
 def test_torch_module_paths_resolve(path, name):

@@ -5,6 +5,7 @@ from .autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_
 from .device import device
 from .dtypes import (
     Size,
+    bfloat16,
     bool,
     bool_,
     cdouble,
@@ -66,6 +67,7 @@ _SUBMODULES = (
     "distributed",
     "linalg",
     "special",
+    "amp",
 )
 
 
@@ -77,6 +79,8 @@ def __getattr__(name: str):
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):  # torch.save / torch.load without pickle (lamina.io.torch_api)
         return getattr(importlib.import_module(".io.torch_api", __name__), name)
+    if name == "autocast":  # torch.autocast is torch.amp.autocast
+        return importlib.import_module(".amp", __name__).autocast
     if name == "compile":  # torch.compile's counterpart for inference (lamina.compiled)
         return importlib.import_module(".compiled", __name__).compile
     raise AttributeError(f"module 'lamina' has no attribute {name!r}")
@@ -84,4 +88,4 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     """The names above plus the lazily loaded sub-packages and ``save``/``load``."""
-    return sorted(set(globals()) | set(_SUBMODULES) | {"save", "load", "compile"})
+    return sorted(set(globals()) | set(_SUBMODULES) | {"save", "load", "compile", "autocast"})

@@ -26,6 +26,31 @@ long, double, half, short = np.int64, np.float64, np.float16, np.int16
 float, int = np.float32, np.int32  # noqa: A001 - torch's aliases: lamina.float, lamina.int
 cfloat, cdouble = np.complex64, np.complex128
 
+
+class UnsupportedDtype:
+    """A torch dtype NumPy has no type for (``torch.bfloat16``): the name exists, so scripts
+    that list it (``{'bfloat16': torch.bfloat16, ...}``) import, and any use raises.
+
+    NumPy reads an object's ``dtype`` attribute wherever it expects a dtype, so the property
+    below makes ``np.dtype(...)``, ``astype`` and every factory raise this TypeError.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"lamina.{self.name}"
+
+    @property
+    def dtype(self):
+        raise TypeError(
+            f"lamina.{self.name} is not supported: lamina computes with NumPy, which has no "
+            f"{self.name} type; use lamina.float32 (or lamina.float16)"
+        )
+
+
+bfloat16 = UnsupportedDtype("bfloat16")
+
 DEFAULT_FLOAT = np.dtype(np.float32)
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 _SCALAR_DTYPES = (np.dtype(np.bool_), np.dtype(np.int64), DEFAULT_FLOAT, np.dtype(np.complex64))
@@ -132,6 +157,8 @@ def as_dtype(dtype, default=None) -> np.dtype | None:
     """``dtype`` as an np.dtype; None gives ``default``."""
     if dtype is None:
         return default
+    if isinstance(dtype, UnsupportedDtype):
+        return dtype.dtype  # raises, saying why
     try:
         return np.dtype(dtype)
     except TypeError:

@@ -228,3 +228,22 @@ def test_a_gradient_adopted_by_a_leaf_is_not_shared_with_a_pending_node():
         want = _torch.tensor(data, requires_grad=True)
         f(want).backward()
         np.testing.assert_array_equal(got.grad.numpy(), want.grad.numpy())
+
+
+def test_one_gradient_array_pending_for_two_nodes():
+    """Add's one gradient array waits in two pending slots without a copy (as torch's
+    AddBackward hands one tensor to both inputs), leaves taking part as well."""
+    import torch as _torch
+
+    cases = [
+        lambda x: ((x * 3).exp() + (x * 3).sin() + x).sum(),
+        lambda x: (lambda h: (h.exp() + h.sin()) * 2 + h + x)(x * 3).sum(),
+        lambda x: (lambda h: ((h + h) + (h + h)).tanh() + x + x)(x - 1).sum(),
+    ]
+    data = np.array([[-1.3, 1.6, -1.5], [0.2, 2.2, 0.9]], dtype=np.float64)
+    for f in cases:
+        got = L.tensor(data, requires_grad=True)
+        f(got).backward()
+        want = _torch.tensor(data, requires_grad=True)
+        f(want).backward()
+        np.testing.assert_allclose(got.grad.numpy(), want.grad.numpy(), rtol=1e-13)

@@ -32,6 +32,8 @@ CASES = [
     ("Adam", dict(lr=0.01, eps=1e-6, maximize=True)),
     ("AdamW", dict(lr=0.01)),
     ("AdamW", dict(lr=0.02, weight_decay=0.1, amsgrad=True)),
+    ("AdamW", dict(lr=0.01, fused=True)),  # torch's fused CPU kernel: the same update
+    ("Adam", dict(lr=0.01, foreach=True)),
     ("RMSprop", dict()),
     ("RMSprop", dict(lr=0.005, alpha=0.9, weight_decay=0.1)),
     ("RMSprop", dict(lr=0.005, momentum=0.9, centered=True)),
@@ -248,6 +250,24 @@ def test_load_state_dict_checks_groups():
     other = optim.SGD([make_param(W0)], lr=0.1)
     with pytest.raises(ValueError, match="has 2 parameters"):
         other.load_state_dict(sd)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+def test_kernel_flags_as_torch(name):
+    """torch's foreach/fused/capturable/differentiable keywords: kept in the groups in
+    torch's order; fused with foreach (or differentiable) raises as torch does."""
+    torch = pytest.importorskip("torch")
+    ours = getattr(optim, name)(lamina_params(), fused=False)
+    theirs = getattr(torch.optim, name)(torch_params(torch), fused=False)
+    assert list(ours.param_groups[0]) == list(theirs.param_groups[0])
+    for bad in (dict(fused=True, foreach=True), dict(fused=True, differentiable=True)):
+        for make in (getattr(optim, name), getattr(torch.optim, name)):
+            with pytest.raises(RuntimeError, match="`fused`"):
+                make(
+                    lamina_params() if make is getattr(optim, name) else torch_params(torch), **bad
+                )
+    with pytest.raises(ValueError, match="capturable/differentiable are not supported"):
+        getattr(optim, name)(lamina_params(), differentiable=True)
 
 
 def test_repr_lists_groups():

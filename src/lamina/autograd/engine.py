@@ -183,7 +183,12 @@ def _run(tensor, grad, retain_graph):
     pending = {root: [None] * len(root.out_meta)}  # contexts hash by identity
     pending[root][tensor._idx] = grad
     check = anomaly.is_enabled()
-    adopted = set()  # ids of gradient arrays already handed to a leaf in this pass
+    # ids of gradient arrays handed to a leaf as its .grad (later accumulations add into
+    # them in place) and of arrays waiting in a pending slot. Pending slots may share an
+    # array (Add hands one g to both inputs; no op's backward writes into its incoming
+    # gradient, as in torch, whose AddBackward also returns one tensor twice), but a leaf
+    # and a pending slot may not.
+    adopted, waiting = set(), set()
     for ctx in order:
         outs = pending.pop(ctx, None)
         if outs is None:
@@ -234,7 +239,7 @@ def _run(tensor, grad, retain_graph):
                     # a leaf may have adopted this very array (Add hands one g to both
                     # inputs) and will add into it in place: keep a copy pending then
                     slot[idx] = g.copy() if id(g) in adopted else g
-                    adopted.add(id(g))  # and no leaf adopts an array still pending
+                    waiting.add(id(g))  # and no leaf adopts an array still pending
                 else:
                     slot[idx] = prev + g
             elif inp.grad is not None:
@@ -242,7 +247,12 @@ def _run(tensor, grad, retain_graph):
             else:
                 # adopt a fresh array the op made (no copy); a view, a read-only or a
                 # repeated array (Add hands one g to both inputs) is copied instead
-                owned = g.base is None and g.flags.writeable and id(g) not in adopted
+                owned = (
+                    g.base is None
+                    and g.flags.writeable
+                    and id(g) not in adopted
+                    and id(g) not in waiting
+                )
                 if owned:
                     adopted.add(id(g))
                 inp._accumulate(g, owned)

@@ -37,7 +37,8 @@ def float_dtype(dtype, where: str) -> np.dtype:
     try:
         dt = np.dtype(dtype)
     except TypeError as e:
-        raise TypeError(f"{where}: dtype {dtype!r} is not a dtype") from e
+        why = str(e) if hasattr(dtype, "name") else f"dtype {dtype!r} is not a dtype"
+        raise TypeError(f"{where}: {why}") from e
     if dt.kind not in "fc":
         raise TypeError(f"{where}: parameters must be floating point, got dtype={dt}")
     return dt

@@ -20,7 +20,7 @@ import math
 import numpy as np
 
 from ..autograd.function import Op
-from ._parallel import matmul  # lamina's threads: the BLAS itself is pinned to one
+from ._parallel import MIN_PARALLEL_FLOPS, matmul, parallel_for  # the BLAS runs on one thread
 
 _BLOCK = 1 << 22  # elements of (L, S) temporaries per block: 16 MiB in float32
 
@@ -44,6 +44,24 @@ def _blocks(batch: tuple, ls: int):
         j -= 1
         inner *= batch[j]
     return list(np.ndindex(*batch[:j])) if j else [()]
+
+
+def _split(batch: tuple, L: int, S: int, E: int, dropout_p: float, body) -> None:
+    """Run ``body(blocks)`` over the heads, split along the first batch axis over lamina's
+    threads: each thread walks its own slice in blocks (index tuples into the batch axes).
+    With dropout the heads run in one walk, so each block keeps its seed index."""
+
+    def span(s: int, e: int) -> None:
+        sub = (e - s,) + batch[1:]
+        body([(slice(s, e),) if not ix else (s + ix[0],) + ix[1:] for ix in _blocks(sub, L * S)])
+
+    if not batch:
+        body(_blocks(batch, L * S))
+    elif dropout_p != 0:
+        span(0, batch[0])
+    else:
+        work = int(np.prod(batch)) * L * S * (4 * E + 20)  # two products and the softmax
+        parallel_for(batch[0], span, work, MIN_PARALLEL_FLOPS)
 
 
 @functools.lru_cache(maxsize=16)
@@ -129,7 +147,12 @@ class ScaledDotProductAttention(Op):
         pt = np.empty(batch + (S, L), q.dtype)
         out = _like(q, batch + (L, v.shape[-1]))
         weights = np.empty(batch + (L, S), q.dtype) if need_weights else None
-        for i, ix in enumerate(_blocks(batch, L * S)):
+
+        def heads(blocks) -> None:
+            for i, ix in enumerate(blocks):
+                one_block(i, ix)
+
+        def one_block(i, ix) -> None:
             st = pt[ix]
             matmul(kb[ix], _t(qb[ix]), out=st)
             if causal_bias is not None:
@@ -147,6 +170,8 @@ class ScaledDotProductAttention(Op):
             matmul(_t(pd), vb[ix], out=out[ix])
             if need_weights:
                 weights[ix] = _t(pd)
+
+        _split(batch, L, S, q.shape[-1], dropout_p, heads)
         ctx.save_for_backward(q, k, v, pt, out, qs)
         ctx.batch, ctx.scale, ctx.dropout_p, ctx.seed = batch, scale, dropout_p, dropout_seed
         ctx.need_weights = need_weights
@@ -164,7 +189,12 @@ class ScaledDotProductAttention(Op):
         # rowsum(dP * P) = rowsum(dO * O), as (.., 1, L); the sums as one GEMV
         d = ((g * out) @ np.ones(out.shape[-1], out.dtype))[..., None, :]
         gw = None if grad_weights is None else _t(grad_weights)
-        for i, ix in enumerate(_blocks(batch, pt.shape[-2] * pt.shape[-1])):
+
+        def heads(blocks) -> None:
+            for i, ix in enumerate(blocks):
+                one_block(i, ix)
+
+        def one_block(i, ix) -> None:
             keep = None
             if ctx.dropout_p != 0:
                 keep = _keep_mask(ctx.seed, i, pt[ix].shape, ctx.dropout_p, q.dtype)
@@ -187,6 +217,8 @@ class ScaledDotProductAttention(Op):
                 dq[ix] *= q.dtype.type(ctx.scale)
             if need[1]:
                 matmul(dst, qb[ix], out=dk[ix])
+
+        _split(batch, pt.shape[-1], pt.shape[-2], q.shape[-1], ctx.dropout_p, heads)
         grads = (dq if need[0] else None, dk if need[1] else None, dv if need[2] else None)
         return grads + (dmask,)
 

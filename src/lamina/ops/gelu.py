@@ -19,6 +19,10 @@ temporaries stay in cache.
 
 The derivative ``Phi(x) + x phi(x)`` is computed only when backward will need it; backward
 is then one multiply.
+
+With numba (the ``fast`` extra) the exact GELU runs as one compiled loop of the same formula
+(``ops/fast/_gelu.py``), within a few ulp of this path; the chunks are spread over lamina's
+threads on either path.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ import math
 import threading
 
 import numpy as np
+
+from . import fast
+from ._parallel import parallel_for
 
 _F = np.float32
 _INV_P = 2.0 * math.sqrt(2.0)  # t = 1 / (1 + a / _INV_P) = _INV_P / (a + _INV_P)
@@ -106,22 +113,35 @@ def _chunk_tanh(x, out, deriv, a, t, e) -> None:
 
 
 def gelu_f32(x: np.ndarray, approximate: str, with_deriv: bool):
-    """(gelu(x), d gelu / dx or None) for a float32 array x, in chunks."""
-    kernel = _chunk_tanh if approximate == "tanh" else _chunk_exact
+    """(gelu(x), d gelu / dx or None) for a float32 array x, in chunks spread over lamina's
+    threads."""
     xf = np.ascontiguousarray(x).reshape(-1)
     out = np.empty(x.shape, _F)
     deriv = np.empty(x.shape, _F) if with_deriv else None
     of, df = out.reshape(-1), None if deriv is None else deriv.reshape(-1)
-    n = min(_CHUNK, xf.size)
-    tmp = getattr(_scratch, "bufs", None)
-    if tmp is None:  # kept per thread: fresh pages cost page faults
-        tmp = _scratch.bufs = [np.empty(_CHUNK, _F) for _ in range(3)]
-    tmp = [b[:n] for b in tmp]
-    # |x| > 1e19 overflows x^2 to inf (exp gives 0, tanh 1: right); inf inputs give nan
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-        for s in range(0, xf.size, _CHUNK):
-            xs = xf[s : s + _CHUNK]
-            m = xs.size
-            buf = tmp if m == n else [b[:m] for b in tmp]
-            kernel(xs, of[s : s + m], None if df is None else df[s : s + m], *buf)
+    if approximate != "tanh" and fast.use(xf):  # one compiled pass (ops/fast/_gelu.py)
+        loop = fast.kernels().gelu_exact_f32
+        dd = df if df is not None else of[:0]
+
+        def part(s: int, e: int) -> None:
+            loop(xf, of, dd, s * _CHUNK, min(e * _CHUNK, xf.size))
+
+        parallel_for(-(-xf.size // _CHUNK), part, 3 * xf.nbytes)
+        return out, deriv
+    kernel = _chunk_tanh if approximate == "tanh" else _chunk_exact
+
+    def chunks(c0: int, c1: int) -> None:
+        tmp = getattr(_scratch, "bufs", None)
+        if tmp is None:  # kept per thread: fresh pages cost page faults
+            tmp = _scratch.bufs = [np.empty(_CHUNK, _F) for _ in range(3)]
+        # |x| > 1e19 overflows x^2 to inf (exp gives 0, tanh 1: right); inf inputs give nan
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # per thread
+            for s in range(c0 * _CHUNK, min(c1 * _CHUNK, xf.size), _CHUNK):
+                xs = xf[s : s + _CHUNK]
+                m = xs.size
+                kernel(
+                    xs, of[s : s + m], None if df is None else df[s : s + m], *(b[:m] for b in tmp)
+                )
+
+    parallel_for(-(-xf.size // _CHUNK), chunks, 3 * xf.nbytes)
     return out, deriv

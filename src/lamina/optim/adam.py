@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from ..ops import fast
 from ._foreach import foreach
-from .optimizer import Optimizer, check_betas, check_nonneg
+from .optimizer import Optimizer, check_betas, check_kernel_flags, check_nonneg
 
 __all__ = ["Adam", "AdamW", "adam_update"]
 
@@ -42,6 +43,17 @@ def adam_update(
         denom <- sqrt(v) / sqrt(1 - beta2 ** t) + eps
         p <- p - lr / (1 - beta1 ** t) * m / denom
     """
+    if _compiled(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq if amsgrad else None):
+        t = param.dtype.type
+        mode = 0 if weight_decay == 0 else (1 if decoupled_weight_decay else 2)
+        decay = 1 - lr * weight_decay if mode == 1 else weight_decay
+        flat = [a.reshape(-1) for a in (param, grad, exp_avg, exp_avg_sq)]
+        vmax = max_exp_avg_sq.reshape(-1) if amsgrad else flat[0][:0]
+        fast.kernels().adam_step(
+            *flat, vmax, maximize, mode, t(decay), t(1 - beta1), t(beta2), t(1 - beta2),
+            t((1 - beta2**step) ** 0.5), t(eps), t(lr / (1 - beta1**step)),
+        )  # fmt: skip
+        return
     if maximize:
         grad = np.negative(grad)
     if weight_decay != 0:
@@ -70,6 +82,21 @@ def adam_update(
     param -= tmp
 
 
+def _compiled(param: np.ndarray, *arrays) -> bool:
+    """Whether the compiled loop (ops/fast/_adam.py) runs this update: numba present and
+    contiguous arrays of the parameter's float dtype and shape."""
+    return fast.use(param) and all(
+        a is None
+        or (
+            type(a) is np.ndarray
+            and a.dtype == param.dtype
+            and a.shape == param.shape
+            and a.flags.c_contiguous
+        )
+        for a in (param, *arrays)
+    )
+
+
 class Adam(Optimizer):
     """Adam (torch.optim.Adam); ``weight_decay`` is an L2 term added to the gradient.
 
@@ -81,6 +108,9 @@ class Adam(Optimizer):
         weight_decay: L2 penalty (decoupled in AdamW).
         amsgrad: use the running maximum of the second moment (AMSGrad).
         maximize: maximize the objective instead of minimizing it.
+        foreach, fused: torch's kernel choices; accepted and kept in the groups, lamina has
+            one implementation (``fused=True`` with ``foreach=True`` raises, as in torch).
+        capturable, differentiable: not supported (raise ValueError when True).
         decoupled_weight_decay: decay the weights directly, as AdamW.
 
     State per parameter: ``step``, ``exp_avg``, ``exp_avg_sq``, ``max_exp_avg_sq`` (amsgrad).
@@ -96,6 +126,10 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
         name = type(self).__name__
@@ -103,6 +137,7 @@ class Adam(Optimizer):
         check_nonneg("epsilon", eps, name)
         betas = check_betas(betas, name)
         check_nonneg("weight_decay", weight_decay, name)
+        check_kernel_flags(foreach, capturable, differentiable, fused, name)
         defaults = dict(
             lr=lr,
             betas=betas,
@@ -110,6 +145,10 @@ class Adam(Optimizer):
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
@@ -161,6 +200,10 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
         super().__init__(
             params,
@@ -170,5 +213,9 @@ class AdamW(Adam):
             weight_decay,
             amsgrad,
             maximize=maximize,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
+            fused=fused,
             decoupled_weight_decay=True,
         )

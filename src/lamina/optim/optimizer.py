@@ -66,6 +66,18 @@ def check_betas(betas: tuple[float, float], where: str) -> tuple[float, float]:
     return float(b1), float(b2)
 
 
+def check_kernel_flags(foreach, capturable, differentiable, fused, where: str) -> None:
+    """torch's kernel options: ``foreach``/``fused`` choose how torch runs the same update
+    (lamina has one way, so both are accepted); CUDA-graph capture and differentiating
+    through the step are not supported and raise."""
+    if fused and foreach:
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if fused and differentiable:
+        raise RuntimeError("`fused` does not support `differentiable`")
+    if capturable or differentiable:
+        raise ValueError(f"{where}: capturable/differentiable are not supported by lamina")
+
+
 class Optimizer:
     """Base class of all optimizers (torch.optim.Optimizer).
 

@@ -15,6 +15,10 @@ import numba as nb
 import numpy as np
 
 from .._parallel import parallel_for
+from ._adam import adam_step  # noqa: F401  (kernels of this module's set)
+from ._gelu import gelu_exact_f32  # noqa: F401
+from ._norm import layer_norm_rows, layer_norm_rows_backward  # noqa: F401
+from ._spin import spin_until  # noqa: F401
 
 _JIT = {"cache": True, "nogil": True, "boundscheck": False}
 

@@ -7,7 +7,7 @@ tensor on a GPU raises ``lamina.device.DeviceError``.
 
 from __future__ import annotations
 
-from .device import _refuse
+from ..device import _refuse
 
 
 def is_available() -> bool:
@@ -31,3 +31,17 @@ def manual_seed_all(seed: int) -> None:
 def current_device() -> int:
     """Raises: there is no CUDA device (torch.cuda.current_device)."""
     raise _refuse("cuda")
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: there is no CUDA device (torch.cuda.is_bf16_supported without a GPU)."""
+    return False
+
+
+def __getattr__(name: str):
+    """``lamina.cuda.amp`` loads on first use (it needs tensors; this module sits below them)."""
+    if name == "amp":
+        import importlib
+
+        return importlib.import_module(".amp", __name__)
+    raise AttributeError(f"module 'lamina.cuda' has no attribute {name!r}")
