@@ -208,6 +208,8 @@ def test_nan_rounding_and_promotion_match_torch(expr):
         "f.clamp(min=d[0], max=2.5)",  # a 0-d tensor passes as a number
         "True ** n",  # bool base, integer exponents (negative ones included)
         "(n > 0) ** 2",
+        "n ** (n > 0)",  # integer base, bool exponents
+        "T.tensor(3) ** (n > 0)",
     ],
 )
 def test_scalar_like_operands_match_torch(expr):

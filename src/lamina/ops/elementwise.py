@@ -154,7 +154,8 @@ class Pow(Op):
             return np.power(a.astype(np.int8), int(b)).astype(bool)
         ak, bk = np.asarray(a).dtype.kind, np.asarray(b).dtype.kind
         if ak in "biu" and bk in "iu" or ak in "iu" and bk == "b":  # True ** ints: int64
-            y = _int_pow(np.asarray(a).astype(np.result_type(a, b)), b)
+            bi = np.asarray(b).astype(np.int64) if bk == "b" else b
+            y = _int_pow(np.asarray(a).astype(np.result_type(a, b)), bi)
         else:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 y = np.power(a, b)
