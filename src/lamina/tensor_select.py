@@ -69,6 +69,8 @@ class SelectMixin:
             raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
         x = self.reshape(1) if self.ndim == 0 else self
         axis = wrap_dim(dim, self.ndim)
+        if x.shape[axis] == 0:
+            raise IndexError(f"kthvalue(): Expected reduction dim {axis} to have non-zero size.")
         if not 1 <= k <= x.shape[axis]:
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim}")
         idx = np.take(Sel.sort_indices(x._data, axis), [k - 1], axis=axis)

@@ -123,6 +123,9 @@ def test_losses_promote_and_raise_as_torch(call):
         "F.binary_cross_entropy_with_logits(x, t.double().sigmoid(), pos_weight=T.ones(4))",
         "F.binary_cross_entropy(x.sigmoid(), t.double().sigmoid())",  # no promotion: error
         "F.binary_cross_entropy(x.sigmoid(), t.sigmoid(), weight=(t > 0).long())",
+        "F.binary_cross_entropy(x.sigmoid(), t.sigmoid(), weight=t.requires_grad_())",
+        "F.cross_entropy(x[:, :3], T.tensor([0, 1, 2]), weight=T.ones(3).double())",
+        "T.zeros(0, 2).kthvalue(1, 0)",
         "F.huber_loss(x, t.double(), reduction='none')",  # keeps the input's dtype
         "F.smooth_l1_loss(x, t.double(), reduction='none')",  # promotes
         "T.add(x > 0, t > 0, alpha=2)",  # a bool result takes alpha as bool

@@ -157,6 +157,11 @@ def cross_entropy(
     if x.dtype.kind not in "fc":  # torch's log_softmax kernel refuses it
         kernel = "log_softmax_lastdim_kernel_impl" if x.ndim <= 1 else "log_softmax_kernel_impl"
         raise NotImplementedError(f'"{kernel}" not implemented for {D.type_name(x.dtype)!r}')
+    wd = getattr(weight, "dtype", x.dtype)
+    if wd != x.dtype:  # torch does not promote the class weights
+        raise RuntimeError(
+            f"expected scalar type {D.type_name(x.dtype)} but found {D.type_name(wd)} (weight)"
+        )
     tshape = tuple(getattr(target, "shape", np.shape(target)))
     tdtype = getattr(target, "dtype", np.asarray(target).dtype)
     if tshape == tuple(x.shape) and tdtype.kind not in "fc":  # torch reads probabilities
@@ -219,6 +224,11 @@ def binary_cross_entropy(
             f"{D.type_name(x.dtype)} (target)"
         )
     t = _same_size(x, target, "binary_cross_entropy", msg)
+    if getattr(weight, "requires_grad", False):
+        raise RuntimeError(
+            "The function 'binary_cross_entropy' is not differentiable with respect to argument "
+            "'weight'. This input cannot have requires_grad True."
+        )
     red = _reduction(size_average, reduce, reduction)
     return apply(L.BCE, x, t, reduction=red, weight=_arr(weight))
 
