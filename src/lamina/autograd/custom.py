@@ -78,6 +78,8 @@ class FunctionCtx(Context):
 class Function:
     """Base class of user-defined differentiable functions (torch.autograd.Function)."""
 
+    check_first = None  # the engine's hook for ops without a derivative (autograd.function)
+
     @staticmethod
     def forward(ctx: FunctionCtx, *args, **kwargs):  # pragma: no cover - abstract
         raise NotImplementedError

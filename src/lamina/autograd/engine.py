@@ -177,7 +177,7 @@ def _run(tensor, grad, retain_graph):
             _modified(ctx, *ctx.stale)
         if ctx.watch is not None and ctx.watch[0][0] != ctx.watch[1]:
             _modified(ctx, ctx.watch[2], ctx.watch[0][0], ctx.watch[1])
-        if hasattr(ctx.fn, "check_first"):  # an op without a derivative (floor_divide)
+        if getattr(ctx.fn, "check_first", None) is not None:  # no derivative (floor_divide)
             ctx.fn.check_first(ctx)
     leaf_hooks = _LeafHooks(order) if hooks_alive[0] else None
     pending = {root: [None] * len(root.out_meta)}  # contexts hash by identity

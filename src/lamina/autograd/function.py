@@ -93,6 +93,9 @@ class Op:
     # True when forward may return a view of its first input (reshape, slicing): the
     # result then shares the input's version counter, so in-place changes show in both
     is_view = False
+    # an op with no derivative sets a staticmethod check_first(ctx) that raises; backward
+    # calls it before any gradient is accumulated
+    check_first = None
     # filled in by __init_subclass__ from forward's signature
     _Ctx: type = Context
     _inputs: tuple[str, ...] = ()
