@@ -25,6 +25,48 @@ OVERLAP_MESSAGE = (
 )
 
 
+PARTIAL_OVERLAP_MESSAGE = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor "
+    "refer to a single memory location. Please clone() the tensor before performing the "
+    "operation."
+)
+
+
+def partial_overlap(out: np.ndarray, src: np.ndarray) -> bool:
+    """torch's get_overlap_status == PARTIAL: two dense arrays whose memory ranges meet
+    without being the very same array (same start, shape and strides). Arrays that are not
+    dense (strided views) are "too hard" for torch and pass, as here."""
+    if out.size == 0 or src.size == 0 or not np.may_share_memory(out, src):
+        return False
+    dense = out.flags.c_contiguous and src.flags.c_contiguous
+    if not dense:
+        return False
+    same = (
+        out.__array_interface__["data"][0] == src.__array_interface__["data"][0]
+        and out.shape == src.shape
+        and out.strides == src.strides
+    )
+    return not same
+
+
+def check_index_put(data: np.ndarray, key, value) -> None:
+    """torch's index_put_ takes a source of the destination's dtype only (boolean masks with
+    a one-element source take the masked_fill path, which casts; basic indexing copies,
+    which casts too)."""
+    src = getattr(value, "_data", None)
+    if type(src) is not np.ndarray or src.dtype == data.dtype or I.is_basic(key):
+        return
+    keys = key if isinstance(key, tuple) else (key,)
+    arrays = [k for k in keys if isinstance(k, np.ndarray)]
+    if src.size == 1 and arrays and all(k.dtype == np.bool_ for k in arrays):
+        return  # boolean masks (with ints, slices, Ellipsis), a one-element source: it casts
+    raise RuntimeError(
+        "Index put requires the source and destination dtypes match, got "
+        f"{D.type_name(data.dtype)} for the destination and {D.type_name(src.dtype)} for the "
+        "source."
+    )
+
+
 def has_internal_overlap(arr: np.ndarray) -> bool:
     """torch's cheap test: a stride of 0 along a dim of more than one element."""
     return arr.size > 1 and any(st == 0 and n > 1 for st, n in zip(arr.strides, arr.shape))
@@ -147,6 +189,10 @@ class InplaceMixin:
         """self = f(self, *others), written into self's memory; recorded when grad flows."""
         if not overlap_ok and has_internal_overlap(self._data):
             raise RuntimeError(OVERLAP_MESSAGE)
+        for o in others:  # an operand reading memory this op writes, partly
+            arr = o if type(o) is np.ndarray else getattr(o, "_data", None)
+            if type(arr) is np.ndarray and partial_overlap(self._data, arr):
+                raise RuntimeError(PARTIAL_OVERLAP_MESSAGE)
         self._mark_saved_output()
         record = (
             _state.grad.enabled

@@ -12,7 +12,7 @@ from . import _state
 from .ops import index as I
 from .ops import inplace as IP
 from .ops import shape as S
-from .tensor_inplace import OVERLAP_MESSAGE, has_internal_overlap
+from .tensor_inplace import OVERLAP_MESSAGE, check_index_put, has_internal_overlap
 
 
 def _shape_args(args):
@@ -280,9 +280,12 @@ class ShapeMixin:
         self._mark_saved_output()
         if key is False:  # x[False] = v selects nothing: torch writes nothing
             return
+        check_index_put(self._data, key, value)
         grad_v = getattr(value, "requires_grad", False)
         floating = self._data.dtype.kind in "fc"  # an integer tensor takes no history
         if _state.grad.enabled and floating and (self.requires_grad or grad_v):
+            if I.is_basic(key):
+                self._data[key]  # an index out of range raises IndexError first, as torch
             self._check_inplace()
             v = value.astype(self.dtype) if hasattr(value, "_data") else value
             if not hasattr(v, "_data"):

@@ -180,3 +180,110 @@ def test_int_and_array_keys_index_as_torch(key):
         return {"y": y, "z": z, "grad:x": x.grad}
 
     same(prog)
+
+
+PARTIAL_OVERLAP_CASES = {
+    "same memory, same geometry": lambda T, x: x.add_(x),
+    "shifted slices": lambda T, x: x[1:].add_(x[:-1]),
+    "a 0-d tensor and its 1-element view": lambda T, x: (lambda s: s.view(-1).sub_(s))(x[2]),
+    "interleaved strided views": lambda T, x: x[::2].add_(x[1::2]),
+    "disjoint halves": lambda T, x: x.view(2, 3)[0].mul_(x[3:]),
+    "an element broadcast into its own row": lambda T, x: x.add_(x[0]),
+    "a new leading axis": lambda T, x: x[None].add_(x[0]),
+    "an expanded element (not dense)": lambda T, x: x.add_(x[:1].expand(6)),
+}
+
+
+@pytest.mark.parametrize("case", PARTIAL_OVERLAP_CASES)
+def test_in_place_operand_partly_overlapping_the_output_raises_as_torch(case):
+    """torch refuses an in-place op whose operand shares part of the written memory (dense
+    operands only; same memory with the same geometry is fine)."""
+    f = PARTIAL_OVERLAP_CASES[case]
+    same(lambda T: (lambda x: (f(T, x), {"x": x})[1])(T.arange(6.0)))
+
+
+SETITEM_CASES = {
+    "index tensor, 0-d long into bool": lambda T: (
+        T.zeros(3, dtype=T.bool),
+        T.tensor([0]),
+        T.tensor(1),
+    ),
+    "index tensor, double into float": lambda T: (
+        T.zeros(3),
+        T.tensor([0, 1]),
+        T.tensor([1.0, 2.0], dtype=T.float64),
+    ),
+    "bool mask, 1-d double into float": lambda T: (
+        T.zeros(3),
+        T.tensor([True, False, True]),
+        T.tensor([1.0, 2.0], dtype=T.float64),
+    ),
+    "bool mask, 0-d double (masked_fill)": lambda T: (
+        T.zeros(3),
+        T.tensor([True, False, True]),
+        T.tensor(1.0, dtype=T.float64),
+    ),
+    "index tensor and slice, long into bool": lambda T: (
+        T.zeros(2, 3, dtype=T.bool),
+        (T.tensor([0]), slice(None)),
+        T.tensor(1),
+    ),
+    "slice, double into float (a copy, casts)": lambda T: (
+        T.zeros(3),
+        slice(0, 2),
+        T.tensor([1.0, 2.0], dtype=T.float64),
+    ),
+    "index tensor, Python float into long": lambda T: (
+        T.zeros(3, dtype=T.int64),
+        T.tensor([0]),
+        2.5,
+    ),
+    "same dtypes": lambda T: (T.zeros(3), T.tensor([0, 1]), T.tensor([1.0, 2.0])),
+    "mask and Ellipsis, 0-d float into long": lambda T: (
+        T.zeros(2, 3, dtype=T.int64),
+        (T.ones(2, 3, dtype=T.bool), ...),
+        T.tensor(2.5),
+    ),
+    "slice and mask, 0-d float into long": lambda T: (
+        T.zeros(2, 3, dtype=T.int64),
+        (slice(None), T.tensor([True, False, True])),
+        T.tensor(2.5),
+    ),
+    "mask, (1, 1) float into long": lambda T: (
+        T.zeros(2, 3, dtype=T.int64),
+        T.ones(2, 3, dtype=T.bool),
+        T.tensor([[2.5]]),
+    ),
+    "index tensor, (1,) float into long": lambda T: (
+        T.zeros(2, 3, dtype=T.int64),
+        T.tensor([0]),
+        T.tensor([2.5]),
+    ),
+    "mask and index tensor, 0-d float into long": lambda T: (
+        T.zeros(2, 3, dtype=T.int64),
+        (T.tensor([True, False]), T.tensor([0])),
+        T.tensor(2.5),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SETITEM_CASES)
+def test_setitem_source_dtype_rules_are_torchs(case):
+    """Advanced-index assignment (torch's index_put_) takes a source of the destination's
+    dtype only; basic indexing and a single boolean mask with a 0-d source cast."""
+
+    def run(T):
+        x, key, value = SETITEM_CASES[case](T)
+        x[key] = value
+        return {"x": x}
+
+    same(run)
+
+
+def test_setitem_out_of_range_raises_index_error_before_the_leaf_check():
+    def run(T):
+        x = T.zeros(3, 3, requires_grad=True)
+        x[3, 1:] = True
+        return {"x": x}
+
+    same(run)

@@ -27,6 +27,8 @@ def embedding(indices, weight: Tensor, padding_idx=None) -> Tensor:
 
 def one_hot(indices, num_classes: int = -1) -> Tensor:
     idx = np.asarray(indices._data if isinstance(indices, Tensor) else indices)
+    if num_classes < 0 and idx.size == 0:
+        raise RuntimeError("Can not infer total number of classes from empty tensor.")
     n = int(idx.max()) + 1 if num_classes < 0 else num_classes
     if idx.size and idx.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
