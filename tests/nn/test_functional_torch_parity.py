@@ -158,3 +158,9 @@ def test_cross_entropy_input_and_target_types(call):
         return {"y": eval(call, {"F": T.nn.functional, "x": x, "T": T})}
 
     same(prog)
+
+
+@pytest.mark.parametrize("num_classes", [-1, 3])
+def test_one_hot_of_an_empty_tensor(num_classes):
+    """torch cannot infer the class count from nothing (RuntimeError); given one, it works."""
+    same(lambda T: {"y": T.nn.functional.one_hot(T.zeros((2, 0), dtype=T.int64), num_classes)})
