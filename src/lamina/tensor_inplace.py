@@ -86,6 +86,17 @@ def _inplace_of(base: str, overlap_ok: bool = False):
     return method
 
 
+def _same_answer(older: tuple, newer: tuple) -> bool:
+    """Whether two consecutive ``_hist`` entries tell their consumers the same thing: both
+    no history (the same output index), or both histories whose backward already ran (a
+    consumer reaching either raises). Keeping only the newer one bounds ``_hist`` for a
+    buffer updated in place every step (with or without ``detach_()`` between steps)."""
+    a, b = older[1], newer[1]
+    if a is None or b is None:
+        return a is b and older[2] == newer[2]
+    return a.freed and b.freed
+
+
 class InplaceMixin:
     """In-place updates; mixed into Tensor."""
 
@@ -138,7 +149,10 @@ class InplaceMixin:
         """Take the history (ctx, idx) from an in-place op; ops recorded before keep reading
         the one it replaces (autograd.engine.parent)."""
         # recorded even for a tensor without history: its views then know to refresh
-        self._hist = (self._hist or ()) + ((ctx.seq, self._ctx, self._idx),)
+        new, hist = (ctx.seq, self._ctx, self._idx), self._hist or ()
+        if hist and _same_answer(hist[-1], new):
+            hist = hist[:-1]  # the newer entry answers for the older one's consumers too
+        self._hist = hist + (new,)
         self._ctx, self._idx, self.requires_grad = ctx, idx, True
 
     def _view_key(self):

@@ -287,3 +287,33 @@ def test_setitem_out_of_range_raises_index_error_before_the_leaf_check():
         return {"x": x}
 
     same(run)
+
+
+def test_history_of_a_buffer_updated_in_place_every_step_stays_bounded():
+    """A long-lived buffer written in place under autograd and detached after each backward
+    (a recurrent state kept in one tensor) keeps one history entry, not one per step."""
+    import lamina as L
+
+    w = L.randn(8, 8, requires_grad=True)
+    x, h = L.randn(2, 8), L.zeros(2, 8)
+    for _ in range(50):
+        h.copy_((x @ w).tanh())
+        h.sum().backward()
+        w.grad = None
+        h.detach_()
+    assert len(h._hist) <= 2
+
+
+def test_consumers_recorded_between_detaches_keep_their_history():
+    def run(T):
+        w = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        t = T.zeros(3)
+        y = t * w  # t has no history here
+        t.add_(w)
+        t.detach_()
+        z = t * w
+        t.add_(w * 2)
+        (y.sum() + z.sum() + t.sum()).backward()
+        return {"t": t, "grad:w": w.grad}
+
+    same(run)
