@@ -190,17 +190,6 @@ class Worker:
         self.p.wait()
 
 
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def measure(
     threads: int, rounds: int, steps: int, tokens: int, malloc: bool = False, gap: float = 0.03
 ) -> dict:
@@ -323,6 +312,9 @@ def main() -> None:
             serve(torch_tasks(a.tokens, int(a.threads)))
         return
     import numpy as np
+
+    sys.path.insert(0, os.path.dirname(HERE))  # run as a script: the repository's root
+    from benchmarks.run import cpu_name  # in the parent only; the workers never import it
 
     print(f"CPU {cpu_name()} ({os.cpu_count()} logical), Python {platform.python_version()}, "
           f"NumPy {np.__version__}")  # fmt: skip
